@@ -1,0 +1,41 @@
+# zxforensics: `make demo` and `make test` work on a fresh machine with Python 3.11+ and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT ?= out/demo
+
+.PHONY: install demo test lint bench sample clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("zxforensics needs Python >= 3.11" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (zxforensics)" >/dev/null
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/zxforensics summary backup_path sample_data/backup
+	@echo
+	@echo "Sample backup path: sample_data/backup (try: $(BIN)/zxforensics getItem admin@example.com 24700 backup_path sample_data/backup date all)"
+
+test: install
+	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax tests notebooks
+	$(BIN)/ruff check zxforensics tests bench
+
+lint: install
+	$(BIN)/ruff check zxforensics tests bench
+
+bench: install
+	$(BIN)/python bench/bench_scan.py
+
+# Regenerate the committed sample data with the project's own generator.
+sample: install
+	rm -rf sample_data
+	$(BIN)/python -c 'import zxforensics.sample as s; s.make_sample_data("sample_data")'
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,228 @@
+"""Read-only access to the evidence: the one place that opens files of a backup path.
+
+Files are opened O_RDONLY with O_NOATIME where the OS allows, only regular files are read,
+links are followed only while they stay inside the tree, and gzip decompression is bounded.
+Every refusal is an `EvidenceError` whose `kind` names it (FORMAT.md §9).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import EvidenceError
+from .vendor import digest as vdigest
+
+GZIP_MAGIC = b"\x1f\x8b"
+DEFAULT_MAX_BLOB_SIZE = 512 * 1024 * 1024  # decompressed bytes, per blob
+DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024  # bytes read from one metadata file
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def open_readonly(path: str | os.PathLike, *, follow: bool = True) -> int:
+    """Open read-only without updating atime; O_NOATIME needs ownership, so fall back without it."""
+    flags = _READ_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
+    if _NOATIME:
+        try:
+            return os.open(path, flags | _NOATIME)
+        except PermissionError:
+            pass
+        except OSError as exc:
+            if exc.errno != errno.EPERM:
+                raise
+    return os.open(path, flags)
+
+
+def read_fd(fd: int, limit: int, path: str) -> bytes:
+    """Read a whole regular file from `fd`, refusing anything but a regular file or past `limit`."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), path)
+    if info.st_size > limit:
+        raise EvidenceError("too_large", f"{info.st_size} bytes, over the {limit}-byte limit", path)
+    chunks = []
+    remaining = limit + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise EvidenceError("too_large", f"grew past the {limit}-byte limit while read", path)
+    return data
+
+
+def _describe_mode(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    return "not a regular file"
+
+
+class Evidence:
+    """Read-only view of a directory tree: every read of the backup path goes through here."""
+
+    def __init__(self, root: str | os.PathLike, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
+        self.root = Path(os.path.realpath(root))
+        self.max_file_size = max_file_size
+        self._prefix = str(self.root).rstrip(os.sep) + os.sep
+
+    def path(self, rel: str) -> str:
+        """Absolute path of a relative one, refusing `..` and absolute parts."""
+        if rel.startswith("/") or ".." in rel.split("/"):
+            raise EvidenceError("link_outside", "path leaves the backup path", rel)
+        return str(self.root / rel) if rel else str(self.root)
+
+    def inside(self, real: str) -> bool:
+        return real == str(self.root) or real.startswith(self._prefix)
+
+    def locate(self, rel: str) -> str:
+        """The real path of `rel`, checked: inside the tree, existing, a regular file."""
+        full = self.path(rel)
+        real = os.path.realpath(full)
+        if not self.inside(real):
+            raise EvidenceError("link_outside", f"a link to {real}, outside the backup path", rel)
+        try:
+            info = os.stat(real)
+        except FileNotFoundError:
+            if os.path.lexists(full):
+                raise EvidenceError("link_outside", "a dangling link", rel) from None
+            raise EvidenceError("missing", "no such file", rel) from None
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), rel)
+        return real
+
+    def exists(self, rel: str) -> bool:
+        return os.path.lexists(self.path(rel))
+
+    def is_dir(self, rel: str) -> bool:
+        real = os.path.realpath(self.path(rel))
+        return self.inside(real) and os.path.isdir(real)
+
+    def read(self, rel: str, limit: int | None = None) -> bytes:
+        """Bytes of a regular file inside the tree."""
+        real = self.locate(rel)
+        return self._read_real(real, rel, limit)
+
+    def _read_real(self, real: str, rel: str, limit: int | None) -> bytes:
+        try:
+            fd = open_readonly(real)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        try:
+            return read_fd(fd, self.max_file_size if limit is None else limit, rel)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        finally:
+            os.close(fd)
+
+    def read_entry(self, entry: os.DirEntry, rel: str, limit: int | None = None) -> bytes:
+        """Fast path for the scan: a plain file seen by scandir is opened without resolving links."""
+        try:
+            is_link = entry.is_symlink()
+            is_file = not is_link and entry.is_file(follow_symlinks=False)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        if not is_file:
+            return self.read(rel, limit)
+        try:
+            fd = open_readonly(entry.path, follow=False)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        try:
+            return read_fd(fd, self.max_file_size if limit is None else limit, rel)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        finally:
+            os.close(fd)
+
+    def scandir(self, rel: str) -> list[os.DirEntry]:
+        """Entries of a directory inside the tree, sorted by name (a link to a folder outside is refused)."""
+        full = self.path(rel)
+        real = os.path.realpath(full)
+        if not self.inside(real):
+            raise EvidenceError("link_outside", f"a link to {real}, outside the backup path", rel)
+        try:
+            with os.scandir(real) as it:
+                return sorted(it, key=lambda e: e.name)
+        except FileNotFoundError:
+            raise EvidenceError("missing", "no such folder", rel) from None
+        except NotADirectoryError:
+            raise EvidenceError("not_regular_file", "not a folder", rel) from None
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+
+    def size(self, rel: str) -> int:
+        return os.stat(self.locate(rel)).st_size
+
+    def walk_files(self, rel: str = "") -> Iterator[tuple[str, os.DirEntry]]:
+        """Every non-directory entry below `rel`, depth first, without following links to folders."""
+        try:
+            entries = self.scandir(rel)
+        except EvidenceError:
+            return
+        for entry in entries:
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                yield from self.walk_files(child)
+            else:
+                yield child, entry
+
+
+def gunzip_bounded(data: bytes, limit: int, path: str = "") -> bytes:
+    """Decompress one gzip layer (all its members), refusing output past `limit` bytes."""
+    if not data.startswith(GZIP_MAGIC):
+        kind_detail = "empty file" if not data else f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
+        raise EvidenceError("not_gzip", kind_detail, path)
+    out: list[bytes] = []
+    produced = 0
+    rest = data
+    while rest:
+        decompressor = zlib.decompressobj(31)
+        try:
+            chunk = decompressor.decompress(rest, limit - produced + 1)
+        except zlib.error as exc:
+            raise EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", path) from None
+        produced += len(chunk)
+        if produced > limit or decompressor.unconsumed_tail:
+            raise EvidenceError("too_large", f"decompresses past the {limit}-byte limit", path)
+        out.append(chunk)
+        if not decompressor.eof:
+            raise EvidenceError("truncated_gzip", f"gzip stream ends early after {produced} bytes", path)
+        rest = decompressor.unused_data
+        if rest and not rest.startswith(GZIP_MAGIC):
+            break  # trailing garbage after the last member, as gzip(1) tolerates
+    return b"".join(out)
+
+
+def decompress_blob(data: bytes, limit: int, digest: str | None = None, path: str = "") -> tuple[bytes, int]:
+    """Raw bytes of a blob and the number of gzip layers removed (2 for a double-gzipped blob).
+
+    Another layer is removed only while the digest does not verify yet and the data is gzip,
+    so a stored .gz attachment is never decompressed once too often.
+    """
+    raw = gunzip_bounded(data, limit, path)
+    layers = 1
+    while raw.startswith(GZIP_MAGIC) and not (digest and vdigest.verify(digest, raw)):
+        try:
+            raw = gunzip_bounded(raw, limit, path)
+        except EvidenceError as exc:
+            if exc.kind == "too_large":
+                raise
+            break
+        layers += 1
+    return raw, layers

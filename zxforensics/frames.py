@@ -1,0 +1,142 @@
+"""Columns -> DataFrames: documented columns, UTC timestamps, categoricals, nullable ints.
+
+Pure functions over Arrow tables and records; the store calls them after a scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import ERROR_COLUMNS
+from .vendor.names import SYSTEM_FOLDERS
+
+STATE_COLUMNS = [
+    "account_id", "account", "item_id", "transaction_id", "type", "folder_id", "folder_path",
+    "start_date", "end_date", "deleted", "digest", "size", "blob_path", "subject", "sender",
+    "source_path",
+]  # fmt: skip
+EXTRA_STATE_COLUMNS = ["date", "revision", "flags", "tags", "name", "parent_id", "owner_id", "remote_id"]
+ACCOUNT_COLUMNS = [
+    "account_id", "name", "status", "cos_id", "mail_host", "aliases", "created", "deleted",
+    "deleted_date", "backup_disabled", "item_count", "last_scan", "source_path",
+]  # fmt: skip
+BLOB_COLUMNS = ["digest", "prefix", "path", "compressed_size", "referenced", "misplaced"]
+_CATEGORICAL = ("account_id", "account", "type", "folder_path", "sender", "owner_id")
+_DATE_COLUMNS = ("start_date", "end_date", "date")
+FOLDER_TYPES = ("folder", "searchfolder", "mountpoint")
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get)
+
+
+def ms_to_utc(values: pd.Series) -> pd.Series:
+    """Epoch milliseconds (nullable) -> timezone-aware UTC timestamps."""
+    return pd.to_datetime(values.astype("Int64"), unit="ms", utc=True)
+
+
+def folder_paths(states: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """(account_id, folder_id) -> `/Inbox/Projects`, from each folder's newest state.
+
+    System folders without a folder item keep Zimbra's names; a cycle or a missing
+    parent stops the walk, so a damaged tree still gives a path.
+    """
+    folders = states[states["type"].isin(FOLDER_TYPES)]
+    folders = folders.sort_values("start_date").drop_duplicates(["account_id", "item_id"], keep="last")
+    nodes: dict[tuple[str, int], tuple[str, int | None]] = {}
+    for account_id, item_id, name, parent_id in zip(
+        folders["account_id"], folders["item_id"], folders["name"], folders["parent_id"], strict=True
+    ):
+        parent = None if pd.isna(parent_id) else int(parent_id)
+        nodes[(str(account_id), int(item_id))] = ("" if pd.isna(name) else str(name), parent)
+    used = states[["account_id", "folder_id"]].dropna().drop_duplicates()
+    wanted = set(zip(used["account_id"].astype(str), used["folder_id"].astype(int), strict=True)) | set(nodes)
+    paths: dict[tuple[str, int], str] = {}
+    for account_id, folder_id in wanted:
+        parts: list[str] = []
+        seen: set[int] = set()
+        current: int | None = folder_id
+        while current is not None and current not in seen and current != 1:
+            seen.add(current)
+            node = nodes.get((account_id, current))
+            if node is None:
+                if current in SYSTEM_FOLDERS:
+                    parts.append(SYSTEM_FOLDERS[current])
+                else:
+                    parts.append(f"<folder {current}>")
+                break
+            parts.append(node[0])
+            current = node[1]
+        paths[(account_id, folder_id)] = "/" + "/".join(p for p in reversed(parts) if p)
+    return paths
+
+
+def _lookup_paths(df: pd.DataFrame, paths: dict[tuple[str, int], str]) -> pd.Categorical:
+    """Vectorised (account_id, folder_id) -> path, without copying the frame through a merge."""
+    codes = df["account_id"].cat.codes.to_numpy(dtype=np.int64)
+    folder = df["folder_id"].fillna(-1).to_numpy(dtype=np.int64)
+    keys = codes * (1 << 32) + (folder & 0xFFFFFFFF)
+    categories = list(df["account_id"].cat.categories)
+    index = {name: i for i, name in enumerate(categories)}
+    path_keys, path_values = [], []
+    for (account_id, folder_id), path in paths.items():
+        if account_id in index:
+            path_keys.append(index[account_id] * (1 << 32) + (folder_id & 0xFFFFFFFF))
+            path_values.append(path)
+    position = pd.Index(np.asarray(path_keys, dtype=np.int64)).get_indexer(keys)
+    labels = pd.Categorical(path_values) if path_values else pd.Categorical([], categories=[])
+    codes_out = np.where(position >= 0, labels.codes[position] if len(labels) else -1, -1)
+    return pd.Categorical.from_codes(codes_out, categories=labels.categories)
+
+
+def assemble_states(tables: Iterable[pa.Table], names: dict[str, str], root: str) -> pd.DataFrame:
+    """Shard tables -> the item_states() frame, one row per state, in (account, item, tx) order."""
+    table = pa.concat_tables(list(tables))
+    digest = table["digest"]
+    blob_path = pc.binary_join_element_wise(
+        root + "/items/", pc.utf8_slice_codeunits(digest, 0, 2), "/", digest, ""
+    )
+    nn = pc.utf8_lpad(pc.cast(pc.remainder(table["item_id"], 100), pa.string()), 2, "0")
+    source_path = pc.binary_join_element_wise(
+        root + "/accounts/", table["account_id"], "/items/", nn, "/", pc.cast(table["item_id"], pa.string()), ""
+    )
+    table = table.append_column("blob_path", blob_path).append_column("source_path", source_path)
+    for column in ("type", "sender", "owner_id"):
+        table = table.set_column(table.schema.get_field_index(column), column, pc.dictionary_encode(table[column]))
+    df = _to_pandas(table)
+    df["account_id"] = df["account_id"].astype("category")
+    df["account"] = df["account_id"].map(names).astype("category")
+    for column in _DATE_COLUMNS:
+        df[column] = ms_to_utc(df[column])
+    df["deleted"] = df["deleted"].fillna(False).astype(bool)
+    df["item_id"] = df["item_id"].astype("int64")
+    df["transaction_id"] = df["transaction_id"].astype("int64")
+    df = df.sort_values(["account_id", "item_id", "start_date", "transaction_id"], kind="stable", ignore_index=True)
+    df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
+    return df[STATE_COLUMNS + EXTRA_STATE_COLUMNS]
+
+
+def assemble_accounts(rows: list[dict]) -> pd.DataFrame:
+    """Account header records -> the accounts() frame."""
+    df = pd.DataFrame.from_records(rows, columns=[*ACCOUNT_COLUMNS, "info"])
+    for column in ("created", "deleted_date", "last_scan"):
+        df[column] = ms_to_utc(df[column])
+    df["deleted"] = df["deleted"].fillna(False).astype(bool)
+    df["backup_disabled"] = pd.array([pd.NA] * len(df), dtype="boolean")
+    df["item_count"] = df["item_count"].astype("int64")
+    df["aliases"] = [a if isinstance(a, list) else [] for a in df["aliases"]]
+    return df.sort_values("name", ignore_index=True, key=lambda s: s.str.lower())
+
+
+def assemble_errors(records: Iterable[dict]) -> pd.DataFrame:
+    """Error records -> the errors frame `path, account_id, item_id, kind, detail`, one row per problem."""
+    df = pd.DataFrame.from_records(list(records), columns=list(ERROR_COLUMNS))
+    df = df.drop_duplicates(ignore_index=True)
+    df["item_id"] = df["item_id"].astype("Int64")
+    df["kind"] = df["kind"].astype("category")
+    return df

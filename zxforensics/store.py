@@ -138,7 +138,8 @@ class BackupStore:
     @property
     def _names(self) -> dict[str, str]:
         df = self._accounts
-        return {str(a): (n if isinstance(n, str) else str(a)) for a, n in zip(df["account_id"], df["name"], strict=True)}
+        pairs = zip(df["account_id"], df["name"], strict=True)
+        return {str(a): (n if isinstance(n, str) else str(a)) for a, n in pairs}
 
     # -- item states ----------------------------------------------------------------------
     def _scan(self, account_ids: list[str]) -> None:
@@ -162,7 +163,7 @@ class BackupStore:
 
     def _merge_states(self, new: pd.DataFrame) -> pd.DataFrame:
         both = pd.concat([self._states, new], ignore_index=True)
-        for column in frames._CATEGORICAL + ("folder_path",):
+        for column in (*frames._CATEGORICAL, "folder_path"):
             if column in both:
                 both[column] = both[column].astype("category")
         return both.sort_values(["account_id", "item_id", "start_date"], kind="stable", ignore_index=True)
@@ -228,6 +229,44 @@ class BackupStore:
         from .extract import extract_item
 
         return extract_item(self, account, item_id, out_dir, date)
+
+    # -- server configuration (zxforensics.serverconf) -----------------------------------
+    def server_archives(self) -> pd.DataFrame:
+        """Every `server/` archive: `component, date, path, size, members`."""
+        from .serverconf import server_archives
+
+        return server_archives(self)
+
+    def server_config(self, kind: str = "standard", date: object = "last", query: str = "/") -> pd.DataFrame:
+        """getServerConfig offline: `date, section, id, key, value` (or archive members for customizations)."""
+        from .serverconf import server_config
+
+        return server_config(self, kind, date, query)
+
+    def ldap(self, date: object = "last") -> dict[str, pd.DataFrame]:
+        """The LDIF dump as frames of accounts, COS, domains and distribution lists."""
+        from .serverconf import ldap
+
+        return ldap(self, date)
+
+    # -- audits (zxforensics.investigate) -------------------------------------------------
+    def audit(self, accounts: list[str] | str | None = None, **options) -> pd.DataFrame:
+        """doCoherencyCheck offline, detection only: `kind, severity, account_id, item_id, digest, path, detail`."""
+        from .investigate.coherency import audit
+
+        return audit(self, accounts, **options)
+
+    def retention(self, data_retention_days: int = 30, account_retention_days: int = 30, at: object = None):
+        """What a purge at `at` would remove, and the blob bytes it would free."""
+        from .investigate.retention import retention
+
+        return retention(self, data_retention_days, account_retention_days, at)
+
+    def shares(self) -> pd.DataFrame:
+        """doCheckShares offline: one row per grant and per mountpoint, with a `status`."""
+        from .investigate.shares import shares
+
+        return shares(self)
 
     def info_attribute(self, account_id: str, name: str):
         info = self._accounts.set_index("account_id")["info"].get(account_id, {})

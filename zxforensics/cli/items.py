@@ -35,7 +35,7 @@ def state_tree(states: pd.DataFrame, tz: str) -> list[list[tuple[str, object]]]:
     "getItem",
     ("account", "item"),
     {"backup_path": BACKUP_PATH, "dump_blob": Param("bool", False, ("true", "false")),
-     "date": Param("date", "last", help="dd/mm/yyyy hh:mm:ss|all"), "tz": TZ},  # fmt: skip
+     "date": Param("date", "last", help="dd/mm/yyyy hh:mm:ss|all"), "tz": TZ},
     help="Display an item and its metadata from a backup path, e.g.\n"
     "zxforensics getItem admin@example.com 24700 backup_path /mnt/import/ date all",
 )
@@ -61,7 +61,7 @@ def get_item(values: dict, options: dict) -> Result:
     {"backup_path": BACKUP_PATH, "search_string": Param("string", None), "type": Param("string", None),
      "before": DATE, "after": DATE,
      "search_filter": Param("string", "deleted", ("deleted", "all", "not_deleted")),
-     "hide_deleted": Param("bool", False, ("true", "false")), "tz": TZ},  # fmt: skip
+     "hide_deleted": Param("bool", False, ("true", "false")), "tz": TZ},
     help="Search an account's items in the backup, deleted ones by default.",
 )
 def do_item_search(values: dict, options: dict) -> Result:
@@ -73,7 +73,7 @@ def do_item_search(values: dict, options: dict) -> Result:
     groups = [
         [("itemId", row.item_id), ("type", row.type), ("folder", row.folder_path),
          ("subject", row.subject if isinstance(row.subject, str) else (row.name if isinstance(row.name, str) else "")),
-         ("start_date", vendor_date(row.start_date, store.tz)), ("deleted", bool(row.deleted))]  # fmt: skip
+         ("start_date", vendor_date(row.start_date, store.tz)), ("deleted", bool(row.deleted))]
         for row in found.itertuples(index=False)
     ]
     text = render([("items", groups)]) if groups else render([("items", ""), ("found", 0)])
@@ -89,7 +89,10 @@ def do_item_search(values: dict, options: dict) -> Result:
 def get_account_info(values: dict, options: dict) -> Result:
     store = open_store(values, options)
     info = store.account_info(values["account"], values["date"])
-    pairs = [(str(a), vendor_date(v, store.tz) if isinstance(v, pd.Timestamp) else v) for a, v in info.itertuples(index=False)]
+    pairs = [
+        (str(a), vendor_date(v, store.tz) if isinstance(v, pd.Timestamp) else v)
+        for a, v in info.itertuples(index=False)
+    ]
     return Result(info.astype({"value": "string"}), render([("accountInfo", pairs)]))
 
 
@@ -99,7 +102,7 @@ def get_available_accounts(values: dict, options: dict) -> Result:
     accounts = store.accounts()
     groups = [
         [("name", row.name), ("zimbraId", row.account_id), ("status", row.status),
-         ("deleted", bool(row.deleted)), ("items", row.item_count)]  # fmt: skip
+         ("deleted", bool(row.deleted)), ("items", row.item_count)]
         for row in accounts.itertuples(index=False)
     ]
     return Result(accounts, render([("accounts", groups)]))
@@ -109,7 +112,7 @@ def get_available_accounts(values: dict, options: dict) -> Result:
     "extract",
     ("account", "item"),
     {"out": Param("path", None, help="output folder (never inside the backup path)"), "date": Param("date", "last"),
-     "backup_path": BACKUP_PATH, "tz": TZ},  # fmt: skip
+     "backup_path": BACKUP_PATH, "tz": TZ},
     help="Write an item's blob as .eml, byte-exact and verified, and append it to out/manifest.csv.",
 )
 def extract(values: dict, options: dict) -> Result:

@@ -82,7 +82,7 @@ def add(builder: StoreBuilder, plans: dict[str, AccountPlan]) -> None:
     put("account1@domain.com", 1255, [(vdigest.digest_of(ghost), len(ghost))], "Minutes of the board meeting")
 
     # truncated gzip in the newest state; the two earlier drafts verify
-    versions = [_message(49965, "Offer v%d" % v, f"Offer, version {v}.\n") for v in (1, 2, 3)]
+    versions = [_message(49965, f"Offer v{v}", f"Offer, version {v}.\n") for v in (1, 2, 3)]
     digests = [(builder.blob(raw), len(raw)) for raw in versions[:2]]
     last = vdigest.digest_of(versions[2])
     builder.write(vdigest.blob_relpath(last), gzip_bytes(versions[2])[:-40])

@@ -6,6 +6,7 @@ of any size for tests and benchmarks (deterministic for a seed).
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +42,7 @@ class AccountPlan:
 
 def chain(states: list[dict]) -> list[dict]:
     """Set each state's endDate to the next state's startDate; the last stays open (null)."""
-    for current, following in zip(states, states[1:], strict=False):
+    for current, following in itertools.pairwise(states):
         current["endDate"] = following["startDate"]
     if states:
         states[-1]["endDate"] = None

@@ -1,0 +1,46 @@
+"""Shared fixtures: the committed sample store, and a factory of tiny stores built on the fly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import zxforensics as zx
+from zxforensics.sample.builder import StoreBuilder
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = ROOT / "sample_data"
+SAMPLE_BACKUP = SAMPLE_DATA / "backup"
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    """The committed sample backup path (read-only evidence: never write into it)."""
+    return SAMPLE_BACKUP
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_path):
+    """One store over the sample, shared by the session (it caches its scans)."""
+    return zx.open_backup(sample_path)
+
+
+@pytest.fixture
+def fresh_store(sample_path):
+    """A store over the sample with empty caches and errors, for tests that count errors."""
+    return zx.open_backup(sample_path)
+
+
+@pytest.fixture
+def make_store(tmp_path):
+    """Factory: `builder = make_store()` gives a StoreBuilder over a new temporary backup path."""
+
+    def factory(name: str = "backup") -> StoreBuilder:
+        return StoreBuilder(tmp_path / name)
+
+    return factory

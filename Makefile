@@ -33,9 +33,13 @@ bench: install
 	$(BIN)/python bench/bench_scan.py
 
 # Regenerate the committed sample data with the project's own generator.
+# Built beside the old tree and swapped in, so a test running meanwhile never sees half a sample.
 sample: install
-	rm -rf sample_data
-	$(BIN)/python -c 'import zxforensics.sample as s; s.make_sample_data("sample_data")'
+	rm -rf sample_data.new sample_data.old
+	$(BIN)/python -c 'import zxforensics.sample as s; s.make_sample_data("sample_data.new")'
+	if [ -d sample_data ]; then mv sample_data sample_data.old; fi
+	mv sample_data.new sample_data
+	rm -rf sample_data.old
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -44,3 +44,15 @@ def make_store(tmp_path):
         return StoreBuilder(tmp_path / name)
 
     return factory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def evidence_untouched():
+    """Around the whole session: the sample tree is byte-for-byte, mtime- and atime-identical."""
+    from evidence_snapshot import snapshot
+
+    before = snapshot(SAMPLE_BACKUP)
+    yield
+    after = snapshot(SAMPLE_BACKUP)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"the test session changed the evidence: {changed[:10]}"

@@ -8,6 +8,7 @@ Every refusal is an `EvidenceError` whose `kind` names it (FORMAT.md §9).
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import zlib
@@ -118,6 +119,24 @@ class Evidence:
         real = self.locate(rel)
         return self._read_real(real, rel, limit)
 
+    def open_binary(self, rel: str) -> io.BufferedReader:
+        """A read-only binary file object of a regular file inside the tree (for tarfile: no copy, no
+        atime change); the caller closes it. The type is checked again on the open descriptor."""
+        real = self.locate(rel)
+        try:
+            fd = open_readonly(real)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        try:
+            info = os.fstat(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), rel)
+        return os.fdopen(fd, "rb")
+
     def _read_real(self, real: str, rel: str, limit: int | None) -> bytes:
         try:
             fd = open_readonly(real)
@@ -183,30 +202,46 @@ class Evidence:
                 yield child, entry
 
 
-def gunzip_bounded(data: bytes, limit: int, path: str = "") -> bytes:
-    """Decompress one gzip layer (all its members), refusing output past `limit` bytes."""
+CHUNK = 1 << 20  # decompress in 1 MiB steps: no giant reallocations, and a bomb stops early
+
+
+def iter_gunzip(data: bytes, limit: int, path: str = "") -> Iterator[bytes]:
+    """Decompressed chunks of one gzip layer (all its members), refusing output past `limit` bytes.
+
+    Streaming lets a caller hash a blob without holding it, and stops a bomb at the limit
+    after at most `limit` bytes of work.
+    """
     if not data.startswith(GZIP_MAGIC):
-        kind_detail = "empty file" if not data else f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
-        raise EvidenceError("not_gzip", kind_detail, path)
-    out: list[bytes] = []
+        detail = "empty file" if not data else f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
+        raise EvidenceError("not_gzip", detail, path)
     produced = 0
     rest = data
     while rest:
         decompressor = zlib.decompressobj(31)
-        try:
-            chunk = decompressor.decompress(rest, limit - produced + 1)
-        except zlib.error as exc:
-            raise EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", path) from None
-        produced += len(chunk)
-        if produced > limit or decompressor.unconsumed_tail:
-            raise EvidenceError("too_large", f"decompresses past the {limit}-byte limit", path)
-        out.append(chunk)
+        pending = rest
+        while True:
+            try:
+                chunk = decompressor.decompress(pending, CHUNK)
+            except zlib.error as exc:
+                raise EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", path) from None
+            produced += len(chunk)
+            if produced > limit:
+                raise EvidenceError("too_large", f"decompresses past the {limit}-byte limit", path)
+            if chunk:
+                yield chunk
+            pending = decompressor.unconsumed_tail
+            if decompressor.eof or (not pending and not chunk):
+                break
         if not decompressor.eof:
             raise EvidenceError("truncated_gzip", f"gzip stream ends early after {produced} bytes", path)
         rest = decompressor.unused_data
         if rest and not rest.startswith(GZIP_MAGIC):
             break  # trailing garbage after the last member, as gzip(1) tolerates
-    return b"".join(out)
+
+
+def gunzip_bounded(data: bytes, limit: int, path: str = "") -> bytes:
+    """Decompress one gzip layer (all its members), refusing output past `limit` bytes."""
+    return b"".join(iter_gunzip(data, limit, path))
 
 
 def decompress_blob(data: bytes, limit: int, digest: str | None = None, path: str = "") -> tuple[bytes, int]:

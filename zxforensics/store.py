@@ -31,7 +31,7 @@ PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
 
 def resolve_backup_path(path: str | os.PathLike) -> Path:
     """The backup path itself, or the vendor default root (`ng/`, `zextras/`) inside `path`."""
-    candidate = Path(path).expanduser()
+    candidate = Path(os.path.abspath(Path(path).expanduser()))
     if not candidate.is_dir():
         raise NotABackupPath(f"{candidate}: no such folder (expected a Zextras backup path)")
 
@@ -67,7 +67,7 @@ class BackupStore:
         self._error_records: list[dict] = []
         self._states: pd.DataFrame | None = None
         self._scanned: set[str] = set()
-        self._state_parts: dict[str, pd.DataFrame] = {}
+        self._blob_failures: dict[str, EvidenceError] = {}  # a bad blob is decompressed once, not per read
         # The server's zone: given, else $ZXFORENSICS_TZ, else declared by the backup, else UTC.
         self.tz = tz or default_tz_name() or get_folded(self.backupstat(), "timezone") or "UTC"
         get_tz(self.tz)
@@ -201,14 +201,19 @@ class BackupStore:
         """Raw bytes and the number of gzip layers; raises EvidenceError with the kit's kind."""
         if not vdigest.is_digest(digest):
             raise EvidenceError("bad_name", f"{digest!r} is not a blob digest", digest)
+        if digest in self._blob_failures:
+            raise self._blob_failures[digest]
         rel = vdigest.blob_relpath(digest)
-        data = self.evidence.read(rel, limit=self.max_blob_size)
-        raw, layers = decompress_blob(data, self.max_blob_size, digest, rel)
-        if not vdigest.verify(digest, raw):
-            algo = vdigest.hash_name(digest)
-            raise EvidenceError(
-                "digest_mismatch", f"content {algo} is {vdigest.digest_of(raw, algo)}, not the file name", rel
-            )
+        try:
+            data = self.evidence.read(rel, limit=self.max_blob_size)
+            raw, layers = decompress_blob(data, self.max_blob_size, digest, rel)
+            if not vdigest.verify(digest, raw):
+                algo = vdigest.hash_name(digest)
+                actual = vdigest.digest_of(raw, algo)
+                raise EvidenceError("digest_mismatch", f"content {algo} is {actual}, not the file name", rel)
+        except EvidenceError as exc:
+            self._blob_failures[digest] = exc
+            raise
         return raw, layers
 
     # -- the vendor's verbs ---------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
+import orjson
+
 from ..errors import ZxError
 from ..vendor.dates import BadDate
 from .registry import VERBS, UsageError
@@ -84,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 def emit(result, fmt: str) -> None:
     """Print a result as the vendor's text, JSON records or CSV."""
     if fmt == "json" and result.frame is not None:
-        print(result.frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2))
+        # pandas writes ISO dates; orjson re-emits without pandas' escaped slashes
+        records = orjson.loads(result.frame.to_json(orient="records", date_format="iso"))
+        print(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode())
     elif fmt == "csv" and result.frame is not None:
         sys.stdout.write(result.frame.to_csv(index=False))
     elif result.text is not None:

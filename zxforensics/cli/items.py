@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ZxError
+from ..errors import EvidenceError, ZxError
 from ..extract import check_out_dir
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
 from .layout import render
@@ -47,11 +47,13 @@ def get_item(values: dict, options: dict) -> Result:
         raise ZxError(f"item must be an integer id, not {values['item']!r}") from None
     states = store.get_item(values["account"], item_id, values["date"])
     text = render([("itemStates", state_tree(states, store.tz))])
-    if values["dump_blob"]:
-        digest = states["digest"].dropna()
-        if not digest.empty:
+    digest = states["digest"].dropna()
+    if values["dump_blob"] and not digest.empty:
+        try:
             raw = store.read_blob(digest.iloc[-1])
-            text += "\n" + render([("blob", "")]) + "\n" + raw.decode("utf-8", errors="replace")
+        except EvidenceError as exc:  # show the states, then why the blob cannot be dumped
+            return Result(states, text + "\n" + render([("blob", f"cannot be read: {exc}")]), exit_code=1)
+        text += "\n" + render([("blob", "")]) + "\n" + raw.decode("utf-8", errors="replace")
     return Result(states, text)
 
 

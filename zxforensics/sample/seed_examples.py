@@ -34,3 +34,25 @@ def add(builder: StoreBuilder, plans: dict[str, AccountPlan]) -> None:
     ]  # fmt: skip
     builder.item(account_id(SEED_ITEM[0]), SEED_ITEM[1], chain(states))
     plans[SEED_ITEM[0]].item_ids.append(SEED_ITEM[1])
+    add_invalid_1369(builder, plans)
+
+
+def add_invalid_1369(builder: StoreBuilder, plans: dict[str, AccountPlan]) -> None:
+    """account1's 1369: intact in the backup, but a header line over 998 octets (RFC 5322 2.1.1)
+    makes an LMTP validator refuse it: the seed's "Invalid item"."""
+    raw = (
+        b"From: Newsletter <news@domain.com>\n"
+        b"To: account1@domain.com\n"
+        b"Subject: Weekly digest\n"
+        b"Date: Tue, 14 Jan 2014 08:00:00 +0100\n"
+        b"X-Tracking: " + b"a" * 1200 + b"\n"
+        b"\n"
+        b"This week's news.\n"
+    )
+    digest = builder.blob(raw)
+    start = ms(2014, 1, 14, 7, 0, 5)
+    states = [{"id": 1369, "type": "message", "folderId": 2, "startDate": start, "deleted": False,
+               "digest": digest, "size": len(raw), "date": start, "subject": "Weekly digest",
+               "sender": "news@domain.com"}]  # fmt: skip
+    builder.item(account_id("account1@domain.com"), 1369, chain(states))
+    plans["account1@domain.com"].item_ids.append(1369)

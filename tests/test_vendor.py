@@ -1,0 +1,76 @@
+"""The vendor adapter: digests, blob paths, NN folders, tolerant keys and day-first dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from zxforensics.vendor import digest, layout
+from zxforensics.vendor.dates import BadDate, format_vendor_date, parse_user_date, parse_vendor_date, to_epoch_ms
+from zxforensics.vendor.keys import state_field
+
+
+def test_digest_of_test_matches_format_md():
+    assert digest.digest_of(b"test") == "n4bQgYhMfWWaL+qgxVrQFaO,TxsrC4Is0V1sFbDwCgg="
+    assert digest.verify("n4bQgYhMfWWaL+qgxVrQFaO,TxsrC4Is0V1sFbDwCgg=", b"test")
+    assert not digest.verify("n4bQgYhMfWWaL+qgxVrQFaO,TxsrC4Is0V1sFbDwCgg=", b"tesT")
+
+
+def test_legacy_sha1_digest_is_recognised_and_verified():
+    sha1 = digest.digest_of(b"old mailbox", "sha1")
+    assert len(sha1) == 28 and digest.is_digest(sha1)
+    assert digest.hash_name(sha1) == "sha1"
+    assert digest.verify(sha1, b"old mailbox")
+
+
+def test_blob_and_item_paths():
+    assert digest.blob_relpath("c0,gUlvzQfE21z6YRXJnNkKL85PrRHw0KMQUqo,pMmQ=") == (
+        "items/c0/c0,gUlvzQfE21z6YRXJnNkKL85PrRHw0KMQUqo,pMmQ="
+    )
+    assert layout.nn_folder(2057) == "57"
+    assert layout.nn_folder(5) == "05"
+    assert layout.item_relpath("abc", 2057) == "accounts/abc/items/57/2057"
+    assert not digest.is_digest("../../etc/passwd")
+
+
+@pytest.mark.parametrize("key", ["startDate", "start_date", "StartDate", "STARTDATE"])
+def test_keys_are_tolerant(key):
+    assert state_field(key) == "start_date"
+
+
+def test_synonyms():
+    assert state_field("itemId") == state_field("item_id") == state_field("id") == "item_id"
+    assert state_field("blobDigest") == state_field("blob_digest") == "digest"
+    assert state_field("somethingElse") is None
+
+
+def test_vendor_dates_are_day_first_in_the_server_zone():
+    moment = parse_vendor_date("12/07/2013 16:35:44", "Europe/Paris")
+    assert moment == datetime(2013, 7, 12, 14, 35, 44, tzinfo=UTC)
+    assert format_vendor_date(moment, "Europe/Paris") == "12/07/2013 16:35:44"
+    winter = parse_vendor_date("28/02/2014 04:01:14", "Europe/Paris")
+    assert format_vendor_date(winter, "Europe/Paris", zone=True) == "28/02/2014 04:01:14 CET"
+
+
+def test_ambiguous_day_month_is_never_swapped():
+    assert parse_vendor_date("03/04/2014 00:00:00").month == 4
+    with pytest.raises(BadDate, match="dd/MM/yyyy"):
+        parse_vendor_date("13/13/2014 00:00:00")
+    with pytest.raises(BadDate):
+        parse_vendor_date("2014-13-01")
+
+
+def test_tolerant_metadata_dates():
+    expected = 1373639744000
+    assert to_epoch_ms(expected) == expected
+    assert to_epoch_ms(expected // 1000) == expected
+    assert to_epoch_ms("2013-07-12T14:35:44Z") == expected
+    assert to_epoch_ms("12/07/2013 14:35:44") == expected
+    assert to_epoch_ms(None) is None
+
+
+def test_user_dates_accept_datetimes_and_iso():
+    naive = datetime(2013, 7, 12, 16, 35, 44)
+    assert parse_user_date(naive, "Europe/Paris") == datetime(2013, 7, 12, 14, 35, 44, tzinfo=UTC)
+    assert parse_user_date("2013-07-12T14:35:44+00:00") == datetime(2013, 7, 12, 14, 35, 44, tzinfo=UTC)

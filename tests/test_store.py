@@ -237,3 +237,34 @@ def test_store_tolerates_gzip_of_item_history_mix(make_store):
     store = zx.open_backup(b.root)
     assert store.item_states()["item_id"].tolist() == [2057]
     assert gzip_bytes(b"x")[:2] == b"\x1f\x8b"
+
+
+def test_columnar_and_tolerant_paths_agree(make_store):
+    """Canonical spelling takes the columnar path, other spellings the tolerant one: same frame."""
+    canonical = {"transactionId": 1, "id": 2057, "type": "message", "folderId": 2, "startDate": 1373639744000,
+                 "endDate": None, "deleted": False, "digest": None, "size": 10, "subject": "s"}  # fmt: skip
+    tolerant = {"transaction_id": 1, "item_id": 2057, "Type": "MESSAGE", "folder_id": 2,
+                "start_date": "2013-07-12T14:35:44Z", "deleted": "false", "size": "10", "subject": "s"}  # fmt: skip
+    frames = []
+    for name, state in (("a", canonical), ("b", tolerant)):
+        b = make_store(name)
+        b.account({"zimbraId": "x", "mail": "x@example.com"}, {"lastScan": 0, "deleted": False})
+        b.item("x", 2057, [state])
+        frames.append(zx.open_backup(b.root).item_states().drop(columns=["blob_path", "source_path"]))
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
+def test_unexpected_value_types_fall_back_to_the_tolerant_path(make_store):
+    b = make_store()
+    b.account({"zimbraId": "x", "mail": "x@example.com"}, {"lastScan": 0, "deleted": False})
+    b.item("x", 300, [{"transactionId": 1, "id": 300, "type": 5, "startDate": 1373639744, "deleted": "true"}])
+    b.item("x", 301, [{"transactionId": 1, "id": 301, "type": "task", "startDate": 1373639744000}])
+    b.item("x", 302, [{"transactionId": 1, "id": 999, "type": "task", "startDate": 1373639744000},
+                      {"transactionId": 2, "id": 302, "type": "task"}])  # fmt: skip
+    store = zx.open_backup(b.root)
+    states = store.item_states()
+    assert states["item_id"].tolist() == [300, 301, 999]  # the id inside the file wins, with a note
+    assert states["type"].astype(str).tolist() == ["message", "task", "task"]
+    assert states["deleted"].tolist() == [True, False, False]
+    assert (states["start_date"] == ts("2013-07-12 14:35:44")).all()
+    assert sorted(store.errors["detail"]) == ["a state without startDate", "id 999 differs from the file name 302"]

@@ -7,12 +7,14 @@ Every refusal is an `EvidenceError` whose `kind` names it (FORMAT.md §9).
 
 from __future__ import annotations
 
+import base64
 import errno
+import hashlib
 import io
 import os
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import EvidenceError
@@ -21,6 +23,8 @@ from .vendor import digest as vdigest
 GZIP_MAGIC = b"\x1f\x8b"
 DEFAULT_MAX_BLOB_SIZE = 512 * 1024 * 1024  # decompressed bytes, per blob
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024  # bytes read from one metadata file
+CHUNK = 1 << 20  # decompress in 1 MiB steps: no giant reallocations, and a bomb stops early
+MAX_GZIP_LAYERS = 4  # a blob gzipped more often than this is not the vendor's
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOATIME = getattr(os, "O_NOATIME", 0)
 
@@ -58,6 +62,10 @@ def read_fd(fd: int, limit: int, path: str) -> bytes:
     if len(data) > limit:
         raise EvidenceError("too_large", f"grew past the {limit}-byte limit while read", path)
     return data
+
+
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def _describe_mode(mode: int) -> str:
@@ -185,8 +193,61 @@ class Evidence:
         except OSError as exc:
             raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
 
+    def scandir_entry(self, entry: os.DirEntry, rel: str) -> list[os.DirEntry]:
+        """Fast path of `scandir` for a folder seen by scandir: a real folder needs no link check."""
+        try:
+            is_real_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_real_dir = False
+        if not is_real_dir:
+            return self.scandir(rel)
+        try:
+            with os.scandir(entry.path) as it:
+                return sorted(it, key=_entry_name)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+
     def size(self, rel: str) -> int:
         return os.stat(self.locate(rel)).st_size
+
+    def iter_chunks(self, rel: str, limit: int | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        """A regular file's bytes in chunks (same checks as `read`), so a large blob is never held whole."""
+        real = self.locate(rel)
+        limit = self.max_file_size if limit is None else limit
+        try:
+            fd = open_readonly(real)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), rel)
+            if info.st_size > limit:
+                raise EvidenceError("too_large", f"{info.st_size} bytes, over the {limit}-byte limit", rel)
+            total = 0
+            while chunk := os.read(fd, chunk_size):
+                total += len(chunk)
+                if total > limit:
+                    raise EvidenceError("too_large", f"grew past the {limit}-byte limit while read", rel)
+                yield chunk
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        finally:
+            os.close(fd)
+
+    def lstat(self, rel: str) -> os.stat_result | None:
+        """What is at `rel` itself (a link is not followed), or None: lets a caller test by looking."""
+        try:
+            return os.lstat(self.path(rel))
+        except OSError:
+            return None
+
+    def readlink(self, rel: str) -> str:
+        """The target text of a link inside the tree, never followed (to compare links as links)."""
+        try:
+            return os.readlink(self.path(rel))
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
 
     def walk_files(self, rel: str = "") -> Iterator[tuple[str, os.DirEntry]]:
         """Every non-directory entry below `rel`, depth first, without following links to folders."""
@@ -200,9 +261,6 @@ class Evidence:
                 yield from self.walk_files(child)
             else:
                 yield child, entry
-
-
-CHUNK = 1 << 20  # decompress in 1 MiB steps: no giant reallocations, and a bomb stops early
 
 
 def iter_gunzip(data: bytes, limit: int, path: str = "") -> Iterator[bytes]:
@@ -261,3 +319,114 @@ def decompress_blob(data: bytes, limit: int, digest: str | None = None, path: st
             break
         layers += 1
     return raw, layers
+
+
+class _GzipLayer:
+    """One gzip layer of a blob being streamed: inflates, counts and hashes its output, and feeds
+    the next layer when that output is gzip again (a double-gzipped blob)."""
+
+    def __init__(self, algorithm: str, limit: int, path: str, depth: int = 1) -> None:
+        self.hasher = hashlib.new(algorithm)
+        self.algorithm, self.limit, self.path, self.depth = algorithm, limit, path, depth
+        self.size = self.members = 0
+        self.inflater: zlib._Decompress | None = None
+        self.pending = self.head = b""
+        self.trailing = self.decided = False
+        self.error: EvidenceError | None = None
+        self.child: _GzipLayer | None = None
+
+    def feed(self, data: bytes) -> None:
+        data, self.pending = self.pending + data, b""
+        while data and self.error is None and not self.trailing:
+            if self.inflater is None:
+                if len(data) < 2:
+                    self.pending = data
+                    return
+                if not data.startswith(GZIP_MAGIC):
+                    if self.members:
+                        self.trailing = True  # garbage after the last member, as gzip(1) tolerates
+                    else:
+                        detail = f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
+                        self.error = EvidenceError("not_gzip", detail, self.path)
+                    return
+                self.inflater, self.members = zlib.decompressobj(31), self.members + 1
+            data = self._inflate(data)
+
+    def _inflate(self, data: bytes) -> bytes:
+        """Inflate `data` in bounded steps; returns what follows the end of the member."""
+        inflater = self.inflater
+        while True:
+            want = min(self.limit - self.size + 1, CHUNK)
+            try:
+                out = inflater.decompress(data, want)
+            except zlib.error as exc:
+                self.error = EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", self.path)
+                return b""
+            self._emit(out)
+            if self.error is not None:
+                return b""
+            if inflater.eof:
+                self.inflater = None
+                return inflater.unused_data
+            data = inflater.unconsumed_tail
+            if not data and len(out) < want:
+                return b""
+
+    def _emit(self, out: bytes) -> None:
+        self.size += len(out)
+        if self.size > self.limit:
+            self.error = EvidenceError("too_large", f"decompresses past the {self.limit}-byte limit", self.path)
+            return
+        self.hasher.update(out)
+        if self.decided:
+            if self.child is not None:
+                self.child.feed(out)
+            return
+        self.head += out
+        if len(self.head) >= 2:
+            self.decided = True
+            if self.head.startswith(GZIP_MAGIC) and self.depth < MAX_GZIP_LAYERS:
+                self.child = _GzipLayer(self.algorithm, self.limit, self.path, self.depth + 1)
+                self.child.feed(self.head)
+            self.head = b""
+
+    def finish(self) -> None:
+        if self.error is None and not self.trailing:
+            if self.inflater is not None:
+                detail = f"gzip stream ends early after {self.size} bytes"
+                self.error = EvidenceError("truncated_gzip", detail, self.path)
+            elif not self.members:
+                self.error = EvidenceError("not_gzip", "empty file" if not self.pending else "too short", self.path)
+        if self.child is not None:
+            self.child.finish()
+
+    def digest(self) -> str:
+        return base64.b64encode(self.hasher.digest()).decode("ascii").replace("/", ",")
+
+
+def verify_stream(chunks: Iterable[bytes], digest: str, limit: int, path: str = "") -> tuple[int, int]:
+    """Raw size and gzip layers of a blob streamed from `chunks`, verified against its `digest`
+    with the algorithm the digest implies; memory stays bounded and a bomb stops at `limit`.
+
+    Layers follow `decompress_blob`: another one counts only while the digest does not verify yet.
+    Raises EvidenceError (`not_gzip`, `truncated_gzip`, `too_large`, `digest_mismatch`, or a read error).
+    """
+    top = _GzipLayer(vdigest.hash_name(digest), limit, path)
+    for chunk in chunks:
+        top.feed(chunk)
+        if top.error is not None:
+            break
+    top.finish()
+    if top.error is not None:
+        raise top.error
+    layer = top
+    while layer.digest() != digest and layer.child is not None:
+        if layer.child.error is not None:
+            if layer.child.error.kind == "too_large":
+                raise layer.child.error
+            break
+        layer = layer.child
+    if layer.digest() != digest:
+        detail = f"content {layer.algorithm} is {layer.digest()}, not the file name"
+        raise EvidenceError("digest_mismatch", detail, path)
+    return layer.size, layer.depth

@@ -67,6 +67,7 @@ class BackupStore:
         self._error_records: list[dict] = []
         self._states: pd.DataFrame | None = None
         self._scanned: set[str] = set()
+        self._item_counts: dict[str, int] = {}
         self._blob_failures: dict[str, EvidenceError] = {}  # a bad blob is decompressed once, not per read
         # The server's zone: given, else $ZXFORENSICS_TZ, else declared by the backup, else UTC.
         self.tz = tz or default_tz_name() or get_folded(self.backupstat(), "timezone") or "UTC"
@@ -108,13 +109,22 @@ class BackupStore:
 
     @cached_property
     def _accounts(self) -> pd.DataFrame:
-        rows, errors = scan.scan_headers(str(self.root), self._account_ids)
+        """Account headers (account_info, account_stat); item counts are filled by accounts()."""
+        rows, errors = scan.scan_headers(str(self.root), self._account_ids, count_items=False)
         self._record(errors)
-        return frames.assemble_accounts(rows)
+        from .serverconf import apply_backup_disabled  # COS-level backup disable, from the LDAP dump
+
+        return apply_backup_disabled(self, frames.assemble_accounts(rows))
 
     def accounts(self, extra: bool = False) -> pd.DataFrame:
         """One row per account; `extra=True` adds every other account_info attribute as a column."""
         df = self._accounts.drop(columns="info")
+        missing = [a for a in df["account_id"] if a not in self._item_counts]
+        if missing:  # a listing of the item folders: no item file is opened
+            counts, errors = scan.count_items(str(self.root), missing)
+            self._record(errors)
+            self._item_counts.update(counts)
+        df["item_count"] = df["account_id"].map(self._item_counts).astype("int64")
         if not extra:
             return df.copy()
         attrs = pd.DataFrame.from_records(list(self._accounts["info"])).add_prefix("attr_")
@@ -152,12 +162,14 @@ class BackupStore:
             with ProcessPoolExecutor(self.workers, mp_context=get_context("spawn")) as pool:
                 futures = [pool.submit(scan.scan_shard, str(self.root), shard) for shard in shards if shard]
                 results = [f.result() for f in progress(futures, desc="scanning accounts", unit="shard")]
-        else:
-            for account_id in progress(todo, desc="scanning accounts", unit="account"):
-                results.append(scan.scan_shard(str(self.root), [account_id]))
+        else:  # one shard, one thread pool for its reads
+            results = [scan.scan_shard(str(self.root), todo)]
+        misplaced: dict = {}
         for result in results:
             self._record(result.errors)
-        df = frames.assemble_states([r.states for r in results], self._names, str(self.root))
+            misplaced.update(result.misplaced)
+            self._item_counts.update({row["account_id"]: row["item_count"] for row in result.accounts})
+        df = frames.assemble_states([r.states for r in results], self._names, str(self.root), misplaced)
         self._scanned.update(todo)
         self._states = df if self._states is None else self._merge_states(df)
 

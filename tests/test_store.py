@@ -267,4 +267,7 @@ def test_unexpected_value_types_fall_back_to_the_tolerant_path(make_store):
     assert states["type"].astype(str).tolist() == ["message", "task", "task"]
     assert states["deleted"].tolist() == [True, False, False]
     assert (states["start_date"] == ts("2013-07-12 14:35:44")).all()
-    assert sorted(store.errors["detail"]) == ["a state without startDate", "id 999 differs from the file name 302"]
+    errors = store.errors
+    assert errors["item_id"].tolist() == [302, 302] and set(errors["kind"]) == {"invalid_metadata"}
+    assert errors["detail"].str.contains("999 differs from the file name 302").sum() == 1
+    assert errors["detail"].str.contains("startDate").sum() == 1

@@ -175,7 +175,7 @@ class BackupStore:
 
     def _merge_states(self, new: pd.DataFrame) -> pd.DataFrame:
         both = pd.concat([self._states, new], ignore_index=True)
-        for column in (*frames._CATEGORICAL, "folder_path"):
+        for column in (*frames._CATEGORICAL, *frames._DICTIONARY):
             if column in both:
                 both[column] = both[column].astype("category")
         return both.sort_values(["account_id", "item_id", "start_date"], kind="stable", ignore_index=True)

@@ -271,3 +271,35 @@ def test_unexpected_value_types_fall_back_to_the_tolerant_path(make_store):
     assert errors["item_id"].tolist() == [302, 302] and set(errors["kind"]) == {"invalid_metadata"}
     assert errors["detail"].str.contains("999 differs from the file name 302").sum() == 1
     assert errors["detail"].str.contains("startDate").sum() == 1
+
+
+def test_account_archives_are_read_in_place(make_store):
+    """An S3-style `accounts/<id>.tar.gz` loads like a folder; a hostile member is refused."""
+    import io
+    import tarfile
+
+    b = make_store()
+    b.backupstat("srv", 0, 0, 1)
+    payload = io.BytesIO()
+    with tarfile.open(fileobj=payload, mode="w:gz") as tar:
+        files = {
+            "arch/account_info": b'{"zimbraId": "arch", "mail": "arch@example.com"}',
+            "arch/account_stat": b'{"lastScan": 0, "deleted": false}',
+            "arch/items/57/2057": b'[{"transactionId": 1, "id": 2057, "type": "message", "startDate": 1373639744000}]',
+            "arch/items/58/2058": b"[{broken",
+            "../escape": b"x",
+        }
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    b.write("accounts/arch.tar.gz", payload.getvalue())
+    store = zx.open_backup(b.root)
+    accounts = store.accounts()
+    assert accounts[["account_id", "name", "item_count"]].values.tolist() == [["arch", "arch@example.com", 2]]
+    states = store.item_states()
+    assert states["item_id"].tolist() == [2057]
+    assert states["source_path"].iloc[0] == f"{b.root}/accounts/arch.tar.gz!/items/57/2057"
+    kinds = dict(zip(store.errors["path"], store.errors["kind"], strict=True))
+    assert kinds["accounts/arch.tar.gz!/items/58/2058"] == "invalid_json"
+    assert kinds["accounts/arch.tar.gz"] == "hostile_member"

@@ -98,12 +98,12 @@ def _lookup_paths(df: pd.DataFrame, paths: dict[tuple[str, int], str]) -> pd.Cat
 
 
 def assemble_states(
-    tables: Iterable[pa.Table], names: dict[str, str], root: str, misplaced: dict[tuple[str, int], str] | None = None
+    tables: Iterable[pa.Table], names: dict[str, str], root: str, real_paths: dict[tuple[str, int], str] | None = None
 ) -> pd.DataFrame:
     """Shard tables -> the item_states() frame, one row per state, in (account, item, tx) order.
 
     `source_path` is derived from the ids (`accounts/<id>/items/NN/<item>`), except for the
-    few files found outside their NN folder, whose real place `misplaced` gives."""
+    few files found elsewhere (misplaced, or inside an account archive): `real_paths` gives those."""
     table = pa.concat_tables(list(tables))
     digest = table["digest"]
     blob_path = pc.binary_join_element_wise(
@@ -126,10 +126,10 @@ def assemble_states(
     df["transaction_id"] = df["transaction_id"].astype("int64")
     df = df.sort_values(["account_id", "item_id", "start_date", "transaction_id"], kind="stable", ignore_index=True)
     df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
-    if misplaced:
-        new_paths = {f"{root}/{rel}" for rel in misplaced.values()} - set(df["source_path"].cat.categories)
+    if real_paths:
+        new_paths = {f"{root}/{rel}" for rel in real_paths.values()} - set(df["source_path"].cat.categories)
         df["source_path"] = df["source_path"].cat.add_categories(sorted(new_paths))
-    for (account_id, item_id), rel in (misplaced or {}).items():
+    for (account_id, item_id), rel in (real_paths or {}).items():
         df.loc[(df["account_id"] == account_id) & (df["item_id"] == item_id), "source_path"] = f"{root}/{rel}"
     return df[STATE_COLUMNS + EXTRA_STATE_COLUMNS]
 

@@ -8,7 +8,7 @@ concatenated cheaply. It imports neither pandas nor the store.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -34,7 +34,8 @@ class ShardResult:
     states: pa.Table
     accounts: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
-    misplaced: dict[tuple[str, int], str] = field(default_factory=dict)  # item files outside their NN folder
+    # item files not at accounts/<id>/items/NN/<item>: misplaced ones, and members of account archives
+    real_paths: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 def list_account_ids(ev: Evidence) -> tuple[list[str], list[dict]]:
@@ -51,8 +52,10 @@ def list_account_ids(ev: Evidence) -> tuple[list[str], list[dict]]:
         rel = f"{layout.ACCOUNTS_DIR}/{entry.name}"
         if entry.is_dir(follow_symlinks=False):
             ids.append(entry.name)
-        elif entry.name.endswith(layout.ACCOUNT_ARCHIVE_SUFFIX):
-            continue  # an S3-style account archive: read by archives, not by the folder scan
+        elif entry.name.endswith(layout.ACCOUNT_ARCHIVE_SUFFIX) and entry.is_file(follow_symlinks=False):
+            account_id = entry.name.removesuffix(layout.ACCOUNT_ARCHIVE_SUFFIX)
+            if not any(e.name == account_id for e in entries):  # a folder of the same account wins
+                ids.append(account_id)
         elif entry.is_symlink():
             try:
                 ev.scandir(rel)
@@ -65,13 +68,22 @@ def list_account_ids(ev: Evidence) -> tuple[list[str], list[dict]]:
 
 
 def read_account_header(ev: Evidence, account_id: str, errors: list[dict]) -> dict:
-    """account_info + account_stat of one account, as a row; unreadable parts become errors."""
+    """account_info + account_stat of one account (a folder, or an S3-style archive), as a row."""
     base = f"{layout.ACCOUNTS_DIR}/{account_id}"
-    row: dict = {"account_id": account_id, "source_path": str(ev.root / base), "info": {}}
+    if not ev.is_dir(base) and ev.exists(base + layout.ACCOUNT_ARCHIVE_SUFFIX):
+        from .scan_archive import archive_header
+
+        return archive_header(ev, account_id, errors)
+    return account_header(account_id, str(ev.root / base), base, ev.read, errors)
+
+
+def account_header(account_id: str, source_path: str, base: str, read: Callable[[str], bytes], errors) -> dict:
+    """The accounts() row from `read(rel)` of account_info and account_stat; failures become errors."""
+    row: dict = {"account_id": account_id, "source_path": source_path, "info": {}}
     for name, parse in ((layout.ACCOUNT_INFO, parse_account_info), (layout.ACCOUNT_STAT, parse_account_stat)):
         rel = f"{base}/{name}"
         try:
-            parsed = parse(ev.read(rel))
+            parsed = parse(read(rel))
         except (EvidenceError, ParseError) as exc:
             errors.append(ErrorRecord(rel, exc.kind, exc.detail, account_id).as_dict())
             continue
@@ -131,17 +143,38 @@ def read_item_files(ev: Evidence, entries: list[tuple], pool: ThreadPoolExecutor
 def scan_account_items(
     ev: Evidence, account_id: str, errors: list[dict], pool: ThreadPoolExecutor | None = None
 ) -> tuple[pa.Table, int, dict[int, str]]:
-    """Every state of one account as a table; also the number of item files and misplaced files."""
+    """Every state of one account as a table; also the number of item files, and the real paths of
+    the files that are not where their id puts them."""
+    base = f"{layout.ACCOUNTS_DIR}/{account_id}"
+    if not ev.is_dir(base) and ev.exists(base + layout.ACCOUNT_ARCHIVE_SUFFIX):
+        from .scan_archive import archive_item_files
+
+        files = archive_item_files(ev, account_id, errors)
+        table, real_paths = parse_item_files(account_id, files, errors)
+        real_paths.update({item_id: rel for rel, item_id, _nn, _data in files})
+        return table, len(files), real_paths
+    entries = list(iter_item_entries(ev, account_id, errors))
+    files = ((rel, item_id, nn, data) for (rel, _e, item_id, nn), data in read_item_files(ev, entries, pool))
+    table, misplaced = parse_item_files(account_id, files, errors)
+    return table, len(entries), misplaced
+
+
+def parse_item_files(
+    account_id: str, files: Iterable[tuple[str, int, str, bytes | EvidenceError]], errors: list[dict]
+) -> tuple[pa.Table, dict[int, str]]:
+    """(path, item id, NN folder, bytes or read error) of item files -> the account's states table.
+
+    Canonically spelled items are gathered for the columnar parse; the others go one by one
+    through the tolerant path. Every problem is an error record, never an exception."""
     fast: list[dict] = []
     fast_ids: list[int] = []
     slow: list[dict] = []
     misplaced: dict[int, str] = {}
-    entries = list(iter_item_entries(ev, account_id, errors))
 
     def error(rel: str, kind: str, detail: str, item_id: int | None) -> None:
         errors.append(ErrorRecord(rel, kind, detail, account_id, item_id).as_dict())
 
-    for (rel, _entry, item_id, nn), data in read_item_files(ev, entries, pool):
+    for rel, item_id, nn, data in files:
         if nn != layout.nn_folder(item_id):
             misplaced[item_id] = rel
             where = f"item {item_id} belongs in items/{layout.nn_folder(item_id)}/, found in items/{nn}/"
@@ -162,15 +195,15 @@ def scan_account_items(
         slow.extend(normalized)
         for problem in problems:
             error(rel, "invalid_metadata", problem, item_id)
-    tables = [_fast_table(ev, account_id, fast, fast_ids, slow, errors)] if fast else []
+    tables = [_fast_table(account_id, fast, fast_ids, slow, errors)] if fast else []
     if slow:
         tables.append(pa.Table.from_pylist(slow, schema=_SCHEMA_NO_ACCOUNT))
     table = pa.concat_tables(tables) if tables else _SCHEMA_NO_ACCOUNT.empty_table()
     table = table.add_column(0, "account_id", pa.array([account_id] * table.num_rows, pa.string()))
-    return table, len(entries), misplaced
+    return table, misplaced
 
 
-def _fast_table(ev: Evidence, account_id: str, fast: list[dict], ids: list[int], slow: list[dict], errors) -> pa.Table:
+def _fast_table(account_id: str, fast: list[dict], ids: list[int], slow: list[dict], errors) -> pa.Table:
     """The columnar parse; a value of an unexpected type sends these states down the tolerant path."""
     try:
         table, problems = canonical_table(fast, ids)
@@ -196,7 +229,7 @@ def scan_shard(root: str, account_ids: Sequence[str], io_threads: int = IO_THREA
     tables: list[pa.Table] = []
     accounts: list[dict] = []
     errors: list[dict] = []
-    misplaced: dict[tuple[str, int], str] = {}
+    real_paths: dict[tuple[str, int], str] = {}
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing allocates millions of acyclic dicts: the cycle collector only costs time (~2x)
     try:
@@ -206,20 +239,30 @@ def scan_shard(root: str, account_ids: Sequence[str], io_threads: int = IO_THREA
                 table, header["item_count"], moved = scan_account_items(ev, account_id, errors, pool)
                 tables.append(table)
                 accounts.append(header)
-                misplaced.update({(account_id, item_id): rel for item_id, rel in moved.items()})
+                real_paths.update({(account_id, item_id): rel for item_id, rel in moved.items()})
     finally:
         if gc_was_enabled:
             gc.enable()
     states = pa.concat_tables(tables) if tables else STATE_SCHEMA.empty_table()
-    return ShardResult(states, accounts, errors, misplaced)
+    return ShardResult(states, accounts, errors, real_paths)
 
 
 def count_items(root: str, account_ids: Sequence[str]) -> tuple[dict[str, int], list[dict]]:
     """Number of item files per account, from listings alone (no file is opened)."""
     ev = Evidence(root)
     errors: list[dict] = []
-    counts = {account_id: sum(1 for _ in iter_item_entries(ev, account_id, errors)) for account_id in account_ids}
+    counts = {account_id: item_file_count(ev, account_id, errors) for account_id in account_ids}
     return counts, errors
+
+
+def item_file_count(ev: Evidence, account_id: str, errors: list[dict]) -> int:
+    """Item files of an account folder (listed, not opened) or of an account archive."""
+    base = f"{layout.ACCOUNTS_DIR}/{account_id}"
+    if not ev.is_dir(base) and ev.exists(base + layout.ACCOUNT_ARCHIVE_SUFFIX):
+        from .scan_archive import archive_item_files
+
+        return len(archive_item_files(ev, account_id, errors))
+    return sum(1 for _ in iter_item_entries(ev, account_id, errors))
 
 
 def scan_headers(root: str, account_ids: Sequence[str], count_items: bool = False) -> tuple[list[dict], list[dict]]:
@@ -229,7 +272,7 @@ def scan_headers(root: str, account_ids: Sequence[str], count_items: bool = Fals
     rows = []
     for account_id in account_ids:
         row = read_account_header(ev, account_id, errors)
-        row["item_count"] = sum(1 for _ in iter_item_entries(ev, account_id, errors)) if count_items else 0
+        row["item_count"] = item_file_count(ev, account_id, errors) if count_items else 0
         rows.append(row)
     return rows, errors
 

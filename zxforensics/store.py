@@ -164,12 +164,12 @@ class BackupStore:
                 results = [f.result() for f in progress(futures, desc="scanning accounts", unit="shard")]
         else:  # one shard, one thread pool for its reads
             results = [scan.scan_shard(str(self.root), todo)]
-        misplaced: dict = {}
+        real_paths: dict = {}
         for result in results:
             self._record(result.errors)
-            misplaced.update(result.misplaced)
+            real_paths.update(result.real_paths)
             self._item_counts.update({row["account_id"]: row["item_count"] for row in result.accounts})
-        df = frames.assemble_states([r.states for r in results], self._names, str(self.root), misplaced)
+        df = frames.assemble_states([r.states for r in results], self._names, str(self.root), real_paths)
         self._scanned.update(todo)
         self._states = df if self._states is None else self._merge_states(df)
 

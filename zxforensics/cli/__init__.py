@@ -7,6 +7,7 @@ Copy a command from the Zextras docs and replace `zxsuite backup` with `zxforens
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 
@@ -17,7 +18,7 @@ from ..vendor.dates import BadDate
 from .registry import VERBS, UsageError
 
 # Modules that register verbs (one per investigation).
-VERB_MODULES = ("items",)
+VERB_MODULES = ("items", "report", "restore", "server", "audit")
 OUTPUT_FORMATS = ("--json", "--csv")
 
 
@@ -79,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ZxError, BadDate, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    emit(result, options["format"])
+    try:
+        emit(result, options["format"])
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` closed the pipe: not an error (Python docs, "Note on SIGPIPE")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return result.exit_code
 
 

@@ -185,6 +185,8 @@ class BackupStore:
         ids = self._account_ids if accounts is None else [self.resolve_account(a) for a in _as_list(accounts)]
         self._scan(ids)
         df = self._states
+        if df is None:  # nothing scanned: no account, or an empty selection
+            df = frames.assemble_states([scan.STATE_SCHEMA.empty_table()], {}, str(self.root))
         if accounts is None:
             return df.copy()
         return df[df["account_id"].isin(ids)].reset_index(drop=True)

@@ -150,7 +150,8 @@ def populate_account(
                 state["digest"], state["size"] = digest, len(raw)
         if kind == "draft":  # each save of a draft is a new blob
             for number, state in enumerate(states):
-                draft = raw + f"\nDraft revision {number + 1}.\n".encode()
+                eol = b"\r\n" if raw.endswith(b"\r\n") else b"\n"  # keep the message's own line ends
+                draft = raw + f"Draft revision {number + 1}.".encode() + eol
                 state["digest"], state["size"], state["folderId"] = builder.blob(draft), len(draft), 6
         builder.item(spec.account_id, item_id, chain(states))
         plan.item_ids.append(item_id)

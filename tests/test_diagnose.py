@@ -1,0 +1,200 @@
+"""diagnose(): the exact cause of every unrestored item of the sample report, and the pre-flight check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import SAMPLE_DATA
+
+import zxforensics as zx
+from zxforensics.investigate.diagnose import CAUSES, COLUMNS, cause_counts, item_history
+from zxforensics.sample.catalog import account_id
+from zxforensics.sample.faults import BOMB_SIZE, FAULTS
+from zxforensics.sample.restore_cases import INVALID_ITEMS, report_unrestored
+
+NOTES = SAMPLE_DATA / "notifications"
+
+# (account, item) -> cause, for every unrestored item of sample_data/notifications/restore_report.*
+EXPECTED = {
+    ("account1@domain.com", 1255): "read_error",  # blob missing
+    ("account1@domain.com", 1369): "invalid",  # header line over 998 octets
+    **{("account1@domain.com", i): "invalid" for i in (6301, 6302, 6303, 6304, 6305)},
+    ("account1@domain.com", 1400): "not_in_backup",
+    ("account2@domain.com", 49965): "broken",  # truncated gzip, two earlier states verify
+    ("account2@domain.com", 6314): "invalid",  # newest state has no Date
+    ("account2@domain.com", 50001): "not_in_backup",
+    ("account14@domain.com", 856): "broken",  # digest mismatch
+    ("account14@domain.com", 13339): "broken",  # metadata not JSON
+    ("account14@domain.com", 45200): "read_error",  # metadata is a directory
+    ("account14@domain.com", 45655): "read_error",  # metadata links out of the tree
+    ("account14@domain.com", 5010): "restorable",  # double gzip, verifies
+    ("admin@example.com", 24700): "restorable",  # the seed's item
+    ("alice@example.com", 5004): "broken",  # JSON of the wrong shape
+    ("alice@example.com", 5005): "broken",
+    ("alice@example.com", 5006): "read_error",  # dangling link as blob
+    ("bob@example.com", 5002): "broken",  # gzip bomb, over the limit
+    ("bob@example.com", 5003): "read_error",  # blob under the wrong prefix
+    ("carol@domain.com", 5001): "broken",  # blob not gzip
+    **{("carol@domain.com", i): "invalid" for i in (6306, 6307, 6308, 6309)},
+    ("carol@domain.com", 7777): "not_in_backup",
+    **{("frank@example.com", i): "invalid" for i in (6310, 6311, 6312, 6313)},
+}
+
+
+@pytest.fixture(scope="module")
+def sample_diagnosis(sample_store):
+    return zx.diagnose(sample_store, zx.read_notification(NOTES / "restore_report.eml"))
+
+
+def keyed(df: pd.DataFrame, column: str) -> dict:
+    return dict(zip(zip(df["account"], df["item_id"], strict=True), df[column], strict=True))
+
+
+def test_every_unrestored_item_has_its_exact_cause(sample_diagnosis):
+    assert list(sample_diagnosis.columns) == COLUMNS
+    assert keyed(sample_diagnosis, "cause") == EXPECTED
+    assert list(zip(sample_diagnosis["account"], sample_diagnosis["item_id"], strict=True)) == [
+        (mail, i) for mail, ids in report_unrestored().items() for i in ids
+    ]
+    counts = sample_diagnosis["cause"].value_counts().to_dict()
+    assert counts == {"invalid": 15, "broken": 7, "read_error": 5, "not_in_backup": 3, "restorable": 2}
+    assert min(counts.values()) >= 2 and list(sample_diagnosis["cause"].cat.categories) == list(CAUSES)
+
+
+def test_details_name_what_failed(sample_diagnosis):
+    detail = keyed(sample_diagnosis, "detail")
+    assert detail[("account1@domain.com", 1255)] == "blob of state 1 missing: no such file"
+    truncated = "blob of state 3 truncated_gzip: gzip stream ends early after 216 bytes"
+    assert detail[("account2@domain.com", 49965)] == truncated
+    assert detail[("bob@example.com", 5002)] == "blob of state 1 too_large: decompresses past the 536870912-byte limit"
+    a14 = account_id("account14@domain.com")
+    assert detail[("account14@domain.com", 45200)] == (
+        f"metadata not_regular_file: a directory, not a file (accounts/{a14}/items/00/45200)"
+    )
+    assert detail[("account1@domain.com", 1369)] == "long_header_line: header line 5 is 1212 octets (limit 998)"
+    assert detail[("account2@domain.com", 6314)] == "missing_date: no Date header"
+    for item_id, (mail, check, _raw) in INVALID_ITEMS.items():
+        assert detail[(mail, item_id)].startswith(f"{check}: ") or f"; {check}: " in detail[(mail, item_id)]
+    assert detail[("carol@domain.com", 7777)] == "no metadata for item 7777 of carol@domain.com"
+    assert detail[("admin@example.com", 24700)].startswith("metadata and blob verify")
+
+
+def test_last_valid_state_and_recoverable_eml(sample_diagnosis):
+    last = keyed(sample_diagnosis, "last_valid_state")
+    recoverable = keyed(sample_diagnosis, "recoverable_eml")
+    assert last[("account2@domain.com", 49965)] == 2  # the seed's procedure: the newest state that verifies
+    assert last[("account2@domain.com", 6314)] == 2  # intact, only refused by the validator
+    assert last[("admin@example.com", 24700)] == 3
+    for key, cause in EXPECTED.items():
+        if cause in ("invalid", "restorable") or key == ("account2@domain.com", 49965):
+            assert recoverable[key], key
+        else:
+            assert not recoverable[key] and pd.isna(last[key]), key
+    assert str(sample_diagnosis["last_valid_state"].dtype) == "Int64"
+
+
+def test_columns_of_items_with_and_without_metadata(sample_diagnosis):
+    rows = sample_diagnosis.set_index(["account", "item_id"])
+    row = rows.loc[("account2@domain.com", 49965)]
+    assert (row["type"], row["folder_path"], row["states"]) == ("message", "/Inbox", 3)
+    assert row["account_id"] == account_id("account2@domain.com")
+    assert row["blob_path"] == str(SAMPLE_DATA.resolve() / "backup" / "items" / row["digest"][:2] / row["digest"])
+    gone = rows.loc[("account14@domain.com", 13339)]
+    assert gone["states"] == 0 and gone["type"] is None and gone["digest"] is None
+
+
+def test_seed_excerpt_items(sample_store):
+    diagnosis = zx.diagnose(sample_store, NOTES / "seed_excerpt.txt")
+    assert keyed(diagnosis, "cause") == {
+        ("account1@domain.com", 1255): "read_error", ("account1@domain.com", 1369): "invalid",
+        ("account2@domain.com", 49965): "broken", ("account14@domain.com", 856): "broken",
+        ("account14@domain.com", 13339): "broken", ("account14@domain.com", 45200): "read_error",
+        ("account14@domain.com", 45655): "read_error",
+    }  # fmt: skip
+
+
+def test_report_frame_keeps_its_report_column(sample_store):
+    frame = zx.read_notifications([NOTES / "seed_excerpt.txt", NOTES / "restore_report.txt"])
+    diagnosis = zx.diagnose(sample_store, frame)
+    assert list(diagnosis.columns) == ["report", *COLUMNS]
+    assert diagnosis.groupby("report").size().to_dict() == {"seed_excerpt.txt": 7, zx.read_notification(
+        NOTES / "restore_report.txt").name: 32}  # fmt: skip
+
+
+def test_unknown_account_is_not_in_backup(sample_store):
+    report = zx.read_notification("- unrestored items -\naccount: ghost@example.com\nunrestored items: 3\n")
+    row = zx.diagnose(sample_store, report).iloc[0]
+    assert (row["cause"], row["account_id"], row["detail"]) == (
+        "not_in_backup", None, "account ghost@example.com is not in the backup"
+    )
+
+
+def test_aliases_resolve(sample_store):
+    report = zx.read_notification("- unrestored items -\naccount: A.Rossi@example.com\nunrestored items: 5006\n")
+    row = zx.diagnose(sample_store, report).iloc[0]
+    assert (row["account"], row["cause"]) == ("alice@example.com", "read_error")
+
+
+def test_preflight_of_some_accounts(sample_store):
+    diagnosis = zx.diagnose(sample_store, accounts=["account14@domain.com", "bob@example.com"])
+    failing = diagnosis[diagnosis["cause"] != "restorable"]
+    assert keyed(failing, "cause") == {
+        ("account14@domain.com", 856): "broken", ("account14@domain.com", 13339): "broken",
+        ("account14@domain.com", 45200): "read_error", ("account14@domain.com", 45655): "read_error",
+        ("bob@example.com", 5002): "broken", ("bob@example.com", 5003): "read_error",
+    }  # fmt: skip
+    states = sample_store.item_states(["account14@domain.com", "bob@example.com"])
+    assert len(diagnosis) == states[["account_id", "item_id"]].drop_duplicates().shape[0] + 3  # + unreadable files
+    assert set(diagnosis["account"]) == {"account14@domain.com", "bob@example.com"}
+    assert not diagnosis.duplicated(["account", "item_id"]).any()
+    assert zx.diagnose(sample_store, accounts=[]).empty
+    assert list(zx.diagnose(sample_store, accounts="").columns) == COLUMNS
+
+
+def test_preflight_of_the_whole_store(sample_store):
+    diagnosis = zx.diagnose(sample_store)
+    for (mail, item_id), (kind, _where) in FAULTS.items():
+        row = diagnosis[(diagnosis["account"] == mail) & (diagnosis["item_id"] == item_id)]
+        expected = "read_error" if kind in ("missing", "not_regular_file", "link_outside", "misplaced") else "broken"
+        assert row["cause"].tolist() == [expected], (mail, item_id)
+    misplaced = diagnosis.set_index(["account", "item_id"]).loc[("alice@example.com", 4241)]
+    assert misplaced["recoverable_eml"] and misplaced["detail"].startswith("metadata misplaced: ")
+    table = cause_counts(diagnosis)
+    assert list(table.columns) == list(CAUSES) and table.to_numpy().sum() == len(diagnosis)
+    assert not diagnosis.duplicated(["account_id", "item_id"]).any()
+
+
+def test_each_blob_is_read_once_per_call(sample_path):
+    store = zx.open_backup(sample_path)
+    calls: dict[str, int] = {}
+    original = store.read_blob_checked
+
+    def counting(digest):
+        calls[digest] = calls.get(digest, 0) + 1
+        return original(digest)
+
+    store.read_blob_checked = counting
+    zx.diagnose(store, accounts="bob@example.com")
+    assert max(calls.values()) == 1
+    bomb = store.get_item("bob@example.com", 5002)["digest"].iloc[0]
+    assert calls[bomb] == 1 and store.get_item("bob@example.com", 5002)["size"].iloc[0] == BOMB_SIZE
+
+
+def test_blobless_items_and_history(make_store):
+    builder = make_store()
+    builder.account({"zimbraId": "a1", "mail": "x@y.z"}, {"lastScan": 0})
+    raw = b"From: a@b.c\nDate: Mon, 20 Jan 2014 10:00:00 +0100\n\nhi\n"
+    good = builder.blob(raw)
+    builder.item("a1", 300, [{"transactionId": 1, "id": 300, "type": "contact", "startDate": 1_400_000_000_000}])
+    builder.item("a1", 301, [
+        {"transactionId": 1, "id": 301, "type": "message", "startDate": 1_400_000_000_000, "digest": good},
+        {"transactionId": 2, "id": 301, "type": "message", "startDate": 1_400_000_100_000, "digest": "A" * 43 + "="},
+    ])  # fmt: skip
+    store = zx.open_backup(builder.root)
+    diagnosis = zx.diagnose(store)
+    assert keyed(diagnosis, "cause") == {("x@y.z", 300): "restorable", ("x@y.z", 301): "read_error"}
+    assert keyed(diagnosis, "last_valid_state") == {("x@y.z", 300): 1, ("x@y.z", 301): 1}
+    assert keyed(diagnosis, "recoverable_eml") == {("x@y.z", 300): False, ("x@y.z", 301): True}
+    history = item_history(store, "x@y.z", 301)
+    assert history["blob"].tolist() == ["verifies", "missing: no such file"]
+    assert history["transaction_id"].tolist() == [1, 2]

@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/zxforensics summary backup_path sample_data/backup
+	$(BIN)/zxforensics --force report backup_path sample_data/backup \
+		notification sample_data/notifications/restore_report.txt out $(OUT) title "Recovery report: sample backup"
 	@echo
-	@echo "Sample backup path: sample_data/backup (try: $(BIN)/zxforensics getItem admin@example.com 24700 backup_path sample_data/backup date all)"
+	@echo "Report: $(abspath $(OUT))/report.html"
 
 test: install
 	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax tests notebooks

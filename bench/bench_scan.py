@@ -95,7 +95,8 @@ def main() -> None:
     scan_warm_1 = time_scan(path, workers=1)
     states = scan_warm["states"]
     print(f"\nstore: {path} ({states:,} states, {scan_warm['items']:,} items, {files:,} metadata files)")
-    print(f"page cache dropped before cold runs: {'yes' if cold else 'no (fresh tree instead)'}; cores: {os.cpu_count()}")
+    dropped = "yes" if cold else "no (fresh tree instead)"
+    print(f"page cache dropped before cold runs: {dropped}; cores: {os.cpu_count()}")
     rows = [
         ("find -exec cat (cold)", baseline_cold, None),
         ("find -exec cat (warm)", baseline_warm, None),
@@ -108,7 +109,8 @@ def main() -> None:
         rss = f"{result['rss_mib']:14.0f}{result['worker_rss_mib']:12.0f}" if result else ""
         rate = f"{states / seconds:11,.0f}" if result else f"{'':11}"
         print(f"{name:32}{seconds:9.2f}{files / seconds:11,.0f}{rate}{rss}")
-    print(f"\nframe in memory: {scan_warm['frame_mib']:.0f} MiB ({scan_warm['frame_mib'] * 2**20 / states:.0f} bytes/state)")
+    frame = scan_warm["frame_mib"]
+    print(f"\nframe in memory: {frame:.0f} MiB ({frame * 2**20 / states:.0f} bytes/state)")
     print(f"cold scan vs find+cat (cold): {baseline_cold / scan_cold['seconds']:.2f}x")
 
 

@@ -42,6 +42,7 @@ _EXPORTS = {
     "compare_copies": "investigate.copies",
     # reports
     "timeline": "investigate.timeline",
+    "write_timeline": "investigate.timeline",
     "run_report": "report",
 }
 

@@ -1,0 +1,197 @@
+"""doCoherencyCheck offline: the exact findings on the sample, one case (at least) of every kind."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+import zxforensics as zx
+from zxforensics.errors import EvidenceError
+from zxforensics.evidence import _GzipLayer, decompress_blob, verify_stream
+from zxforensics.investigate import coherency
+from zxforensics.investigate.coherency import FINDING_COLUMNS, FINDING_KINDS, audit, counts
+from zxforensics.sample import audit_cases
+from zxforensics.sample.catalog import account_id
+from zxforensics.sample.faults import DOUBLE_GZIP_ITEM, FAULTS, ORPHAN_NOTE
+from zxforensics.vendor import digest as vdigest
+
+# reader error kind of FAULTS -> finding kind, by where the fault sits
+FAULT_KINDS = {
+    ("missing", "blob"): "missing_blob", ("link_outside", "blob"): "unreadable_blob",
+    ("invalid_json", "metadata"): "corrupt_metadata", ("invalid_metadata", "metadata"): "corrupt_metadata",
+    ("not_regular_file", "metadata"): "unreadable_metadata", ("link_outside", "metadata"): "unreadable_metadata",
+    ("misplaced", "metadata"): "misplaced_item",
+}  # fmt: skip
+
+
+def expected_sample() -> Counter:
+    """(kind, account, item) of every finding the sample must give, from the fault catalogs."""
+    expected = Counter()
+    for (mail, item_id), (kind, where) in FAULTS.items():
+        expected[(FAULT_KINDS.get((kind, where), kind), mail, item_id)] += 1
+    expected[("corrupt_metadata", "alice@example.com", 5005)] += 2  # [1, 2, 3]: one note per bad state
+    expected[("misplaced_blob", "bob@example.com", 5003)] += 1  # its blob sits under items/zz/
+    expected[("double_gzip", *DOUBLE_GZIP_ITEM)] += 1
+    expected[("size_mismatch", *audit_cases.SIZE_MISMATCH_ITEM)] += 1
+    expected[("missing_blob", *audit_cases.CASE_MISMATCH_ITEM)] += 1
+    expected[("case_mismatch", *audit_cases.CASE_MISMATCH_ITEM)] += 1
+    expected[("orphan_blob", None, None)] += 1
+    return expected
+
+
+def rows(store, found) -> Counter:
+    return Counter(
+        (kind, store.account_name(a) if isinstance(a, str) else None, None if pd.isna(i) else int(i))
+        for kind, a, i in zip(found["kind"].astype(str), found["account_id"], found["item_id"], strict=True)
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_audit(sample_path):
+    store = zx.open_backup(sample_path)
+    return store, store.audit()
+
+
+def test_exact_findings_on_the_sample(sample_audit):
+    store, found = sample_audit
+    assert list(found.columns) == FINDING_COLUMNS
+    assert rows(store, found) == expected_sample()
+    assert len(found) == sum(expected_sample().values()) == 21
+
+
+def test_findings_name_their_files_and_causes(sample_audit):
+    store, found = sample_audit
+    by = {(k, store.account_name(a) if isinstance(a, str) else None, None if pd.isna(i) else int(i)): (p, d)
+          for k, a, i, p, d in found[["kind", "account_id", "item_id", "path", "detail"]].itertuples(index=False)}
+    bomb_path, bomb_detail = by[("too_large", "bob@example.com", 5002)]
+    assert bomb_detail == "decompresses past the 536870912-byte limit"
+    assert bomb_path == vdigest.blob_relpath(vdigest.digest_of(b"zxforensics sample bomb"))
+    orphan = vdigest.blob_relpath(vdigest.digest_of(ORPHAN_NOTE))
+    assert by[("orphan_blob", None, None)] == (orphan, f"no metadata references it ({len(ORPHAN_NOTE)} bytes)")
+    path, detail = by[("missing_blob", "bob@example.com", 5003)]
+    assert detail.endswith(f"a copy sits at items/zz/{path.rsplit('/', 1)[1]}")
+    raw = audit_cases.message(7101, "Size misstated")
+    size_detail = by[("size_mismatch", "frank@example.com", 7101)][1]
+    assert size_detail == f"metadata says {len(raw) + 17} bytes, the blob holds {len(raw)}"
+    case_path, case_detail = by[("case_mismatch", "frank@example.com", 7102)]
+    digest = case_path.rsplit("/", 1)[1]
+    assert case_path == f"items/{digest[:2].swapcase()}/{digest}" and "case-insensitive copy" in case_detail
+    assert by[("unreadable_metadata", "account14@domain.com", 45200)][1] == "not_regular_file: a directory, not a file"
+    assert by[("unreadable_blob", "alice@example.com", 5006)][1] == "link_outside: a dangling link"
+    assert by[("misplaced_item", "alice@example.com", 4241)][0].endswith("/items/42/4241")
+    assert set(found.loc[found["kind"] == "double_gzip", "severity"]) == {"warning"}
+    assert list(found["severity"].astype(str)[:1]) == ["error"]  # most severe first
+
+
+def test_every_kind_occurs_in_the_sample_data(sample_audit, sample_path):
+    _store, found = sample_audit
+    second = audit(zx.open_backup(sample_path.parent / "backup2"))
+    assert sorted(zip(second["kind"].astype(str), second["path"], strict=True)) == [
+        ("bad_name", next(p for p in second["path"] if "/." in p)),
+        ("case_mismatch", f"accounts/{audit_cases.SERVER2_ACCOUNTS[1].account_id.upper()}"),
+        ("missing_backupstat", "backupstat"),
+    ]
+    copy = zx.open_backup(sample_path.parent / "offsite_copy")
+    copied = audit(copy, ["frank@example.com"])
+    items = [None if pd.isna(i) else int(i) for i in copied["item_id"]]
+    expected = [("missing_blob", 7101), ("missing_blob", 7102), ("truncated_gzip", 7120), ("case_mismatch", 7102),
+                ("missing_lock", None)]  # fmt: skip
+    assert sorted(zip(copied["kind"].astype(str), items, strict=True), key=str) == sorted(expected, key=str)
+    seen = set(found["kind"].astype(str)) | set(second["kind"].astype(str)) | set(copied["kind"].astype(str))
+    assert seen == set(FINDING_KINDS)
+
+
+def test_an_audit_limited_to_accounts(sample_path):
+    store = zx.open_backup(sample_path)
+    found = store.audit(["frank@example.com"], progress=False)
+    frank = account_id("frank@example.com")
+    assert set(found["account_id"]) == {frank}  # no orphans, no other account
+    assert sorted(zip(found["kind"].astype(str), found["item_id"], strict=True)) == [
+        ("case_mismatch", 7102), ("missing_blob", 7102), ("size_mismatch", 7101)]
+    assert counts(found).to_dict("list") == {
+        "severity": ["error", "warning", "warning"], "kind": ["missing_blob", "size_mismatch", "case_mismatch"],
+        "findings": [1, 1, 1]}  # fmt: skip
+
+
+def test_parallel_verification_gives_the_same_findings(make_store, monkeypatch):
+    builder = make_store()
+    good = builder.blob(b"one message\n")
+    builder.blob(b"twice\n", double_gzip=True)
+    bad = vdigest.digest_of(b"claimed")
+    builder.write(vdigest.blob_relpath(bad), gzip.compress(b"forged"))
+    builder.account({"zimbraId": "a1", "mail": "a@x.org"}, {"lastScan": 1, "deleted": False})
+    states = [{"transactionId": 1, "id": 300, "type": "message", "startDate": 1000, "digest": good, "size": 12},
+              {"transactionId": 2, "id": 300, "type": "message", "startDate": 2000, "digest": bad, "size": 7}]
+    builder.item("a1", 300, states)
+    builder.backupstat("srv", 0, 0, 1)
+    store = zx.open_backup(builder.root)
+    sequential = store.audit(workers=1)
+    monkeypatch.setattr(coherency, "PARALLEL_MIN_BLOBS", 0)
+    parallel = store.audit(workers=2)
+    assert parallel.equals(sequential)
+    assert sorted(sequential["kind"].astype(str)) == ["digest_mismatch", "double_gzip", "orphan_blob"]
+
+
+def test_missing_lock_and_backupstat_and_account_folders_in_case(make_store):
+    builder = make_store()
+    builder.account({"zimbraId": "ab-cd", "mail": "a@x.org"}, {"lastScan": 1})
+    builder.account({"zimbraId": "AB-CD", "mail": "b@x.org"}, {"lastScan": 1})
+    builder.account({"zimbraId": "other", "mail": "c@x.org"}, {"lastScan": 1})
+    (builder.root / "accounts" / "other").rename(builder.root / "accounts" / "elsewhere")
+    builder.write("items/stray", b"a file where a prefix folder belongs")
+    found = audit(zx.open_backup(builder.root))
+    assert sorted(zip(found["kind"].astype(str), found["path"], strict=True)) == [
+        ("case_mismatch", "accounts/AB-CD"), ("case_mismatch", "accounts/ab-cd"),
+        ("corrupt_metadata", "accounts/elsewhere"), ("misplaced_blob", "items/stray"),
+        ("missing_backupstat", "backupstat"), ("missing_lock", "lock_*")]
+
+
+def test_streaming_verification_matches_the_reader(sample_path):
+    """Every canonical blob of the sample (but the bomb): same verdict as decompress_blob."""
+    store = zx.open_backup(sample_path)
+    bomb = vdigest.digest_of(b"zxforensics sample bomb")
+    compared = 0
+    for rel, _entry in store.evidence.walk_files("items"):
+        digest = rel.rsplit("/", 1)[1]
+        if rel != vdigest.blob_relpath(digest) or digest == bomb:
+            continue
+        try:
+            raw, layers = decompress_blob(store.evidence.read(rel, store.max_blob_size), store.max_blob_size, digest)
+            old = "digest_mismatch" if not vdigest.verify(digest, raw) else (len(raw), layers)
+        except EvidenceError as exc:
+            old = exc.kind
+        try:
+            new = verify_stream(store.evidence.iter_chunks(rel, store.max_blob_size), digest, store.max_blob_size)
+        except EvidenceError as exc:
+            new = exc.kind
+        assert new == old, rel
+        compared += 1
+    assert compared > 500
+
+
+def test_a_bomb_stops_at_the_limit_and_small_chunks_change_nothing():
+    inner = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = inner.compress(bytes(8 << 20)) + inner.flush()
+    bomb = gzip.compress(zeros, mtime=0)
+    layer = _GzipLayer("sha256", 1 << 20, "bomb")
+    layer.feed(bomb)
+    layer.finish()
+    assert layer.error is None and layer.child.error.kind == "too_large"
+    assert layer.child.size <= (1 << 20) + 1  # never inflated past the limit
+    with pytest.raises(EvidenceError, match="past the 1048576-byte limit"):
+        verify_stream([bomb], vdigest.digest_of(b"anything"), 1 << 20)
+    raw = b"a .gz attachment stays as stored: " + gzip.compress(b"inner", mtime=0)
+    blob = gzip.compress(gzip.compress(raw, mtime=0), mtime=0)
+    pieces = [blob[i : i + 1] for i in range(len(blob))]  # one byte at a time
+    assert verify_stream(pieces, vdigest.digest_of(raw), 1 << 20) == (len(raw), 2)
+    assert verify_stream([gzip.compress(b"x") + b"\x00garbage"], vdigest.digest_of(b"x"), 10) == (1, 1)
+    sha1 = vdigest.digest_of(b"old mailbox", "sha1")
+    assert verify_stream([gzip.compress(b"old mailbox")], sha1, 100) == (11, 1)
+    for data, kind in ((b"", "not_gzip"), (b"plain", "not_gzip"), (gzip.compress(b"abc")[:-3], "truncated_gzip")):
+        with pytest.raises(EvidenceError) as caught:
+            verify_stream([data], vdigest.digest_of(b"abc"), 100)
+        assert caught.value.kind == kind

@@ -1,0 +1,89 @@
+"""zx.timeline: item states in Timesketch's import format, written as CSV or JSONL."""
+
+from __future__ import annotations
+
+import orjson
+import pandas as pd
+import pytest
+
+import zxforensics as zx
+from zxforensics.cli import main
+from zxforensics.errors import ZxError
+from zxforensics.investigate.timeline import TIMELINE_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def events(sample_store):
+    return zx.timeline(sample_store)
+
+
+def test_one_event_per_state_with_timesketch_columns(events, sample_store):
+    assert list(events.columns) == TIMELINE_COLUMNS
+    assert len(events) == len(sample_store.item_states())
+    assert events["timestamp"].is_monotonic_increasing
+    # every datetime is ISO 8601 in UTC and agrees with the microsecond timestamp
+    parsed = pd.to_datetime(events["datetime"], format="ISO8601", utc=True)
+    assert (parsed.dt.as_unit("us").astype("int64") == events["timestamp"]).all()
+    assert events["datetime"].str.endswith("+00:00").all()
+    first = ~sample_store.item_states().duplicated(["account_id", "item_id"])
+    assert (events["timestamp_desc"] == "Item first state").sum() == int(
+        (first & ~sample_store.item_states()["deleted"]).sum()
+    )
+
+
+def test_seed_item_24700(sample_store):
+    rows = zx.timeline(sample_store, "admin@example.com")
+    rows = rows[rows["item_id"] == 24700]
+    # the seed's getItem dates, 12/07/2013 16:35:44 ... in the server's zone (CEST), here in UTC
+    assert rows["datetime"].tolist() == [
+        "2013-07-12T14:35:44+00:00", "2013-07-12T15:04:33+00:00", "2013-07-15T08:03:26+00:00",
+    ]  # fmt: skip
+    assert rows["timestamp"].tolist() == [1373639744000000, 1373641473000000, 1373875406000000]
+    assert rows["timestamp_desc"].tolist() == ["Item deleted"] * 3
+    assert rows["message"].iloc[1] == (
+        'message 24700 of admin@example.com in /Trash: "Service mailboxd started on test.example.com" '
+        "from admin@example.com (state 2, deleted)"
+    )
+    assert rows["folder_path"].tolist() == ["/Inbox", "/Trash", "/Trash"]
+
+
+def test_account_filter_and_changes(sample_store):
+    rows = zx.timeline(sample_store, ["account2@domain.com"])
+    assert set(rows["account"]) == {"account2@domain.com"}
+    assert len(rows) == len(sample_store.item_states("account2@domain.com"))
+    offer = rows[rows["item_id"] == 49965]
+    assert offer["timestamp_desc"].tolist() == ["Item first state", "Item changed", "Item changed"]
+    assert offer["datetime"].tolist() == [f"2014-01-{d}T09:00:00+00:00" for d in (10, 11, 12)]
+    assert offer["source_path"].str.endswith("/items/65/49965").all()
+
+
+def test_write_csv_and_jsonl(events, tmp_path):
+    small = events.head(5)
+    csv_path = zx.write_timeline(small, tmp_path / "t.csv")
+    back = pd.read_csv(csv_path)
+    assert back["datetime"].tolist() == small["datetime"].tolist()
+    assert back["message"].tolist() == small["message"].tolist()
+    jsonl = zx.write_timeline(small, tmp_path / "t.jsonl")
+    lines = [orjson.loads(line) for line in jsonl.read_bytes().splitlines()]
+    assert [line["timestamp"] for line in lines] == small["timestamp"].tolist()
+    assert {"datetime", "timestamp_desc", "message"} <= set(lines[0])
+    assert lines[0]["digest"] is None or isinstance(lines[0]["digest"], str)
+    with pytest.raises(ZxError, match="refusing to overwrite"):
+        zx.write_timeline(small, csv_path)
+    with pytest.raises(ZxError, match=r"\.csv or \.jsonl"):
+        zx.write_timeline(small, tmp_path / "t.txt")
+
+
+def test_cli_timeline(tmp_path, sample_path, capsys):
+    out = tmp_path / "timeline.jsonl"
+    args = ["timeline", "backup_path", str(sample_path), "accounts", "account2@domain.com", "out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    written = out.read_bytes().splitlines()
+    assert f"events{' ' * 54}{len(written)}" in text
+    assert main(args) == 2  # an existing file is refused
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert main(["--force", *args]) == 0
+    assert main(["timeline", "backup_path", str(sample_path), "out", str(sample_path / "t.csv")]) == 2
+    assert "refusing to write into the backup path" in capsys.readouterr().err
+    assert not (sample_path / "t.csv").exists()

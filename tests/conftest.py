@@ -46,6 +46,20 @@ def make_store(tmp_path):
     return factory
 
 
+@pytest.fixture
+def run(capsys, sample_path):
+    """`code, out, err = run("getItem", "admin@example.com", "24700", "backup_path", "SAMPLE")`:
+    the CLI in-process; SAMPLE is the sample backup path, DATA the sample_data folder."""
+    from zxforensics.cli import main
+
+    def runner(*args: str) -> tuple[int, str, str]:
+        code = main([str(a).replace("SAMPLE", str(sample_path)).replace("DATA", str(sample_path.parent)) for a in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return runner
+
+
 @pytest.fixture(scope="session", autouse=True)
 def evidence_untouched():
     """Around the whole session: the sample tree is byte-for-byte, mtime- and atime-identical."""

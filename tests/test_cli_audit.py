@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from zxforensics.cli import main
 from zxforensics.cli.registry import VERBS
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
-
-
-@pytest.fixture
-def run(capsys, sample_path):
-    def runner(*args: str) -> tuple[int, str, str]:
-        data = sample_path.parent
-        code = main([a.replace("SAMPLE", str(sample_path)).replace("DATA", str(data)) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return runner
 
 
 def leaves(out: str) -> list[tuple[str, str]]:

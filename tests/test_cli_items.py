@@ -5,19 +5,6 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
-
-from zxforensics.cli import main
-
-
-@pytest.fixture
-def run(capsys, sample_path):
-    def runner(*args: str) -> tuple[int, str, str]:
-        code = main([a.replace("SAMPLE", str(sample_path)) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return runner
 
 
 def test_seed_getitem_date_all(run, sample_path):

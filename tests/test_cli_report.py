@@ -7,20 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from zxforensics import report
-from zxforensics.cli import main
-
-
-@pytest.fixture
-def run(capsys):
-    def runner(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return runner
 
 
 def test_parameters_reach_run_report_and_paths_are_printed(run, monkeypatch, tmp_path, sample_path):

@@ -6,24 +6,13 @@ import io
 import json
 
 import pandas as pd
-import pytest
 from conftest import SAMPLE_DATA
 
-from zxforensics.cli import main
 from zxforensics.investigate.diagnose import COLUMNS
 
 REPORT = str(SAMPLE_DATA / "notifications" / "restore_report.eml")
 EXCERPT = str(SAMPLE_DATA / "notifications" / "seed_excerpt.txt")
 
-
-@pytest.fixture
-def run(capsys, sample_path):
-    def runner(*args: str) -> tuple[int, str, str]:
-        code = main([a.replace("SAMPLE", str(sample_path)) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return runner
 
 
 def leaf(key: str, value: object, level: int = 2) -> str:

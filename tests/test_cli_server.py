@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
-
-from zxforensics.cli import main
-
 SEED_STANDARD = [
     "config date_______________________________________________________________________________________________"
     "28/02/2014 04:01:14 CET",
@@ -36,15 +32,6 @@ LAST_CONFIG = "config_28_02_14#04_01_14.tar.gz"
 def words(command: str) -> list[str]:
     return command.split()
 
-
-@pytest.fixture
-def run(capsys, sample_path):
-    def runner(*args: str) -> tuple[int, str, str]:
-        code = main([a.replace("SAMPLE", str(sample_path)) for a in args])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return runner
 
 
 def test_the_seeds_example_byte_for_byte(run):

@@ -7,6 +7,7 @@ after running them all; the session-wide fixture in conftest checks the same aro
 from __future__ import annotations
 
 import contextlib
+import shlex
 
 from evidence_snapshot import snapshot
 
@@ -25,6 +26,20 @@ SEED_COMMANDS = [
     "summary backup_path {p}",
     "index backup_path {p} out {out}/index",
     "extract admin@example.com 24700 out {out}/eml backup_path {p}",
+    "getServerConfig standard date last backup_path {p} query serverConfig/zimbraMailMode/test.domain.com",
+    "getServerConfig standard date all backup_path {p} query zimlets/com_zimbra_ymemoticons",
+    "getServerConfig customizations date last verbose true backup_path {p}",
+    "diffServerConfig '22/02/2014 04:01:14' last backup_path {p}",
+    "unrestored {d}/notifications/restore_report.eml backup_path {p}",
+    "doExternalRestore {p}",
+    "doCoherencyCheck {p}",
+    "doCheckShares backup_path {p}",
+    "getMap {p}/map_9da041cb-0d80-5df7-8516-4e478f589552",
+    "doFixShares {p}/map_9da041cb-0d80-5df7-8516-4e478f589552 backup_path {p}",
+    "retention backup_path {p}",
+    "timeline backup_path {p} out {out}/timeline.csv",
+    "compareCopies {p} {d}/offsite_copy",
+    "report backup_path {p} notification {d}/notifications/restore_report.txt out {out}/report",
 ]
 
 
@@ -41,8 +56,21 @@ def run_everything(store_path, out) -> None:
     store.search_items("admin@example.com", text="mailboxd")
     store.account_info("admin@example.com")
     store.extract("admin@example.com", 24700, out / "api")
+    store.audit()
+    store.shares()
+    store.retention()
+    store.server_config("standard", "all")
+    store.server_config("customizations", "all")
+    store.ldap()
+    zx.diagnose(store, zx.read_notification(store_path.parent / "notifications" / "restore_report.eml"))
+    zx.diff_config(store, "22/02/2014 04:01:14", "last")
+    zx.diff_customizations(store, "22/02/2014 04:01:14", "last")
+    zx.timeline(store)
+    zx.compare_copies(store_path, store_path.parent / "offsite_copy")
+    zx.open_backups([store_path, store_path.parent / "backup2"]).accounts()
     for command in SEED_COMMANDS:
-        main(command.format(p=store_path, out=out).split())
+        code = main(shlex.split(command.format(p=store_path, d=store_path.parent, out=out)))
+        assert code in (0, 1), command  # 1: findings (coherency, copies), never a crash
 
 
 def test_every_call_leaves_the_evidence_untouched(sample_path, tmp_path, capsys):

@@ -47,9 +47,8 @@ class Verb:
     help: str = ""
 
     def syntax(self) -> str:
-        mandatory = " ".join(f"{{{p}}}" for p in self.positionals)
-        optional = " ".join(f"[{p}]" for p in self.optional_positionals)
-        return f"zxforensics {self.name} {mandatory} {optional} [attr1 value1 [attr2 value2...]]".replace("  ", " ")
+        words = [f"{{{p}}}" for p in self.positionals] + [f"[{p}]" for p in self.optional_positionals]
+        return " ".join(["zxforensics", self.name, *words, "[attr1 value1 [attr2 value2...]]"])
 
     def usage(self) -> str:
         lines = [f"Syntax:\n   {self.syntax()}", "", "PARAMETER LIST", ""]

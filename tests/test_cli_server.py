@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
+
+from evidence_snapshot import read_evidence
 
 SEED_STANDARD = [
     "config date_______________________________________________________________________________________________"
@@ -68,7 +69,7 @@ def test_seed_usage_file(run, sample_path):
 
 def test_file_outside_a_backup_path(run, sample_path, tmp_path):
     copy = tmp_path / "config_25_02_14#04_00_47.tar.gz"
-    shutil.copyfile(sample_path / "server" / copy.name, copy)
+    copy.write_bytes(read_evidence(sample_path / "server" / copy.name))
     code, out, _ = run("--tz", "Europe/Paris", "getServerConfig", "standard", "file", str(copy),
                        "query", "serverConfig/zimbraMailMode")  # fmt: skip
     assert code == 0

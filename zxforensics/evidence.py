@@ -124,52 +124,41 @@ class Evidence:
 
     def read(self, rel: str, limit: int | None = None) -> bytes:
         """Bytes of a regular file inside the tree."""
-        real = self.locate(rel)
-        return self._read_real(real, rel, limit)
+        return self._read_path(self.locate(rel), rel, limit, follow=True)
 
     def open_binary(self, rel: str) -> io.BufferedReader:
         """A read-only binary file object of a regular file inside the tree (for tarfile: no copy, no
         atime change); the caller closes it. The type is checked again on the open descriptor."""
-        real = self.locate(rel)
-        try:
-            fd = open_readonly(real)
-        except OSError as exc:
-            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
-        try:
-            info = os.fstat(fd)
-        except OSError as exc:
-            os.close(fd)
-            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
-        if not stat.S_ISREG(info.st_mode):
-            os.close(fd)
-            raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), rel)
-        return os.fdopen(fd, "rb")
-
-    def _read_real(self, real: str, rel: str, limit: int | None) -> bytes:
-        try:
-            fd = open_readonly(real)
-        except OSError as exc:
-            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
-        try:
-            return read_fd(fd, self.max_file_size if limit is None else limit, rel)
-        except OSError as exc:
-            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
-        finally:
-            os.close(fd)
+        return os.fdopen(self._open_regular(self.locate(rel), rel, follow=True), "rb")
 
     def read_entry(self, entry: os.DirEntry, rel: str, limit: int | None = None) -> bytes:
         """Fast path for the scan: a plain file seen by scandir is opened without resolving links."""
         try:
-            is_link = entry.is_symlink()
-            is_file = not is_link and entry.is_file(follow_symlinks=False)
+            is_file = not entry.is_symlink() and entry.is_file(follow_symlinks=False)
         except OSError as exc:
             raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
         if not is_file:
             return self.read(rel, limit)
+        return self._read_path(entry.path, rel, limit, follow=False)
+
+    def _open_regular(self, path: str, rel: str, follow: bool) -> int:
+        """A read-only descriptor of `path`, checked to be a regular file once open (no race)."""
         try:
-            fd = open_readonly(entry.path, follow=False)
+            fd = open_readonly(path, follow=follow)
         except OSError as exc:
             raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError as exc:
+            os.close(fd)
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise EvidenceError("not_regular_file", _describe_mode(mode), rel)
+        return fd
+
+    def _read_path(self, path: str, rel: str, limit: int | None, follow: bool) -> bytes:
+        fd = self._open_regular(path, rel, follow)
         try:
             return read_fd(fd, self.max_file_size if limit is None else limit, rel)
         except OSError as exc:
@@ -212,16 +201,10 @@ class Evidence:
 
     def iter_chunks(self, rel: str, limit: int | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
         """A regular file's bytes in chunks (same checks as `read`), so a large blob is never held whole."""
-        real = self.locate(rel)
         limit = self.max_file_size if limit is None else limit
-        try:
-            fd = open_readonly(real)
-        except OSError as exc:
-            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        fd = self._open_regular(self.locate(rel), rel, follow=True)
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), rel)
             if info.st_size > limit:
                 raise EvidenceError("too_large", f"{info.st_size} bytes, over the {limit}-byte limit", rel)
             total = 0

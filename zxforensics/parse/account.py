@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..vendor.dates import BadDate, ldap_time_to_ms, to_epoch_ms
 from ..vendor.keys import get_folded
 from . import ParseError
-from .items import load_json
+from .items import load_json_object
 
 # account_info attributes that become columns of accounts(); the rest stay available on demand.
 ACCOUNT_COLUMNS = {
@@ -30,10 +30,7 @@ def as_list(value: object) -> list[str]:
 
 def parse_account_info(data: bytes) -> dict:
     """`account_info` JSON -> its attributes as a flat dict of strings and lists of strings."""
-    doc = load_json(data)
-    if not isinstance(doc, dict):
-        raise ParseError("invalid_metadata", f"account_info: expected a JSON object, found {type(doc).__name__}")
-    return doc
+    return load_json_object(data, "account_info")
 
 
 def account_row(info: dict) -> dict:
@@ -57,9 +54,7 @@ def account_row(info: dict) -> dict:
 
 def parse_account_stat(data: bytes) -> dict:
     """`account_stat` JSON -> `last_scan`, `last_sequence`, `deleted`, `deleted_date` (epoch ms)."""
-    doc = load_json(data)
-    if not isinstance(doc, dict):
-        raise ParseError("invalid_metadata", f"account_stat: expected a JSON object, found {type(doc).__name__}")
+    doc = load_json_object(data, "account_stat")
     try:
         deleted = get_folded(doc, "deleted")
         return {

@@ -61,6 +61,14 @@ def load_json(data: bytes) -> object:
         raise ParseError("invalid_json", f"not JSON: {exc}") from None
 
 
+def load_json_object(data: bytes, what: str) -> dict:
+    """JSON bytes that must hold one object (account_info, account_stat, config.json)."""
+    doc = load_json(data)
+    if not isinstance(doc, dict):
+        raise ParseError("invalid_metadata", f"{what}: expected a JSON object, found {type(doc).__name__}")
+    return doc
+
+
 def state_list(doc: object) -> list:
     """The list of states of an item document: a top-level array, or one under `states`/`itemStates`."""
     if isinstance(doc, list):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import ParseError
-from .items import load_json
+from .items import load_json_object
 
 ROW_FIELDS = ("section", "id", "key", "value")
 # [ours, FORMAT.md §5] sections whose objects are {id: {key: value}} vs {id: value}.
@@ -22,10 +21,7 @@ Value = str | tuple[str, ...]
 
 def parse_config(data: bytes) -> dict:
     """`config.json` bytes -> its top-level object (sections by name)."""
-    doc = load_json(data)
-    if not isinstance(doc, dict):
-        raise ParseError("invalid_metadata", f"config.json: expected a JSON object, found {type(doc).__name__}")
-    return doc
+    return load_json_object(data, "config.json")
 
 
 def as_value(value: object) -> Value:

@@ -30,8 +30,10 @@ test: install
 lint: install
 	$(BIN)/ruff check zxforensics tests bench
 
+# Benchmarks (not tests): figures next to a shell baseline measured in the same run.
 bench: install
 	$(BIN)/python bench/bench_scan.py
+	$(BIN)/python bench/bench_audit.py
 
 # Regenerate the committed sample data with the project's own generator.
 # Built beside the old tree and swapped in, so a test running meanwhile never sees half a sample.

@@ -115,10 +115,10 @@ def test_unreadable_file_becomes_an_error_row(make_store, monkeypatch):
 
     real = evidence.read_fd
 
-    def failing(fd, limit, path):
+    def failing(fd, limit, path, info=None):
         if path.endswith("/300"):
             raise OSError(errno.EIO, "Input/output error")
-        return real(fd, limit, path)
+        return real(fd, limit, path, info)
 
     monkeypatch.setattr(evidence, "read_fd", failing)
     store = zx.open_backup(root)
@@ -303,3 +303,18 @@ def test_account_archives_are_read_in_place(make_store):
     kinds = dict(zip(store.errors["path"], store.errors["kind"], strict=True))
     assert kinds["accounts/arch.tar.gz!/items/58/2058"] == "invalid_json"
     assert kinds["accounts/arch.tar.gz"] == "hostile_member"
+
+
+def test_parallel_scan_equals_the_sequential_one(tmp_path):
+    """Shards in worker processes give the same frame and errors as one in-process scan."""
+    from zxforensics.sample import generate_store
+
+    path = generate_store(tmp_path / "many", accounts=18, items_per_account=12, seed=3)
+    (tmp_path / "many" / "accounts" / sorted(p.name for p in (tmp_path / "many" / "accounts").iterdir())[0]
+     / "items" / "x9").mkdir()  # not an NN folder: one error row  # fmt: skip
+    serial = zx.open_backup(path, workers=1)
+    parallel = zx.open_backup(path, workers=2)
+    pd.testing.assert_frame_equal(serial.item_states(), parallel.item_states())
+    assert len(parallel.item_states()) > 18 * 12
+    pd.testing.assert_frame_equal(serial.errors, parallel.errors)
+    assert parallel.errors["kind"].astype(str).tolist() == ["misplaced"]

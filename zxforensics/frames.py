@@ -29,7 +29,7 @@ BLOB_COLUMNS = ["digest", "prefix", "path", "compressed_size", "referenced", "mi
 # Repeated strings become categoricals: types and folders repeat, and a blob path, digest or
 # item file is shared by all the states of an item (1M states: ~390 -> ~250 bytes a row).
 _CATEGORICAL = ("account_id", "account", "type", "folder_path", "sender", "owner_id")
-_DICTIONARY = ("type", "sender", "owner_id", "digest", "blob_path", "source_path")
+_DICTIONARY = ("type", "sender", "owner_id", "digest")
 _DATE_COLUMNS = ("start_date", "end_date", "date")
 FOLDER_TYPES = ("folder", "searchfolder", "mountpoint")
 
@@ -105,20 +105,13 @@ def assemble_states(
     `source_path` is derived from the ids (`accounts/<id>/items/NN/<item>`), except for the
     few files found elsewhere (misplaced, or inside an account archive): `real_paths` gives those."""
     table = pa.concat_tables(list(tables))
-    digest = table["digest"]
-    blob_path = pc.binary_join_element_wise(
-        root + "/items/", pc.utf8_slice_codeunits(digest, 0, 2), "/", digest, ""
-    )
-    nn = pc.utf8_lpad(pc.cast(pc.remainder(table["item_id"], 100), pa.string()), 2, "0")
-    source_path = pc.binary_join_element_wise(
-        root + "/accounts/", table["account_id"], "/items/", nn, "/", pc.cast(table["item_id"], pa.string()), ""
-    )
-    table = table.append_column("blob_path", blob_path).append_column("source_path", source_path)
     for column in _DICTIONARY:
         table = table.set_column(table.schema.get_field_index(column), column, pc.dictionary_encode(table[column]))
     df = _to_pandas(table)
     df["account_id"] = df["account_id"].astype("category")
     df["account"] = df["account_id"].map(names).astype("category")
+    for column in (*_DICTIONARY, "account_id", "account"):  # sorted categories: the same frame however sharded
+        df[column] = df[column].cat.reorder_categories(sorted(df[column].cat.categories))
     for column in _DATE_COLUMNS:
         df[column] = ms_to_utc(df[column])
     df["deleted"] = df["deleted"].fillna(False).astype(bool)
@@ -126,12 +119,33 @@ def assemble_states(
     df["transaction_id"] = df["transaction_id"].astype("int64")
     df = df.sort_values(["account_id", "item_id", "start_date", "transaction_id"], kind="stable", ignore_index=True)
     df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
-    if real_paths:
-        new_paths = {f"{root}/{rel}" for rel in real_paths.values()} - set(df["source_path"].cat.categories)
-        df["source_path"] = df["source_path"].cat.add_categories(sorted(new_paths))
-    for (account_id, item_id), rel in (real_paths or {}).items():
-        df.loc[(df["account_id"] == account_id) & (df["item_id"] == item_id), "source_path"] = f"{root}/{rel}"
+    df["blob_path"] = _blob_paths(df["digest"], root)
+    df["source_path"] = _source_paths(df, root, real_paths or {})
     return df[STATE_COLUMNS + EXTRA_STATE_COLUMNS]
+
+
+def _blob_paths(digest: pd.Series, root: str) -> pd.Categorical:
+    """`<root>/items/<xx>/<digest>`, built once per distinct digest (a blob serves many states)."""
+    names = digest.cat.categories.astype(str)
+    paths = root + "/items/" + names.str[:2] + "/" + names
+    return pd.Categorical.from_codes(digest.cat.codes, categories=pd.Index(paths))
+
+
+def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int], str]) -> pd.Categorical:
+    """`<root>/accounts/<id>/items/NN/<item>`, built once per item of the (sorted) frame;
+    `real_paths` gives the few files found elsewhere (misplaced, or inside an account archive)."""
+    if df.empty:
+        return pd.Categorical([])
+    accounts = df["account_id"].astype(str).to_numpy()
+    items = df["item_id"].to_numpy()
+    first = np.ones(len(df), dtype=bool)
+    first[1:] = (items[1:] != items[:-1]) | (accounts[1:] != accounts[:-1])
+    codes = np.cumsum(first) - 1
+    paths = [
+        f"{root}/{real_paths[(a, i)]}" if (a, i) in real_paths else f"{root}/accounts/{a}/items/{i % 100:02d}/{i}"
+        for a, i in zip(accounts[first], items[first].tolist(), strict=True)
+    ]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(paths))
 
 
 def assemble_accounts(rows: list[dict]) -> pd.DataFrame:

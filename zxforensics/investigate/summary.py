@@ -26,6 +26,7 @@ def summarize(store: BackupStore) -> pd.DataFrame:
             return "never"
         return format_vendor_date(pd.Timestamp(int(ms), unit="ms", tz="UTC").to_pydatetime(), store.tz, zone=True)
 
+    messages = last[last["type"] == "message"]
     rows = [
         ("backup path", str(store.root)),
         ("server time zone", store.tz),
@@ -37,11 +38,11 @@ def summarize(store: BackupStore) -> pd.DataFrame:
         ("deleted items", int(last["deleted"].sum())),
         ("item states", len(states)),
         ("items by type", ", ".join(f"{t} {n}" for t, n in last["type"].value_counts().items() if n)),
-        ("message bytes (newest states)", int(last.loc[last["type"] == "message", "size"].fillna(0).sum())),
+        ("message bytes, as the metadata states them (newest states)", int(messages["size"].fillna(0).sum())),
         ("blob files", len(blobs)),
         ("blob bytes on disk", int(blobs["compressed_size"].fillna(0).sum())),
         ("orphan blobs", int((~blobs["referenced"]).sum())),
-        ("read errors", len(errors)),
+        ("metadata read errors", len(errors)),
     ]
     for kind, count in errors["kind"].value_counts().items():
         if count:

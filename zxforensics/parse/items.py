@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..vendor.dates import BadDate, to_epoch_ms
 from ..vendor.keys import STATE_LIST_KEYS, folded, state_field
@@ -36,17 +35,6 @@ STATE_SCHEMA = pa.schema(
         ("tags", pa.list_(pa.string())),
     ]
 )
-# The spelling of FORMAT.md §4: states written exactly so take the columnar fast path.
-CANONICAL_KEYS = {
-    "transactionId": "transaction_id", "id": "item_id", "type": "type", "folderId": "folder_id",
-    "startDate": "start_date", "endDate": "end_date", "deleted": "deleted", "digest": "digest", "size": "size",
-    "date": "date", "revision": "revision", "flags": "flags", "tags": "tags", "name": "name",
-    "parentId": "parent_id", "ownerId": "owner_id", "remoteId": "remote_id", "subject": "subject",
-    "sender": "sender",
-}  # fmt: skip
-RAW_SCHEMA = pa.schema([(raw, STATE_SCHEMA.field(name).type) for raw, name in CANONICAL_KEYS.items()])
-_CANONICAL_SET = frozenset(CANONICAL_KEYS)
-_EPOCH_SECONDS_BELOW = 100_000_000_000  # as vendor.dates: smaller epoch values are seconds
 _INT_FIELDS = ("transaction_id", "item_id", "folder_id", "size", "revision", "flags", "parent_id", "remote_id")
 _DATE_FIELDS = ("start_date", "end_date", "date")
 
@@ -162,58 +150,3 @@ def normalize_states(raw_states: list, item_id: int | None = None) -> tuple[list
 def parse_item(data: bytes, item_id: int | None = None) -> tuple[list[dict], list[str]]:
     """States of one item file (tolerant path), and notes for dropped states."""
     return normalize_states(state_list(load_json(data)), item_id)
-
-
-def is_canonical(states: list) -> bool:
-    """True when every state is an object whose known keys use the canonical spelling.
-
-    Unknown keys that map to no field are fine; a differently spelled known key
-    (`start_date`) sends the item to the tolerant path."""
-    for state in states:
-        if not isinstance(state, dict):
-            return False
-        extra = state.keys() - _CANONICAL_SET
-        if extra and any(state_field(key) is not None for key in extra):
-            return False
-    return True
-
-
-def canonical_table(states: list[dict], file_ids: list[int]) -> tuple[pa.Table, list[tuple[int, str]]]:
-    """Columnar parse of canonical states (C++ conversion, vectorised fixes).
-
-    Returns the table (STATE_SCHEMA minus account_id) and (row's file item id, problem) notes
-    for dropped states. Raises pa.ArrowInvalid / ArrowTypeError / ValueError when a value has
-    an unexpected JSON type, so the caller can fall back to the tolerant path.
-    """
-    # one comprehension per field beats from_pylist's per-row conversion by about 2.5x
-    columns = {}
-    for raw, name in CANONICAL_KEYS.items():
-        columns[name] = pa.array([state.get(raw) for state in states], RAW_SCHEMA.field(raw).type)
-    table = pa.table(columns)
-    files = pa.array(file_ids, pa.int64())
-    problems: list[tuple[int, str]] = []
-    if table["transaction_id"].null_count:
-        raise ValueError("a state without transactionId")
-    for name in ("start_date", "end_date", "date"):
-        column = table[name]
-        seconds = pc.and_(pc.less(pc.abs(column), _EPOCH_SECONDS_BELOW), pc.not_equal(column, 0))
-        table = table.set_column(table.schema.get_field_index(name), name,
-                                 pc.if_else(seconds, pc.multiply(column, 1000), column))  # fmt: skip
-    item_id = table["item_id"]
-    differs = pc.and_(pc.is_valid(item_id), pc.not_equal(item_id, files))
-    if pc.any(differs).as_py():
-        for index in pc.indices_nonzero(differs).to_pylist():
-            found = item_id[index].as_py()
-            problems.append((file_ids[index], f"id {found} differs from the file name {file_ids[index]}"))
-    table = table.set_column(table.schema.get_field_index("item_id"), "item_id", pc.coalesce(item_id, files))
-    table = table.set_column(table.schema.get_field_index("deleted"), "deleted", pc.fill_null(table["deleted"], False))
-    table = table.set_column(table.schema.get_field_index("type"), "type", pc.utf8_lower(table["type"]))
-    digest = table["digest"]
-    table = table.set_column(table.schema.get_field_index("digest"), "digest",
-                             pc.if_else(pc.equal(digest, ""), pa.scalar(None, pa.string()), digest))  # fmt: skip
-    no_start = pc.is_null(table["start_date"])
-    if pc.any(no_start).as_py():
-        for index in pc.indices_nonzero(no_start).to_pylist():
-            problems.append((file_ids[index], "a state without startDate"))
-        table = table.filter(pc.invert(no_start))
-    return table.select([name for name in STATE_SCHEMA.names if name != "account_id"]), problems

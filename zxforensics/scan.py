@@ -24,7 +24,7 @@ from .parse.items import STATE_SCHEMA, load_json, normalize_states, state_list
 from .vendor import layout
 
 _SCHEMA_NO_ACCOUNT = pa.schema([f for f in STATE_SCHEMA if f.name != "account_id"])
-IO_THREADS = 4  # concurrent reads per process: cold metadata reads wait on storage, not the CPU
+IO_THREADS = 2  # concurrent reads per process: cold metadata reads wait on storage, not the CPU
 READ_BATCH = 64  # files per thread task, so warm reads do not pay a hand-off per file
 
 

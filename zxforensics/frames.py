@@ -5,6 +5,7 @@ Pure functions over Arrow tables and records; the store calls them after a scan.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ERROR_COLUMNS
+from .scan import encode_repeated, sort_states
 from .vendor.names import SYSTEM_FOLDERS
 
 STATE_COLUMNS = [
@@ -29,13 +31,22 @@ BLOB_COLUMNS = ["digest", "prefix", "path", "compressed_size", "referenced", "mi
 # Repeated strings become categoricals: types and folders repeat, and a blob path, digest or
 # item file is shared by all the states of an item (1M states: ~390 -> ~250 bytes a row).
 _CATEGORICAL = ("account_id", "account", "type", "folder_path", "sender", "owner_id")
-_DICTIONARY = ("type", "sender", "owner_id", "digest")
+_DICTIONARY = ("type", "sender", "owner_id", "digest")  # as scan.REPEATED, less account_id
 _DATE_COLUMNS = ("start_date", "end_date", "date")
 FOLDER_TYPES = ("folder", "searchfolder", "mountpoint")
 
 
+_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get)
+    return table.to_pandas(types_mapper=_NULLABLE.get)
+
+
+def _in_order(tables: list[pa.Table]) -> bool:
+    """Shard tables come sorted; together they are in order when their accounts do not overlap."""
+    edges = [(t["account_id"][0].as_py(), t["account_id"][-1].as_py()) for t in tables if t.num_rows]
+    return all(prev[1] < nxt[0] for prev, nxt in itertools.pairwise(edges))
 
 
 def ms_to_utc(values: pd.Series) -> pd.Series:
@@ -104,20 +115,26 @@ def assemble_states(
 
     `source_path` is derived from the ids (`accounts/<id>/items/NN/<item>`), except for the
     few files found elsewhere (misplaced, or inside an account archive): `real_paths` gives those."""
-    table = pa.concat_tables(list(tables))
-    for column in _DICTIONARY:
-        table = table.set_column(table.schema.get_field_index(column), column, pc.dictionary_encode(table[column]))
-    df = _to_pandas(table)
+    tables = list(tables)  # the caller hands them over: once concatenated, only `table` holds them
+    in_order = _in_order(tables)
+    table = encode_repeated(pa.concat_tables([encode_repeated(t) for t in tables], promote_options="permissive"))
+    tables.clear()
+    if not in_order:  # shards come sorted, each over its own accounts, in account order
+        table = sort_states(table)
+    for column in _DATE_COLUMNS:  # epoch ms -> timestamps in Arrow: no pandas copy
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 table[column].cast(pa.timestamp("ms", tz="UTC")))  # fmt: skip
+    # self_destruct frees each Arrow column once converted: the peak holds one copy, not two
+    df = table.to_pandas(types_mapper=_NULLABLE.get, self_destruct=True, split_blocks=True)
+    del table
+    pa.default_memory_pool().release_unused()  # hand the freed Arrow buffers back to the OS
     df["account_id"] = df["account_id"].astype("category")
     df["account"] = df["account_id"].map(names).astype("category")
     for column in (*_DICTIONARY, "account_id", "account"):  # sorted categories: the same frame however sharded
         df[column] = df[column].cat.reorder_categories(sorted(df[column].cat.categories))
-    for column in _DATE_COLUMNS:
-        df[column] = ms_to_utc(df[column])
     df["deleted"] = df["deleted"].fillna(False).astype(bool)
     df["item_id"] = df["item_id"].astype("int64")
     df["transaction_id"] = df["transaction_id"].astype("int64")
-    df = df.sort_values(["account_id", "item_id", "start_date", "transaction_id"], kind="stable", ignore_index=True)
     df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
     df["blob_path"] = _blob_paths(df["digest"], root)
     df["source_path"] = _source_paths(df, root, real_paths or {})
@@ -125,27 +142,33 @@ def assemble_states(
 
 
 def _blob_paths(digest: pd.Series, root: str) -> pd.Categorical:
-    """`<root>/items/<xx>/<digest>`, built once per distinct digest (a blob serves many states)."""
-    names = digest.cat.categories.astype(str)
-    paths = root + "/items/" + names.str[:2] + "/" + names
-    return pd.Categorical.from_codes(digest.cat.codes, categories=pd.Index(paths))
+    """`<root>/items/<xx>/<digest>`, built once per distinct digest, in Arrow (no Python strings)."""
+    names = pa.array(digest.cat.categories.astype(str), pa.string())
+    paths = pc.binary_join_element_wise(root + "/items/", pc.utf8_slice_codeunits(names, 0, 2), "/", names, "")
+    return pd.Categorical.from_codes(digest.cat.codes, categories=pd.Index(paths.to_pandas()))
 
 
 def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int], str]) -> pd.Categorical:
-    """`<root>/accounts/<id>/items/NN/<item>`, built once per item of the (sorted) frame;
+    """`<root>/accounts/<id>/items/NN/<item>`, built once per item of the (sorted) frame, in Arrow;
     `real_paths` gives the few files found elsewhere (misplaced, or inside an account archive)."""
     if df.empty:
         return pd.Categorical([])
-    accounts = df["account_id"].astype(str).to_numpy()
+    codes = df["account_id"].cat.codes.to_numpy()
     items = df["item_id"].to_numpy()
     first = np.ones(len(df), dtype=bool)
-    first[1:] = (items[1:] != items[:-1]) | (accounts[1:] != accounts[:-1])
-    codes = np.cumsum(first) - 1
-    paths = [
-        f"{root}/{real_paths[(a, i)]}" if (a, i) in real_paths else f"{root}/accounts/{a}/items/{i % 100:02d}/{i}"
-        for a, i in zip(accounts[first], items[first].tolist(), strict=True)
-    ]
-    return pd.Categorical.from_codes(codes, categories=pd.Index(paths))
+    first[1:] = (items[1:] != items[:-1]) | (codes[1:] != codes[:-1])
+    accounts = pc.take(pa.array(df["account_id"].cat.categories.astype(str), pa.string()), pa.array(codes[first]))
+    item_ids = pa.array(items[first])
+    nn = pc.utf8_lpad(pc.cast(pc.remainder(item_ids, 100), pa.string()), 2, "0")
+    paths = pc.binary_join_element_wise(
+        root + "/accounts/", accounts, "/items/", nn, "/", pc.cast(item_ids, pa.string()), ""
+    ).to_pandas()
+    if real_paths:
+        keys = pd.MultiIndex.from_arrays([accounts.to_pandas(), item_ids.to_pandas()])
+        for (account_id, item_id), rel in real_paths.items():
+            if (account_id, item_id) in keys:  # an unreadable file has a real path but no states
+                paths[keys.get_loc((account_id, item_id))] = f"{root}/{rel}"
+    return pd.Categorical.from_codes(np.cumsum(first) - 1, categories=pd.Index(paths))
 
 
 def assemble_accounts(rows: list[dict]) -> pd.DataFrame:

@@ -159,21 +159,26 @@ class BackupStore:
             return
         results = []
         if self.workers > 1 and len(todo) >= PARALLEL_MIN_ACCOUNTS:
-            shards = [todo[i :: self.workers * 4] for i in range(self.workers * 4)]
+            ordered, count = sorted(todo), self.workers * 4  # contiguous, in order: no sort after concat
+            shards = [ordered[i * len(ordered) // count : (i + 1) * len(ordered) // count] for i in range(count)]
             try:
                 with ProcessPoolExecutor(self.workers, mp_context=_scan_context()) as pool:
                     futures = [pool.submit(scan.scan_shard, str(self.root), shard) for shard in shards if shard]
                     results = [f.result() for f in progress(futures, desc="scanning accounts", unit="shard")]
             except BrokenProcessPool:  # a worker could not start or died: the same scan, in this process
-                results = [scan.scan_shard(str(self.root), todo)]
+                results = [scan.scan_shard(str(self.root), sorted(todo))]
         else:  # one shard, one thread pool for its reads
-            results = [scan.scan_shard(str(self.root), todo)]
+            results = [scan.scan_shard(str(self.root), sorted(todo))]
         real_paths: dict = {}
+        tables = []
         for result in results:
             self._record(result.errors)
             real_paths.update(result.real_paths)
             self._item_counts.update({row["account_id"]: row["item_count"] for row in result.accounts})
-        df = frames.assemble_states([r.states for r in results], self._names, str(self.root), real_paths)
+            tables.append(result.states)
+            result.states = None  # the frame's assembly frees each Arrow column as it converts it
+        del results
+        df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
         self._scanned.update(todo)
         self._states = df if self._states is None else self._merge_states(df)
 

@@ -27,13 +27,14 @@ store = zx.open_backup(sys.argv[1], workers=int(sys.argv[2]) if len(sys.argv) > 
 start = time.perf_counter()
 states = store.item_states()
 elapsed = time.perf_counter() - start
+rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the checks below allocate
 print(json.dumps({
     "seconds": elapsed,
     "states": len(states),
     "items": int(states.groupby(["account_id", "item_id"], observed=True).ngroups),
     "errors": len(store.errors),
     "frame_mib": states.memory_usage(deep=True).sum() / 2**20,
-    "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_mib": rss_mib,
     "worker_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
 }))
 """

@@ -13,7 +13,7 @@ import pandas as pd
 from ..investigate.coherency import FINDING_KINDS, SEVERITIES
 from ..investigate.retention import purge_forecast
 from ..store import BackupStore
-from .common import figure_png, frame_html
+from .common import View, figure_png, frame_html
 
 SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e67e22", "info": "#7f8c8d"}
 
@@ -137,7 +137,7 @@ def forecast_figure(forecast: pd.DataFrame, tz: str = "UTC"):
     return fig
 
 
-class FindingsView:
+class FindingsView(View):
     """Account and finding-kind pickers (initial values from the notebook's parameters) over the
     findings table, and the findings-per-kind plot of the selection."""
 
@@ -158,18 +158,9 @@ class FindingsView:
         self.widget = w.VBox([w.HBox([self.accounts, self.kinds]), self.plot, self.table])
         self.refresh()
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
     @property
     def value(self) -> dict:
         return {"accounts": self.accounts.value, "kinds": self.kinds.value}
-
-    @property
-    def layout(self):
-        return self.widget.layout
 
     def selection(self) -> pd.DataFrame:
         return filter_findings(self.store, self.findings, self.accounts.value, self.kinds.value)
@@ -180,7 +171,7 @@ class FindingsView:
         self.plot.value = figure_png(findings_figure(shown)) if len(shown) else b""
 
 
-class RetentionView:
+class RetentionView(View):
     """Retention days and a purge date driving the purge summary, the purged accounts and items."""
 
     def __init__(self, store: BackupStore, data_days: int = 30, account_days: int = 30, date: object = "") -> None:
@@ -200,18 +191,9 @@ class RetentionView:
                               w.HTML("<b>Forecast</b>"), self.plot])  # fmt: skip
         self.refresh()
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
     @property
     def value(self) -> dict:
         return {"data_days": self.data_days.value, "account_days": self.account_days.value, "date": self.date.value}
-
-    @property
-    def layout(self):
-        return self.widget.layout
 
     def refresh(self, _change=None) -> None:
         summary, accounts, items = retention_tables(self.store, self.data_days.value, self.account_days.value,

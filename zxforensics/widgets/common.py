@@ -42,3 +42,19 @@ def append_frame(out, df: pd.DataFrame, max_rows: int = MAX_ROWS) -> None:
 def append_text(out, text: str) -> None:
     """Append a line of text to an ipywidgets Output."""
     out.append_stdout(text if text.endswith("\n") else text + "\n")
+
+
+class View:
+    """Base of the views: a composition of child widgets held in `self.widget` (msticpy's shape),
+    displayed as that widget, with its `layout`; subclasses add `.value` and their actions."""
+
+    widget: object
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    @property
+    def layout(self):
+        return self.widget.layout

@@ -20,7 +20,7 @@ from ..investigate.lmtp import split_header
 from ..parse.notification import Notification, read_notification
 from ..store import BackupStore, open_backup
 from ..vendor.dates import format_vendor_date
-from .common import append_frame, append_text, figure_png, frame_html
+from .common import View, append_frame, append_text, figure_png, frame_html
 
 ALL = "(all)"
 ITEM_COLUMNS = ["account", "item_id", "cause", "type", "folder_path", "states", "last_valid_state",
@@ -160,7 +160,7 @@ def summary_view(report: Notification, diagnosis: pd.DataFrame):
     return w.HBox([table, chart])
 
 
-class UnrestoredItemsView:
+class UnrestoredItemsView(View):
     """Account and cause filters driving the item table; an item's history; the Extract button.
 
     Its initial values come from the notebook's parameters (`account`, `cause`), so a papermill run
@@ -186,11 +186,6 @@ class UnrestoredItemsView:
         self.widget = w.VBox([w.HBox([self.account, self.cause]), self.table,
                               w.HBox([self.item, self.extract_button]), self.history, self.out])  # fmt: skip
         self._refresh()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
     @property
     def items(self) -> pd.DataFrame:

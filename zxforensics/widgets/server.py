@@ -17,7 +17,7 @@ from ..parse.server_config import row_path
 from ..serverconf import config_dates
 from ..store import BackupStore
 from ..vendor.dates import format_vendor_date
-from .common import figure_png, frame_html
+from .common import View, figure_png, frame_html
 
 LAST = "last"
 NO_DIFF = "(no textual diff: binary content)"
@@ -126,7 +126,7 @@ def diff_html(text: str) -> str:
     return f"<pre style='font-size:smaller'>{html.escape(text)}</pre>"
 
 
-class ServerConfigDiffView:
+class ServerConfigDiffView(View):
     """Two date dropdowns (filled from the snapshots) and a query box driving the diff table, the
     per-key timeline and the customizations diff. Initial values come from the notebook's parameters."""
 
@@ -153,18 +153,9 @@ class ServerConfigDiffView:
         self.changes = pd.DataFrame()
         self.refresh()
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
     @property
     def value(self) -> dict:
         return {"date_a": self.date_a.value, "date_b": self.date_b.value, "query": self.query.value}
-
-    @property
-    def layout(self):
-        return self.widget.layout
 
     def refresh(self, _change=None) -> None:
         a, b, query = self.date_a.value, self.date_b.value, self.query.value or "/"

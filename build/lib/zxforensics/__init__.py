@@ -1,0 +1,62 @@
+"""zxforensics: offline, read-only forensics of Zextras Backup paths as pandas DataFrames.
+
+    import zxforensics as zx
+    store = zx.open_backup("/mnt/import")
+    store.item_states()
+
+Names are imported on first use, so `import zxforensics` stays light for worker processes.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "open_backup": "store",
+    "BackupStore": "store",
+    "resolve_backup_path": "store",
+    "ZxError": "errors",
+    "EvidenceError": "errors",
+    "NotABackupPath": "errors",
+    "NotFound": "errors",
+    "make_sample": "sample",
+    "generate_store": "sample",
+    # restore investigation
+    "read_notification": "parse.notification",
+    "read_notifications": "parse.notification",
+    "diagnose": "investigate.diagnose",
+    "validate_message": "investigate.lmtp",
+    # server configuration
+    "diff_config": "investigate.config_diff",
+    "config_timeline": "investigate.config_diff",
+    "diff_customizations": "investigate.config_diff",
+    # audits
+    "read_map": "parse.maps",
+    "read_id_mapper": "parse.maps",
+    "fix_shares_plan": "investigate.shares",
+    "read_operations": "parse.operations",
+    "open_backups": "multistore",
+    "compare_copies": "investigate.copies",
+    # reports
+    "timeline": "investigate.timeline",
+    "write_timeline": "investigate.timeline",
+    "run_report": "report",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zxforensics' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

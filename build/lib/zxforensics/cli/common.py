@@ -1,0 +1,40 @@
+"""What every verb shares: where the backup path is, the time zone, date display."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..store import BackupStore, open_backup
+from ..vendor.dates import format_vendor_date
+from ..vendor.layout import DEFAULT_BACKUP_PATHS
+from .registry import Param, UsageError
+
+BACKUP_PATH_ENV = "ZXFORENSICS_BACKUP_PATH"
+BACKUP_PATH = Param("path", None, help="backup path (default $ZXFORENSICS_BACKUP_PATH or the vendor's)")
+TZ = Param("string", None, help="server time zone, e.g. Europe/Rome")
+
+
+def backup_path(values: dict) -> str:
+    """The `backup_path` given, else $ZXFORENSICS_BACKUP_PATH, else the first vendor default that exists."""
+    if values.get("backup_path"):
+        return values["backup_path"]
+    if os.environ.get(BACKUP_PATH_ENV):
+        return os.environ[BACKUP_PATH_ENV]
+    for candidate in DEFAULT_BACKUP_PATHS:
+        if Path(candidate).is_dir():
+            return candidate
+    raise UsageError(f"no backup path: give `backup_path PATH` or set ${BACKUP_PATH_ENV}")
+
+
+def open_store(values: dict, options: dict) -> BackupStore:
+    return open_backup(backup_path(values), tz=values.get("tz") or options.get("tz"))
+
+
+def vendor_date(value, tz: str, zone: bool = False) -> str:
+    """A UTC timestamp as the vendor prints it, in the server's zone."""
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return format_vendor_date(pd.Timestamp(value).to_pydatetime(), tz, zone)

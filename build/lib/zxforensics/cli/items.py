@@ -1,0 +1,183 @@
+"""Verbs over accounts and items: getItem, doItemSearch, getAccountInfo, getAvailableAccounts,
+extract, index, summary and make-sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import EvidenceError, ZxError
+from ..extract import check_out_dir
+from .common import BACKUP_PATH, TZ, open_store, vendor_date
+from .layout import render
+from .registry import Param, Result, verb
+
+DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last|all")
+
+
+def state_tree(states: pd.DataFrame, tz: str) -> list[list[tuple[str, object]]]:
+    """States as the seed's getItem prints them: start_date, type, deleted, blob path."""
+    groups = []
+    for state in states.itertuples(index=False):
+        group: list[tuple[str, object]] = [
+            ("start_date", vendor_date(state.start_date, tz)),
+            ("type", state.type),
+            ("deleted", bool(state.deleted)),
+        ]
+        if isinstance(state.digest, str):
+            group.append((f"blob path {state.blob_path}", ""))
+        groups.append(group)
+    return groups
+
+
+@verb(
+    "getItem",
+    ("account", "item"),
+    {"backup_path": BACKUP_PATH, "dump_blob": Param("bool", False, ("true", "false")),
+     "date": Param("date", "last", help="dd/mm/yyyy hh:mm:ss|all"), "tz": TZ},
+    help="Display an item and its metadata from a backup path, e.g.\n"
+    "zxforensics getItem admin@example.com 24700 backup_path /mnt/import/ date all",
+)
+def get_item(values: dict, options: dict) -> Result:
+    store = open_store(values, options)
+    try:
+        item_id = int(values["item"])
+    except ValueError:
+        raise ZxError(f"item must be an integer id, not {values['item']!r}") from None
+    states = store.get_item(values["account"], item_id, values["date"])
+    text = render([("itemStates", state_tree(states, store.tz))])
+    digest = states["digest"].dropna()
+    if values["dump_blob"] and not digest.empty:
+        try:
+            raw = store.read_blob(digest.iloc[-1])
+        except EvidenceError as exc:  # show the states, then why the blob cannot be dumped
+            return Result(states, text + "\n" + render([("blob", f"cannot be read: {exc}")]), exit_code=1)
+        text += "\n" + render([("blob", "")]) + "\n" + raw.decode("utf-8", errors="replace")
+    return Result(states, text)
+
+
+@verb(
+    "doItemSearch",
+    ("account",),
+    {"backup_path": BACKUP_PATH, "search_string": Param("string", None), "type": Param("string", None),
+     "before": DATE, "after": DATE,
+     "search_filter": Param("string", "deleted", ("deleted", "all", "not_deleted")),
+     "hide_deleted": Param("bool", False, ("true", "false")), "tz": TZ},
+    help="Search an account's items in the backup, deleted ones by default.",
+)
+def do_item_search(values: dict, options: dict) -> Result:
+    store = open_store(values, options)
+    search_filter = "not_deleted" if values["hide_deleted"] else values["search_filter"]
+    found = store.search_items(
+        values["account"], values["search_string"], values["type"], values["before"], values["after"], search_filter
+    )
+    groups = [
+        [("itemId", row.item_id), ("type", row.type), ("folder", row.folder_path),
+         ("subject", row.subject if isinstance(row.subject, str) else (row.name if isinstance(row.name, str) else "")),
+         ("start_date", vendor_date(row.start_date, store.tz)), ("deleted", bool(row.deleted))]
+        for row in found.itertuples(index=False)
+    ]
+    text = render([("items", groups)]) if groups else render([("items", ""), ("found", 0)])
+    return Result(found, text)
+
+
+@verb(
+    "getAccountInfo",
+    ("account",),
+    {"backup_path": BACKUP_PATH, "date": Param("string", "most_recent"), "tz": TZ},
+    help="Show an account's attributes as backed up.",
+)
+def get_account_info(values: dict, options: dict) -> Result:
+    store = open_store(values, options)
+    info = store.account_info(values["account"], values["date"])
+    pairs = [
+        (str(a), vendor_date(v, store.tz) if isinstance(v, pd.Timestamp) else v)
+        for a, v in info.itertuples(index=False)
+    ]
+    return Result(info.astype({"value": "string"}), render([("accountInfo", pairs)]))
+
+
+@verb("getAvailableAccounts", (), {"backup_path": BACKUP_PATH, "tz": TZ}, help="List the accounts a backup path holds.")
+def get_available_accounts(values: dict, options: dict) -> Result:
+    store = open_store(values, options)
+    accounts = store.accounts()
+    groups = [
+        [("name", row.name), ("zimbraId", row.account_id), ("status", row.status),
+         ("deleted", bool(row.deleted)), ("items", row.item_count)]
+        for row in accounts.itertuples(index=False)
+    ]
+    return Result(accounts, render([("accounts", groups)]))
+
+
+@verb(
+    "extract",
+    ("account", "item"),
+    {"out": Param("path", None, help="output folder (never inside the backup path)"), "date": Param("date", "last"),
+     "backup_path": BACKUP_PATH, "tz": TZ},
+    help="Write an item's blob as .eml, byte-exact and verified, and append it to out/manifest.csv.",
+)
+def extract(values: dict, options: dict) -> Result:
+    if not values["out"]:
+        raise ZxError("command extract requires more parameters: out DIR")
+    store = open_store(values, options)
+    row = store.extract(values["account"], int(values["item"]), values["out"], values["date"])
+    frame = pd.DataFrame([row])
+    return Result(frame, render([(k, v) for k, v in row.items()]))
+
+
+@verb(
+    "index",
+    (),
+    {"backup_path": BACKUP_PATH, "out": Param("path", None), "tz": TZ},
+    help="Write the store's tables (accounts, item_states, blobs, errors) as Parquet files.",
+)
+def index(values: dict, options: dict) -> Result:
+    if not values["out"]:
+        raise ZxError("command index requires more parameters: out DIR")
+    store = open_store(values, options)
+    out = check_out_dir(store.root, values["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "accounts": store.accounts(),
+        "item_states": store.item_states(),
+        "blobs": store.blobs(),
+        "errors": store.errors,
+    }
+    written = []
+    for name, frame in tables.items():
+        path = out / f"{name}.parquet"
+        if path.exists() and not options.get("force"):
+            raise ZxError(f"refusing to overwrite {path} (use --force)")
+        frame.to_parquet(path, index=False)
+        written.append({"table": name, "rows": len(frame), "path": str(path)})
+    frame = pd.DataFrame(written)
+    return Result(frame, render([("index", [[(k, v) for k, v in row.items()] for row in written])]))
+
+
+@verb("summary", (), {"backup_path": BACKUP_PATH, "tz": TZ}, help="What a backup path holds, in a few lines.")
+def summary(values: dict, options: dict) -> Result:
+    from ..investigate.summary import summarize
+
+    store = open_store(values, options)
+    table = summarize(store)
+    text = render([(row.metric, row.value) for row in table.itertuples(index=False)])
+    return Result(table, text)
+
+
+@verb(
+    "make-sample",
+    ("out",),
+    {"accounts": Param("int", None), "items": Param("int", 100), "seed": Param("int", 2013)},
+    help="Generate the committed sample store (no `accounts`), or a synthetic one of any size.",
+)
+def make_sample(values: dict, options: dict) -> Result:
+    from ..sample import generate_store
+    from ..sample import make_sample as build
+
+    out = Path(values["out"])
+    if values["accounts"] is None:
+        build(out, values["seed"])
+    else:
+        generate_store(out, values["accounts"], values["items"], values["seed"])
+    return Result(None, f"sample store written to {out}")

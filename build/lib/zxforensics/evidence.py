@@ -1,0 +1,428 @@
+"""Read-only access to the evidence: the one place that opens files of a backup path.
+
+Files are opened O_RDONLY with O_NOATIME where the OS allows, only regular files are read,
+links are followed only while they stay inside the tree, and gzip decompression is bounded.
+Every refusal is an `EvidenceError` whose `kind` names it (FORMAT.md §9).
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import hashlib
+import io
+import os
+import stat
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .errors import EvidenceError
+from .vendor import digest as vdigest
+
+GZIP_MAGIC = b"\x1f\x8b"
+DEFAULT_MAX_BLOB_SIZE = 512 * 1024 * 1024  # decompressed bytes, per blob
+DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024  # bytes read from one metadata file
+CHUNK = 1 << 20  # decompress in 1 MiB steps: no giant reallocations, and a bomb stops early
+MAX_GZIP_LAYERS = 4  # a blob gzipped more often than this is not the vendor's
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def open_readonly(path: str | os.PathLike, *, follow: bool = True) -> int:
+    """Open read-only without updating atime; O_NOATIME needs ownership, so fall back without it."""
+    flags = _READ_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
+    if _NOATIME:
+        try:
+            return os.open(path, flags | _NOATIME)
+        except PermissionError:
+            pass
+        except OSError as exc:
+            if exc.errno != errno.EPERM:
+                raise
+    return os.open(path, flags)
+
+
+def read_fd(fd: int, limit: int, path: str, info: os.stat_result | None = None) -> bytes:
+    """Read a whole regular file from `fd`, refusing anything but a regular file or past `limit`.
+
+    A small file is read in one call (its size plus one byte: a short read is the end),
+    which halves the system calls of a scan of many small files."""
+    info = os.fstat(fd) if info is None else info
+    if not stat.S_ISREG(info.st_mode):
+        raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), path)
+    if info.st_size > limit:
+        raise EvidenceError("too_large", f"{info.st_size} bytes, over the {limit}-byte limit", path)
+    if info.st_size < CHUNK:
+        first = os.read(fd, info.st_size + 1)
+        if len(first) <= info.st_size:
+            return first
+        chunks = [first]
+        remaining = limit + 1 - len(first)
+    else:
+        chunks = []
+        remaining = limit + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise EvidenceError("too_large", f"grew past the {limit}-byte limit while read", path)
+    return data
+
+
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _describe_mode(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO, not a file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a file"
+    return "not a regular file"
+
+
+class Evidence:
+    """Read-only view of a directory tree: every read of the backup path goes through here."""
+
+    def __init__(self, root: str | os.PathLike, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
+        self.root = Path(os.path.realpath(root))
+        self.max_file_size = max_file_size
+        self._prefix = str(self.root).rstrip(os.sep) + os.sep
+
+    def path(self, rel: str) -> str:
+        """Absolute path of a relative one, refusing `..` and absolute parts."""
+        if rel.startswith("/") or ".." in rel.split("/"):
+            raise EvidenceError("link_outside", "path leaves the backup path", rel)
+        return str(self.root / rel) if rel else str(self.root)
+
+    def inside(self, real: str) -> bool:
+        return real == str(self.root) or real.startswith(self._prefix)
+
+    def locate(self, rel: str) -> str:
+        """The real path of `rel`, checked: inside the tree, existing, a regular file."""
+        full = self.path(rel)
+        real = os.path.realpath(full)
+        if not self.inside(real):
+            raise EvidenceError("link_outside", f"a link to {real}, outside the backup path", rel)
+        try:
+            info = os.stat(real)
+        except FileNotFoundError:
+            if os.path.lexists(full):
+                raise EvidenceError("link_outside", "a dangling link", rel) from None
+            raise EvidenceError("missing", "no such file", rel) from None
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), rel)
+        return real
+
+    def exists(self, rel: str) -> bool:
+        return os.path.lexists(self.path(rel))
+
+    def is_dir(self, rel: str) -> bool:
+        real = os.path.realpath(self.path(rel))
+        return self.inside(real) and os.path.isdir(real)
+
+    def read(self, rel: str, limit: int | None = None) -> bytes:
+        """Bytes of a regular file inside the tree."""
+        return self._read_path(self.locate(rel), rel, limit, follow=True)
+
+    def open_binary(self, rel: str) -> io.BufferedReader:
+        """A read-only binary file object of a regular file inside the tree (for tarfile: no copy, no
+        atime change); the caller closes it. The type is checked again on the open descriptor."""
+        return os.fdopen(self._open_regular(self.locate(rel), rel, follow=True), "rb")
+
+    def read_entry(self, entry: os.DirEntry, rel: str, limit: int | None = None) -> bytes:
+        """Fast path for the scan: a plain file seen by scandir is opened without resolving links."""
+        try:
+            is_file = not entry.is_symlink() and entry.is_file(follow_symlinks=False)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        if not is_file:
+            return self.read(rel, limit)
+        return self._read_path(entry.path, rel, limit, follow=False)
+
+    def _open_regular(self, path: str, rel: str, follow: bool) -> int:
+        """A read-only descriptor of `path`, checked to be a regular file once open (no race)."""
+        return self._open_checked(path, rel, follow)[0]
+
+    def _open_checked(self, path: str, rel: str, follow: bool) -> tuple[int, os.stat_result]:
+        try:
+            fd = open_readonly(path, follow=follow)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        try:
+            info = os.fstat(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise EvidenceError("not_regular_file", _describe_mode(info.st_mode), rel)
+        return fd, info
+
+    def _read_path(self, path: str, rel: str, limit: int | None, follow: bool) -> bytes:
+        fd, info = self._open_checked(path, rel, follow)
+        try:
+            return read_fd(fd, self.max_file_size if limit is None else limit, rel, info)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        finally:
+            os.close(fd)
+
+    def scandir(self, rel: str) -> list[os.DirEntry]:
+        """Entries of a directory inside the tree, sorted by name (a link to a folder outside is refused)."""
+        full = self.path(rel)
+        real = os.path.realpath(full)
+        if not self.inside(real):
+            raise EvidenceError("link_outside", f"a link to {real}, outside the backup path", rel)
+        try:
+            with os.scandir(real) as it:
+                return sorted(it, key=lambda e: e.name)
+        except FileNotFoundError:
+            raise EvidenceError("missing", "no such folder", rel) from None
+        except NotADirectoryError:
+            raise EvidenceError("not_regular_file", "not a folder", rel) from None
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+
+    def scandir_entry(self, entry: os.DirEntry, rel: str) -> list[os.DirEntry]:
+        """Fast path of `scandir` for a folder seen by scandir: a real folder needs no link check."""
+        try:
+            is_real_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_real_dir = False
+        if not is_real_dir:
+            return self.scandir(rel)
+        try:
+            with os.scandir(entry.path) as it:
+                return sorted(it, key=_entry_name)
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+
+    def size(self, rel: str) -> int:
+        return os.stat(self.locate(rel)).st_size
+
+    def iter_chunks(self, rel: str, limit: int | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        """A regular file's bytes in chunks (same checks as `read`), so a large blob is never held whole."""
+        limit = self.max_file_size if limit is None else limit
+        fd = self._open_regular(self.locate(rel), rel, follow=True)
+        try:
+            info = os.fstat(fd)
+            if info.st_size > limit:
+                raise EvidenceError("too_large", f"{info.st_size} bytes, over the {limit}-byte limit", rel)
+            total = 0
+            while chunk := os.read(fd, chunk_size):
+                total += len(chunk)
+                if total > limit:
+                    raise EvidenceError("too_large", f"grew past the {limit}-byte limit while read", rel)
+                yield chunk
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+        finally:
+            os.close(fd)
+
+    def lstat(self, rel: str) -> os.stat_result | None:
+        """What is at `rel` itself (a link is not followed), or None: lets a caller test by looking."""
+        try:
+            return os.lstat(self.path(rel))
+        except OSError:
+            return None
+
+    def readlink(self, rel: str) -> str:
+        """The target text of a link inside the tree, never followed (to compare links as links)."""
+        try:
+            return os.readlink(self.path(rel))
+        except OSError as exc:
+            raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
+
+    def walk_files(self, rel: str = "") -> Iterator[tuple[str, os.DirEntry]]:
+        """Every non-directory entry below `rel`, depth first, without following links to folders."""
+        try:
+            entries = self.scandir(rel)
+        except EvidenceError:
+            return
+        for entry in entries:
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                yield from self.walk_files(child)
+            else:
+                yield child, entry
+
+
+def iter_gunzip(data: bytes, limit: int, path: str = "") -> Iterator[bytes]:
+    """Decompressed chunks of one gzip layer (all its members), refusing output past `limit` bytes.
+
+    Streaming lets a caller hash a blob without holding it, and stops a bomb at the limit
+    after at most `limit` bytes of work.
+    """
+    if not data.startswith(GZIP_MAGIC):
+        detail = "empty file" if not data else f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
+        raise EvidenceError("not_gzip", detail, path)
+    produced = 0
+    rest = data
+    while rest:
+        decompressor = zlib.decompressobj(31)
+        pending = rest
+        while True:
+            try:
+                chunk = decompressor.decompress(pending, CHUNK)
+            except zlib.error as exc:
+                raise EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", path) from None
+            produced += len(chunk)
+            if produced > limit:
+                raise EvidenceError("too_large", f"decompresses past the {limit}-byte limit", path)
+            if chunk:
+                yield chunk
+            pending = decompressor.unconsumed_tail
+            if decompressor.eof or (not pending and not chunk):
+                break
+        if not decompressor.eof:
+            raise EvidenceError("truncated_gzip", f"gzip stream ends early after {produced} bytes", path)
+        rest = decompressor.unused_data
+        if rest and not rest.startswith(GZIP_MAGIC):
+            break  # trailing garbage after the last member, as gzip(1) tolerates
+
+
+def gunzip_bounded(data: bytes, limit: int, path: str = "") -> bytes:
+    """Decompress one gzip layer (all its members), refusing output past `limit` bytes."""
+    return b"".join(iter_gunzip(data, limit, path))
+
+
+def decompress_blob(data: bytes, limit: int, digest: str | None = None, path: str = "") -> tuple[bytes, int]:
+    """Raw bytes of a blob and the number of gzip layers removed (2 for a double-gzipped blob).
+
+    Another layer is removed only while the digest does not verify yet and the data is gzip,
+    so a stored .gz attachment is never decompressed once too often.
+    """
+    raw = gunzip_bounded(data, limit, path)
+    layers = 1
+    while raw.startswith(GZIP_MAGIC) and not (digest and vdigest.verify(digest, raw)):
+        try:
+            raw = gunzip_bounded(raw, limit, path)
+        except EvidenceError as exc:
+            if exc.kind == "too_large":
+                raise
+            break
+        layers += 1
+    return raw, layers
+
+
+class _GzipLayer:
+    """One gzip layer of a blob being streamed: inflates, counts and hashes its output, and feeds
+    the next layer when that output is gzip again (a double-gzipped blob)."""
+
+    def __init__(self, algorithm: str, limit: int, path: str, depth: int = 1) -> None:
+        self.hasher = hashlib.new(algorithm)
+        self.algorithm, self.limit, self.path, self.depth = algorithm, limit, path, depth
+        self.size = self.members = 0
+        self.inflater: zlib._Decompress | None = None
+        self.pending = self.head = b""
+        self.trailing = self.decided = False
+        self.error: EvidenceError | None = None
+        self.child: _GzipLayer | None = None
+
+    def feed(self, data: bytes) -> None:
+        data, self.pending = self.pending + data, b""
+        while data and self.error is None and not self.trailing:
+            if self.inflater is None:
+                if len(data) < 2:
+                    self.pending = data
+                    return
+                if not data.startswith(GZIP_MAGIC):
+                    if self.members:
+                        self.trailing = True  # garbage after the last member, as gzip(1) tolerates
+                    else:
+                        detail = f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
+                        self.error = EvidenceError("not_gzip", detail, self.path)
+                    return
+                self.inflater, self.members = zlib.decompressobj(31), self.members + 1
+            data = self._inflate(data)
+
+    def _inflate(self, data: bytes) -> bytes:
+        """Inflate `data` in bounded steps; returns what follows the end of the member."""
+        inflater = self.inflater
+        while True:
+            want = min(self.limit - self.size + 1, CHUNK)
+            try:
+                out = inflater.decompress(data, want)
+            except zlib.error as exc:
+                self.error = EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", self.path)
+                return b""
+            self._emit(out)
+            if self.error is not None:
+                return b""
+            if inflater.eof:
+                self.inflater = None
+                return inflater.unused_data
+            data = inflater.unconsumed_tail
+            if not data and len(out) < want:
+                return b""
+
+    def _emit(self, out: bytes) -> None:
+        self.size += len(out)
+        if self.size > self.limit:
+            self.error = EvidenceError("too_large", f"decompresses past the {self.limit}-byte limit", self.path)
+            return
+        self.hasher.update(out)
+        if self.decided:
+            if self.child is not None:
+                self.child.feed(out)
+            return
+        self.head += out
+        if len(self.head) >= 2:
+            self.decided = True
+            if self.head.startswith(GZIP_MAGIC) and self.depth < MAX_GZIP_LAYERS:
+                self.child = _GzipLayer(self.algorithm, self.limit, self.path, self.depth + 1)
+                self.child.feed(self.head)
+            self.head = b""
+
+    def finish(self) -> None:
+        if self.error is None and not self.trailing:
+            if self.inflater is not None:
+                detail = f"gzip stream ends early after {self.size} bytes"
+                self.error = EvidenceError("truncated_gzip", detail, self.path)
+            elif not self.members:
+                self.error = EvidenceError("not_gzip", "empty file" if not self.pending else "too short", self.path)
+        if self.child is not None:
+            self.child.finish()
+
+    def digest(self) -> str:
+        return base64.b64encode(self.hasher.digest()).decode("ascii").replace("/", ",")
+
+
+def verify_stream(chunks: Iterable[bytes], digest: str, limit: int, path: str = "") -> tuple[int, int]:
+    """Raw size and gzip layers of a blob streamed from `chunks`, verified against its `digest`
+    with the algorithm the digest implies; memory stays bounded and a bomb stops at `limit`.
+
+    Layers follow `decompress_blob`: another one counts only while the digest does not verify yet.
+    Raises EvidenceError (`not_gzip`, `truncated_gzip`, `too_large`, `digest_mismatch`, or a read error).
+    """
+    top = _GzipLayer(vdigest.hash_name(digest), limit, path)
+    for chunk in chunks:
+        top.feed(chunk)
+        if top.error is not None:
+            break
+    top.finish()
+    if top.error is not None:
+        raise top.error
+    layer = top
+    while layer.digest() != digest and layer.child is not None:
+        if layer.child.error is not None:
+            if layer.child.error.kind == "too_large":
+                raise layer.child.error
+            break
+        layer = layer.child
+    if layer.digest() != digest:
+        detail = f"content {layer.algorithm} is {layer.digest()}, not the file name"
+        raise EvidenceError("digest_mismatch", detail, path)
+    return layer.size, layer.depth

@@ -1,0 +1,192 @@
+"""Columns -> DataFrames: documented columns, UTC timestamps, categoricals, nullable ints.
+
+Pure functions over Arrow tables and records; the store calls them after a scan.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import ERROR_COLUMNS
+from .scan import encode_repeated, sort_states
+from .vendor.names import SYSTEM_FOLDERS
+
+STATE_COLUMNS = [
+    "account_id", "account", "item_id", "transaction_id", "type", "folder_id", "folder_path",
+    "start_date", "end_date", "deleted", "digest", "size", "blob_path", "subject", "sender",
+    "source_path",
+]  # fmt: skip
+EXTRA_STATE_COLUMNS = ["date", "revision", "flags", "tags", "name", "parent_id", "owner_id", "remote_id"]
+ACCOUNT_COLUMNS = [
+    "account_id", "name", "status", "cos_id", "mail_host", "aliases", "created", "deleted",
+    "deleted_date", "backup_disabled", "item_count", "last_scan", "source_path",
+]  # fmt: skip
+BLOB_COLUMNS = ["digest", "prefix", "path", "compressed_size", "referenced", "misplaced"]
+# Repeated strings become categoricals: types and folders repeat, and a blob path, digest or
+# item file is shared by all the states of an item (1M states: ~390 -> ~250 bytes a row).
+_CATEGORICAL = ("account_id", "account", "type", "folder_path", "sender", "owner_id")
+_DICTIONARY = ("type", "sender", "owner_id", "digest")  # as scan.REPEATED, less account_id
+_DATE_COLUMNS = ("start_date", "end_date", "date")
+FOLDER_TYPES = ("folder", "searchfolder", "mountpoint")
+
+
+_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    return table.to_pandas(types_mapper=_NULLABLE.get)
+
+
+def _in_order(tables: list[pa.Table]) -> bool:
+    """Shard tables come sorted; together they are in order when their accounts do not overlap."""
+    edges = [(t["account_id"][0].as_py(), t["account_id"][-1].as_py()) for t in tables if t.num_rows]
+    return all(prev[1] < nxt[0] for prev, nxt in itertools.pairwise(edges))
+
+
+def ms_to_utc(values: pd.Series) -> pd.Series:
+    """Epoch milliseconds (nullable) -> timezone-aware UTC timestamps."""
+    return pd.to_datetime(values.astype("Int64"), unit="ms", utc=True)
+
+
+def folder_paths(states: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """(account_id, folder_id) -> `/Inbox/Projects`, from each folder's newest state.
+
+    System folders without a folder item keep Zimbra's names; a cycle or a missing
+    parent stops the walk, so a damaged tree still gives a path.
+    """
+    folders = states[states["type"].isin(FOLDER_TYPES)]
+    folders = folders.sort_values("start_date").drop_duplicates(["account_id", "item_id"], keep="last")
+    nodes: dict[tuple[str, int], tuple[str, int | None]] = {}
+    for account_id, item_id, name, parent_id in zip(
+        folders["account_id"], folders["item_id"], folders["name"], folders["parent_id"], strict=True
+    ):
+        parent = None if pd.isna(parent_id) else int(parent_id)
+        nodes[(str(account_id), int(item_id))] = ("" if pd.isna(name) else str(name), parent)
+    used = states[["account_id", "folder_id"]].dropna().drop_duplicates()
+    wanted = set(zip(used["account_id"].astype(str), used["folder_id"].astype(int), strict=True)) | set(nodes)
+    paths: dict[tuple[str, int], str] = {}
+    for account_id, folder_id in wanted:
+        parts: list[str] = []
+        seen: set[int] = set()
+        current: int | None = folder_id
+        while current is not None and current not in seen and current != 1:
+            seen.add(current)
+            node = nodes.get((account_id, current))
+            if node is None:
+                if current in SYSTEM_FOLDERS:
+                    parts.append(SYSTEM_FOLDERS[current])
+                else:
+                    parts.append(f"<folder {current}>")
+                break
+            parts.append(node[0])
+            current = node[1]
+        paths[(account_id, folder_id)] = "/" + "/".join(p for p in reversed(parts) if p)
+    return paths
+
+
+def _lookup_paths(df: pd.DataFrame, paths: dict[tuple[str, int], str]) -> pd.Categorical:
+    """Vectorised (account_id, folder_id) -> path, without copying the frame through a merge."""
+    codes = df["account_id"].cat.codes.to_numpy(dtype=np.int64)
+    folder = df["folder_id"].fillna(-1).to_numpy(dtype=np.int64)
+    keys = codes * (1 << 32) + (folder & 0xFFFFFFFF)
+    categories = list(df["account_id"].cat.categories)
+    index = {name: i for i, name in enumerate(categories)}
+    path_keys, path_values = [], []
+    for (account_id, folder_id), path in paths.items():
+        if account_id in index:
+            path_keys.append(index[account_id] * (1 << 32) + (folder_id & 0xFFFFFFFF))
+            path_values.append(path)
+    position = pd.Index(np.asarray(path_keys, dtype=np.int64)).get_indexer(keys)
+    labels = pd.Categorical(path_values) if path_values else pd.Categorical([], categories=[])
+    codes_out = np.where(position >= 0, labels.codes[position] if len(labels) else -1, -1)
+    return pd.Categorical.from_codes(codes_out, categories=labels.categories)
+
+
+def assemble_states(
+    tables: Iterable[pa.Table], names: dict[str, str], root: str, real_paths: dict[tuple[str, int], str] | None = None
+) -> pd.DataFrame:
+    """Shard tables -> the item_states() frame, one row per state, in (account, item, tx) order.
+
+    `source_path` is derived from the ids (`accounts/<id>/items/NN/<item>`), except for the
+    few files found elsewhere (misplaced, or inside an account archive): `real_paths` gives those."""
+    tables = list(tables)  # the caller hands them over: once concatenated, only `table` holds them
+    in_order = _in_order(tables)
+    table = encode_repeated(pa.concat_tables([encode_repeated(t) for t in tables], promote_options="permissive"))
+    tables.clear()
+    if not in_order:  # shards come sorted, each over its own accounts, in account order
+        table = sort_states(table)
+    for column in _DATE_COLUMNS:  # epoch ms -> timestamps in Arrow: no pandas copy
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 table[column].cast(pa.timestamp("ms", tz="UTC")))  # fmt: skip
+    # self_destruct frees each Arrow column once converted: the peak holds one copy, not two
+    df = table.to_pandas(types_mapper=_NULLABLE.get, self_destruct=True, split_blocks=True)
+    del table
+    pa.default_memory_pool().release_unused()  # hand the freed Arrow buffers back to the OS
+    df["account_id"] = df["account_id"].astype("category")
+    df["account"] = df["account_id"].map(names).astype("category")
+    for column in (*_DICTIONARY, "account_id", "account"):  # sorted categories: the same frame however sharded
+        df[column] = df[column].cat.reorder_categories(sorted(df[column].cat.categories))
+    df["deleted"] = df["deleted"].fillna(False).astype(bool)
+    df["item_id"] = df["item_id"].astype("int64")
+    df["transaction_id"] = df["transaction_id"].astype("int64")
+    df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
+    df["blob_path"] = _blob_paths(df["digest"], root)
+    df["source_path"] = _source_paths(df, root, real_paths or {})
+    return df[STATE_COLUMNS + EXTRA_STATE_COLUMNS]
+
+
+def _blob_paths(digest: pd.Series, root: str) -> pd.Categorical:
+    """`<root>/items/<xx>/<digest>`, built once per distinct digest, in Arrow (no Python strings)."""
+    names = pa.array(digest.cat.categories.astype(str), pa.string())
+    paths = pc.binary_join_element_wise(root + "/items/", pc.utf8_slice_codeunits(names, 0, 2), "/", names, "")
+    return pd.Categorical.from_codes(digest.cat.codes, categories=pd.Index(paths.to_pandas()))
+
+
+def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int], str]) -> pd.Categorical:
+    """`<root>/accounts/<id>/items/NN/<item>`, built once per item of the (sorted) frame, in Arrow;
+    `real_paths` gives the few files found elsewhere (misplaced, or inside an account archive)."""
+    if df.empty:
+        return pd.Categorical([])
+    codes = df["account_id"].cat.codes.to_numpy()
+    items = df["item_id"].to_numpy()
+    first = np.ones(len(df), dtype=bool)
+    first[1:] = (items[1:] != items[:-1]) | (codes[1:] != codes[:-1])
+    accounts = pc.take(pa.array(df["account_id"].cat.categories.astype(str), pa.string()), pa.array(codes[first]))
+    item_ids = pa.array(items[first])
+    nn = pc.utf8_lpad(pc.cast(pc.remainder(item_ids, 100), pa.string()), 2, "0")
+    paths = pc.binary_join_element_wise(
+        root + "/accounts/", accounts, "/items/", nn, "/", pc.cast(item_ids, pa.string()), ""
+    ).to_pandas()
+    if real_paths:
+        keys = pd.MultiIndex.from_arrays([accounts.to_pandas(), item_ids.to_pandas()])
+        for (account_id, item_id), rel in real_paths.items():
+            if (account_id, item_id) in keys:  # an unreadable file has a real path but no states
+                paths[keys.get_loc((account_id, item_id))] = f"{root}/{rel}"
+    return pd.Categorical.from_codes(np.cumsum(first) - 1, categories=pd.Index(paths))
+
+
+def assemble_accounts(rows: list[dict]) -> pd.DataFrame:
+    """Account header records -> the accounts() frame."""
+    df = pd.DataFrame.from_records(rows, columns=[*ACCOUNT_COLUMNS, "info"])
+    for column in ("created", "deleted_date", "last_scan"):
+        df[column] = ms_to_utc(df[column])
+    df["deleted"] = df["deleted"].fillna(False).astype(bool)
+    df["backup_disabled"] = pd.array([pd.NA] * len(df), dtype="boolean")
+    df["item_count"] = df["item_count"].astype("int64")
+    df["aliases"] = [a if isinstance(a, list) else [] for a in df["aliases"]]
+    return df.sort_values("name", ignore_index=True, key=lambda s: s.str.lower())
+
+
+def assemble_errors(records: Iterable[dict]) -> pd.DataFrame:
+    """Error records -> the errors frame `path, account_id, item_id, kind, detail`, one row per problem."""
+    df = pd.DataFrame.from_records(list(records), columns=list(ERROR_COLUMNS))
+    df = df.drop_duplicates(ignore_index=True)
+    df["item_id"] = df["item_id"].astype("Int64")
+    df["kind"] = df["kind"].astype("category")
+    return df

@@ -1,0 +1,1 @@
+"""Investigations: functions over a store's frames (diagnose, diff, audit, timeline...)."""

@@ -1,0 +1,290 @@
+"""Why an item was (or would be) left behind by a restore: the seed's "Unrestored Items" by hand, as a table.
+
+    zx.diagnose(store, "restore_report.eml")     # one row per unrestored item of the report
+    zx.diagnose(store)                           # the pre-flight check: every item of the store
+    zx.diagnose(store, accounts=["bob@example.com"])
+
+Causes and `last_valid_state` are named in FORMAT.md §9: `read_error` (metadata or blob cannot be
+read), `broken` (read but corrupt), `invalid` (intact but refused by an LMTP validator),
+`not_in_backup` (no metadata), `restorable` (everything verifies: the cause lies on the target).
+Each blob is read and verified at most once per call, whatever number of states share it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..errors import EvidenceError, NotFound
+from ..parse.notification import Notification, read_notification
+from .lmtp import validate_message
+
+if TYPE_CHECKING:
+    from ..store import BackupStore
+
+COLUMNS = [
+    "account", "account_id", "item_id", "cause", "detail", "type", "folder_path", "states",
+    "last_valid_state", "digest", "blob_path", "recoverable_eml",
+]  # fmt: skip
+CAUSES = ("read_error", "broken", "invalid", "not_in_backup", "restorable")
+# FORMAT.md §9 error kinds -> causes. The seed: a read error is an I/O or permission problem,
+# a broken item is readable but corrupt. A file found under the wrong folder is missing where
+# a restore looks for it (FORMAT.md §9, "misplaced"), so it is a read error too.
+READ_ERROR_KINDS = ("missing", "not_regular_file", "link_outside", "unreadable", "misplaced", "hostile_member")
+BROKEN_KINDS = ("invalid_json", "invalid_metadata", "not_gzip", "truncated_gzip", "digest_mismatch", "too_large",
+                "bad_name")  # fmt: skip
+# Types whose blob is an RFC 822 message that a restore injects as mail (what the LMTP validator sees).
+MESSAGE_TYPES = ("message",)
+RESTORABLE_DETAIL = "metadata and blob verify: the cause lies outside the backup (the target server)"
+
+
+def cause_of(kind: str) -> str:
+    """The cause an error kind leads to (an unknown kind is taken as a read error)."""
+    return "broken" if kind in BROKEN_KINDS else "read_error"
+
+
+@dataclass
+class BlobCheck:
+    """The verdict on one digest: None when it verifies, else the error; LMTP findings when asked."""
+
+    error: EvidenceError | None
+    findings: list | None = None
+
+
+class BlobChecker:
+    """Reads and verifies each digest once per diagnosis (a gzip bomb costs its second only once)."""
+
+    def __init__(self, store: BackupStore) -> None:
+        self.store = store
+        self.cache: dict[str, BlobCheck] = {}
+
+    def check(self, digest: str, validate: bool = False) -> BlobCheck:
+        known = self.cache.get(digest)
+        if known is not None and (known.error is not None or not validate or known.findings is not None):
+            return known
+        try:
+            raw, _layers = self.store.read_blob_checked(digest)
+        except EvidenceError as exc:
+            known = self.cache[digest] = BlobCheck(exc)
+            return known
+        findings = validate_message(raw) if validate else None
+        known = self.cache[digest] = BlobCheck(None, findings)
+        return known
+
+    def verifies(self, digest: object, validate: bool = False) -> bool:
+        """A state without a blob has nothing to verify; one with a blob verifies when it reads back.
+        `validate` runs the LMTP checks during the same read (for message states), so no blob is read twice."""
+        return not isinstance(digest, str) or self.check(digest, validate).error is None
+
+
+# -- which items ----------------------------------------------------------------------------
+def report_items(report) -> pd.DataFrame:
+    """`account, item_id` (and `report` when given) of the unrestored items of a report in any form."""
+    if isinstance(report, str | bytes | os.PathLike):
+        report = read_notification(report)
+    if isinstance(report, Notification):
+        return report.unrestored[["account", "item_id"]].copy()
+    if isinstance(report, pd.DataFrame):
+        frame = report
+        if "kind" in frame:
+            frame = frame[frame["kind"] == "unrestored"]
+        keep = [c for c in ("report", "account", "item_id") if c in frame]
+        return frame[keep].reset_index(drop=True)
+    raise TypeError(f"a report is a Notification, a DataFrame or a path, not {type(report).__name__}")
+
+
+def _resolve(store: BackupStore, names) -> dict[str, str | None]:
+    resolved = {}
+    for name in pd.unique(pd.Series(list(names), dtype="object")):
+        try:
+            resolved[name] = store.resolve_account(str(name))
+        except NotFound:
+            resolved[name] = None
+    return resolved
+
+
+def store_items(store: BackupStore, states: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
+    """Every item of the scanned accounts: those with states and those whose metadata failed to read."""
+    keys = pd.concat([states[["account_id", "item_id"]], errors[["account_id", "item_id"]]], ignore_index=True)
+    keys = keys.astype({"account_id": "object", "item_id": "int64"}).drop_duplicates()
+    keys["account"] = [store.account_name(a) for a in keys["account_id"]]
+    keys = keys.assign(_order=keys["account"].str.lower())
+    keys = keys.sort_values(["_order", "item_id"], kind="stable").drop(columns="_order")
+    return keys[["account", "account_id", "item_id"]].reset_index(drop=True)
+
+
+def item_errors(errors: pd.DataFrame) -> pd.DataFrame:
+    """Errors of item metadata files (not of blobs, archives or account headers), with an item id."""
+    if errors.empty:
+        return errors.assign(account_id=pd.Series(dtype="object"), item_id=pd.Series(dtype="int64"))
+    rows = errors[errors["item_id"].notna() & errors["account_id"].notna()]
+    rows = rows[rows["path"].astype(str).str.contains("/items/", regex=False)]
+    rows = rows[rows["path"].astype(str).str.startswith("accounts/")]
+    return rows.astype({"account_id": "object", "item_id": "int64", "kind": "object"})
+
+
+# -- one item -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class State:
+    """What the diagnosis needs of one state (plain values: iterating frames per item is slow)."""
+
+    transaction_id: int
+    type: str
+    folder_path: str | None
+    digest: str | None
+    blob_path: str | None
+
+
+def _metadata_verdict(problems: list[dict]) -> tuple[str, str]:
+    """Cause and detail from the error rows of an item file; read errors outrank broken content."""
+    ranked = sorted(problems, key=lambda r: cause_of(r["kind"]) != "read_error")
+    first = ranked[0]
+    more = f" (+{len(ranked) - 1} more)" if len(ranked) > 1 else ""
+    return cause_of(first["kind"]), f"metadata {first['kind']}: {first['detail']}{more} ({first['path']})"
+
+
+def _state_verdict(newest: State, checker: BlobChecker) -> tuple[str, str]:
+    """Cause and detail from an item's newest state: its blob, then what the LMTP validator says."""
+    if newest.digest is None:
+        return "restorable", f"metadata verifies ({newest.type}, no blob): the cause lies outside the backup"
+    verdict = checker.check(newest.digest, validate=newest.type in MESSAGE_TYPES)
+    if verdict.error is not None:
+        err = verdict.error
+        return cause_of(err.kind), f"blob of state {newest.transaction_id} {err.kind}: {err.detail}"
+    if verdict.findings:
+        return "invalid", "; ".join(str(f) for f in verdict.findings)
+    return "restorable", RESTORABLE_DETAIL
+
+
+def _last_valid(states: list[State], checker: BlobChecker) -> tuple[int | None, bool]:
+    """The transactionId of the newest state whose blob verifies, and whether that state has a blob."""
+    for state in reversed(states):
+        if checker.verifies(state.digest, validate=state.type in MESSAGE_TYPES):
+            return state.transaction_id, state.digest is not None
+    return None, False
+
+
+def diagnose_item(key: dict, states: list[State], problems: list[dict], checker: BlobChecker) -> dict:
+    """One row of the diagnosis for the item `key` (account, account_id, item_id)."""
+    row = dict.fromkeys(COLUMNS)
+    row.update(key, states=len(states), recoverable_eml=False)
+    if not isinstance(key["account_id"], str):
+        row.update(cause="not_in_backup", detail=f"account {key['account']} is not in the backup")
+        return row
+    if not states and not problems:
+        row.update(cause="not_in_backup", detail=f"no metadata for item {key['item_id']} of {key['account']}")
+        return row
+    if states:
+        newest = states[-1]
+        row.update(type=newest.type, folder_path=newest.folder_path, digest=newest.digest, blob_path=newest.blob_path)
+        row["last_valid_state"], row["recoverable_eml"] = _last_valid(states, checker)
+    if problems:
+        row["cause"], row["detail"] = _metadata_verdict(problems)
+    else:
+        row["cause"], row["detail"] = _state_verdict(states[-1], checker)
+    return row
+
+
+# -- the table ------------------------------------------------------------------------------
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def states_by_item(states: pd.DataFrame) -> dict[tuple[str, int], list[State]]:
+    """(account_id, item_id) -> its states, oldest first (the frame is in that order already)."""
+    grouped: dict[tuple[str, int], list[State]] = {}
+    columns = ("account_id", "item_id", "transaction_id", "type", "folder_path", "digest", "blob_path")
+    for account_id, item_id, tx, kind, folder, digest, blob in zip(*(states[c] for c in columns), strict=True):
+        digest = _text(digest)
+        state = State(int(tx), str(kind), _text(folder), digest, _text(blob) if digest else None)
+        grouped.setdefault((str(account_id), int(item_id)), []).append(state)
+    return grouped
+
+
+def errors_by_item(errors: pd.DataFrame) -> dict[tuple[str, int], list[dict]]:
+    grouped: dict[tuple[str, int], list[dict]] = {}
+    for record in item_errors(errors).to_dict("records"):
+        grouped.setdefault((str(record["account_id"]), int(record["item_id"])), []).append(record)
+    return grouped
+
+
+def wanted_items(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
+    """`account, account_id, item_id` (+ `report`) of the items to diagnose."""
+    if report is None:
+        ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
+        if not ids:
+            return pd.DataFrame({"account": [], "account_id": [], "item_id": pd.Series([], dtype="int64")})
+        states = store.item_states(ids)
+        errors = item_errors(store.errors)
+        return store_items(store, states, errors[errors["account_id"].isin(ids)])
+    items = report_items(report)
+    resolved = _resolve(store, items["account"])
+    items["account_id"] = [resolved[a] for a in items["account"]]
+    pairs = zip(items["account"], items["account_id"], strict=True)
+    items["account"] = [store.account_name(i) if isinstance(i, str) else a for a, i in pairs]
+    if accounts is not None:
+        items = items[items["account_id"].isin(_resolve_all(store, accounts))]
+    order = [c for c in ("report", "account", "account_id", "item_id") if c in items]
+    return items[order].astype({"item_id": "int64"}).reset_index(drop=True)
+
+
+def _resolve_all(store: BackupStore, accounts) -> list[str]:
+    names = [a.strip() for a in accounts.split(",")] if isinstance(accounts, str) else list(accounts)
+    return [store.resolve_account(a) for a in names if a]
+
+
+def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
+    """One row per unrestored item of `report` (a Notification, a frame or a path), or, without a
+    report, per item of the store (or of `accounts`): the pre-flight check of an External Restore.
+
+    Columns: account, account_id, item_id, cause, detail, type, folder_path, states,
+    last_valid_state, digest, blob_path, recoverable_eml (+ report, when the input has one)."""
+    wanted = wanted_items(store, report, accounts)
+    present = [a for a in pd.unique(wanted["account_id"].dropna()) if isinstance(a, str)]
+    by_item = states_by_item(store.item_states(present)) if present else {}
+    by_problem = errors_by_item(store.errors)
+    checker = BlobChecker(store)
+    rows = []
+    for key in wanted.to_dict("records"):
+        index = (str(key["account_id"]), int(key["item_id"]))
+        rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
+    extra = ["report"] if "report" in wanted else []
+    return _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    """Column types: causes as a categorical of the five causes, nullable ints, plain strings."""
+    df["cause"] = pd.Categorical(df["cause"], categories=list(CAUSES))
+    df["item_id"] = df["item_id"].astype("int64")
+    df["states"] = df["states"].astype("int64")
+    df["last_valid_state"] = df["last_valid_state"].astype("Int64")
+    df["recoverable_eml"] = df["recoverable_eml"].astype(bool)
+    for column in ("account", "account_id", "detail", "type", "folder_path", "digest", "blob_path"):
+        df[column] = df[column].astype("object").where(df[column].notna(), None)
+    return df.reset_index(drop=True)
+
+
+def cause_counts(diagnosis: pd.DataFrame) -> pd.DataFrame:
+    """Items per account and cause: one row per account, one column per cause (all five, zeros kept)."""
+    if diagnosis.empty:
+        return pd.DataFrame(columns=list(CAUSES), dtype="int64")
+    table = pd.crosstab(diagnosis["account"], diagnosis["cause"])
+    return table.reindex(columns=list(CAUSES), fill_value=0).astype("int64")
+
+
+def item_history(store: BackupStore, account: str, item_id: int) -> pd.DataFrame:
+    """The getItem `date all` view of one item, each state with whether its blob verifies (`blob`)."""
+    states = store.get_item(account, int(item_id), "all")
+    checker = BlobChecker(store)
+    status = []
+    for digest in states["digest"]:
+        if not isinstance(digest, str):
+            status.append("no blob")
+            continue
+        error = checker.check(digest).error
+        status.append("verifies" if error is None else f"{error.kind}: {error.detail}")
+    columns = ["transaction_id", "start_date", "end_date", "type", "folder_path", "deleted", "digest", "blob_path"]
+    return states[columns].assign(blob=status)

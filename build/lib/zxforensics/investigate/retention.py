@@ -1,0 +1,168 @@
+"""What the vendor's Backup Purge would remove at a date, and the blob bytes that frees.
+
+Rules (Zextras retention policies; 0 days = keep forever, as the vendor does):
+- an item whose newest state is `deleted` goes once `data_retention_days` have passed since that state;
+- a deleted account (account_stat) goes once `account_retention_days` have passed since its deletion;
+  a backup-disabled one (its COS carries `${ZxBackup_Disabled}`) is treated as deleted by the vendor,
+  from the last time the backup scanned it;
+- a blob is freed only when no remaining state references it (one mail delivered to several
+  mailboxes shares one blob). Older versions of live items are not counted here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..states import at_instant, select_states
+from ..vendor import digest as vdigest
+
+if TYPE_CHECKING:
+    from ..store import BackupStore
+
+ACCOUNT_COLUMNS = ["account_id", "account", "reason", "since", "purge_after", "purged", "items", "states"]
+ITEM_COLUMNS = ["account_id", "account", "item_id", "type", "folder_path", "subject", "since", "purge_after",
+                "purged", "states"]  # fmt: skip
+BLOB_COLUMNS = ["digest", "path", "size", "compressed_size", "freed", "still_used_by"]
+
+
+@dataclass
+class Retention:
+    """A purge at `at`: candidate accounts and deleted items (with `purged`), and the blobs their
+    purged states reference (`freed` when nothing else needs them)."""
+
+    at: pd.Timestamp
+    data_retention_days: int
+    account_retention_days: int
+    accounts: pd.DataFrame
+    items: pd.DataFrame
+    blobs: pd.DataFrame
+
+    @property
+    def bytes_freed(self) -> int:
+        """Blob bytes on disk (compressed) that the purge frees."""
+        freed = self.blobs[self.blobs["freed"]]
+        return int(freed["compressed_size"].fillna(0).sum())
+
+    def summary(self) -> pd.DataFrame:
+        """`metric, value`: what the purge removes and frees."""
+        rows = [
+            ("purge at (UTC)", self.at.strftime("%Y-%m-%d %H:%M:%S")),
+            ("data retention days", self.data_retention_days or "keep forever"),
+            ("account retention days", self.account_retention_days or "keep forever"),
+            ("accounts purged", int(self.accounts["purged"].sum())),
+            ("deleted items purged", int(self.items["purged"].sum())),
+            ("blobs freed", int(self.blobs["freed"].sum())),
+            ("blobs kept (still referenced)", int((~self.blobs["freed"]).sum())),
+            ("bytes freed", self.bytes_freed),
+        ]
+        return pd.DataFrame(rows, columns=["metric", "value"]).astype({"value": "string"})
+
+
+def retention(
+    store: BackupStore, data_retention_days: int = 30, account_retention_days: int = 30, at: object = None
+) -> Retention:
+    """What a purge at `at` (default now; a user date is in the server's zone) would remove."""
+    instant = pd.Timestamp.now(tz="UTC") if at is None else pd.Timestamp(at_instant(at, store.tz))
+    return plan_at(basis(store), instant, data_retention_days, account_retention_days)
+
+
+@dataclass
+class Basis:
+    """What every purge date needs, computed once: states, account candidates, deleted items,
+    blob sizes on disk (a forecast evaluates many dates over one basis)."""
+
+    states: pd.DataFrame  # account_id, item_id, digest, size
+    keys: pd.MultiIndex  # (account_id, item_id) of each state
+    accounts: pd.DataFrame  # deleted or backup-disabled accounts, with `since`
+    deleted: pd.DataFrame  # items whose newest state is a deletion, with `since`
+    on_disk: pd.Series  # digest -> compressed size of the blob at its canonical path
+
+
+def basis(store: BackupStore) -> Basis:
+    states = store.item_states()
+    blobs = store.blobs()
+    on_disk = blobs[~blobs["misplaced"]].set_index("digest")["compressed_size"]
+    keys = pd.MultiIndex.from_arrays([states["account_id"].astype(str), states["item_id"]])
+    slim = states[["account_id", "item_id", "digest", "size"]].astype({"account_id": str})
+    return Basis(slim, keys, account_candidates(store.accounts(), states), deleted_items(states), on_disk)
+
+
+def plan_at(base: Basis, instant: pd.Timestamp, data_days: int, account_days: int) -> Retention:
+    accounts = base.accounts.copy()
+    accounts["purge_after"], accounts["purged"] = _deadline(accounts["since"], account_days, instant)
+    gone_accounts = set(accounts.loc[accounts["purged"], "account_id"])
+    items = base.deleted[~base.deleted["account_id"].isin(gone_accounts)].copy()
+    items["purge_after"], items["purged"] = _deadline(items["since"], data_days, instant)
+    gone_items = pd.MultiIndex.from_frame(items.loc[items["purged"], ["account_id", "item_id"]])
+    purged = base.states["account_id"].isin(gone_accounts).to_numpy() | base.keys.isin(gone_items)
+    blobs = freed_blobs(base.states, pd.Series(purged, index=base.states.index), base.on_disk)
+    return Retention(instant, data_days, account_days, accounts[ACCOUNT_COLUMNS], items[ITEM_COLUMNS].reset_index(
+        drop=True), blobs)  # fmt: skip
+
+
+def _deadline(since: pd.Series, days: int, at: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """When each candidate becomes purgeable, and whether it is at `at` (never with 0 days)."""
+    if days <= 0:
+        return pd.Series(pd.NaT, index=since.index, dtype="datetime64[ns, UTC]"), pd.Series(False, index=since.index)
+    after = since + pd.Timedelta(days=days)
+    return after, (after <= at).fillna(False).astype(bool)
+
+
+def account_candidates(df: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """Deleted and backup-disabled accounts (NA backup_disabled counts as enabled), with `since`."""
+    disabled = df["backup_disabled"].fillna(False).astype(bool)
+    deleted = df["deleted"].astype(bool)
+    df = df[deleted | disabled].copy()
+    df["reason"] = ["deleted" if d else "backup_disabled" for d in deleted[deleted | disabled]]
+    df["since"] = df["deleted_date"].where(df["reason"] == "deleted", df["last_scan"])
+    counted = states.groupby("account_id", observed=True).agg(items=("item_id", "nunique"), states=("item_id", "size"))
+    df = df.join(counted, on="account_id")
+    df[["items", "states"]] = df[["items", "states"]].fillna(0).astype("int64")
+    df["account_id"] = df["account_id"].astype(str)
+    return df.rename(columns={"name": "account"}).reset_index(drop=True)
+
+
+def deleted_items(states: pd.DataFrame) -> pd.DataFrame:
+    """Items whose newest state is a deletion, with when that happened."""
+    last = select_states(states, "last")
+    last = last[last["deleted"]].copy()
+    last["since"] = last["start_date"]
+    sizes = states.groupby(["account_id", "item_id"], observed=True).size().rename("states")
+    last = last.join(sizes, on=["account_id", "item_id"])
+    last["account_id"] = last["account_id"].astype(str)
+    last["account"] = last["account"].astype(str)
+    return last.sort_values(["account", "item_id"], ignore_index=True)
+
+
+def freed_blobs(states: pd.DataFrame, purged: pd.Series, on_disk: pd.Series) -> pd.DataFrame:
+    """Digests of the purged states: freed when no remaining state references them."""
+    gone = states.loc[purged & states["digest"].notna()]
+    remaining = states.loc[~purged & states["digest"].notna()]
+    users = remaining.drop_duplicates(["account_id", "item_id", "digest"]).groupby("digest", observed=True).size()
+    df = gone.groupby("digest", observed=True).agg(size=("size", "max")).reset_index()
+    df["digest"] = df["digest"].astype(str)
+    df["still_used_by"] = df["digest"].map(users).fillna(0).astype("int64")
+    df["freed"] = df["still_used_by"] == 0
+    df["compressed_size"] = df["digest"].map(on_disk).astype("Int64")
+    df["path"] = [vdigest.blob_relpath(d) for d in df["digest"]]
+    return df[BLOB_COLUMNS].sort_values(["freed", "digest"], ascending=[False, True], ignore_index=True)
+
+
+def purge_forecast(
+    store: BackupStore, data_retention_days: int = 30, account_retention_days: int = 30, dates=None
+) -> pd.DataFrame:
+    """`date, accounts, items, blobs_freed, bytes_freed` of a purge at each date (default: weekly,
+    from the last scan to 13 weeks after it)."""
+    base = basis(store)
+    if dates is None:
+        dates = pd.date_range(base.accounts["last_scan"].max().normalize(), periods=14, freq="7D")
+    rows = []
+    for date in dates:
+        instant = pd.Timestamp(at_instant(pd.Timestamp(date), store.tz))
+        plan = plan_at(base, instant, data_retention_days, account_retention_days)
+        rows.append((plan.at, int(plan.accounts["purged"].sum()), int(plan.items["purged"].sum()),
+                     int(plan.blobs["freed"].sum()), plan.bytes_freed))  # fmt: skip
+    return pd.DataFrame(rows, columns=["date", "accounts", "items", "blobs_freed", "bytes_freed"])

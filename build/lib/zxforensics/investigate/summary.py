@@ -1,0 +1,50 @@
+"""What a backup holds, in a dozen figures: the demo's output and the report's first table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..vendor.dates import format_vendor_date
+
+if TYPE_CHECKING:
+    from ..store import BackupStore
+
+
+def summarize(store: BackupStore) -> pd.DataFrame:
+    """`metric, value` rows: accounts, items, states, bytes, blobs, first/last scan, errors by kind."""
+    accounts = store.accounts()
+    states = store.item_states()
+    last = store.items("last")
+    blobs = store.blobs()
+    stat = store.backupstat()
+    errors = store.errors
+
+    def when(ms: object) -> str:
+        if not ms:
+            return "never"
+        return format_vendor_date(pd.Timestamp(int(ms), unit="ms", tz="UTC").to_pydatetime(), store.tz, zone=True)
+
+    messages = last[last["type"] == "message"]
+    rows = [
+        ("backup path", str(store.root)),
+        ("server time zone", store.tz),
+        ("first scan", when(stat.get("firstScan"))),
+        ("last scan", when(stat.get("lastScan"))),
+        ("accounts", len(accounts)),
+        ("deleted accounts", int(accounts["deleted"].sum())),
+        ("items", len(last)),
+        ("deleted items", int(last["deleted"].sum())),
+        ("item states", len(states)),
+        ("items by type", ", ".join(f"{t} {n}" for t, n in last["type"].value_counts().items() if n)),
+        ("message bytes, as the metadata states them (newest states)", int(messages["size"].fillna(0).sum())),
+        ("blob files", len(blobs)),
+        ("blob bytes on disk", int(blobs["compressed_size"].fillna(0).sum())),
+        ("orphan blobs", int((~blobs["referenced"]).sum())),
+        ("metadata read errors", len(errors)),
+    ]
+    for kind, count in errors["kind"].value_counts().items():
+        if count:
+            rows.append((f"errors: {kind}", int(count)))
+    return pd.DataFrame(rows, columns=["metric", "value"]).astype({"value": "string"})

@@ -1,0 +1,344 @@
+"""The recovery report's data: one context per run, and the frames each section shows.
+
+Functions over the store and the investigations; the notebook calls them through `report_view`.
+A part of the kit that this installation does not have yet (restore investigation, server
+configuration, audits) is found missing by `part()`, the one place that catches its absence.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .errors import ZxError
+from .extract import check_out_dir
+from .investigate.timeline import timeline, write_timeline
+from .store import open_backup
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .store import BackupStore
+
+DEFAULT_TITLE = "Recovery report"
+EML_DIR = "eml"
+TABLES_DIR = "tables"
+TIMELINE_FILE = "timeline.csv"
+# Causes of an unrestored item (FORMAT.md §9), in the order a reader acts on them.
+CAUSES = ("read_error", "broken", "invalid", "not_in_backup", "restorable")
+SEVERITIES = ("error", "warning", "info")
+# name -> (module, attribute, the part of the kit that provides it)
+PARTS = {
+    "read_notification": ("zxforensics.parse.notification", "read_notification", "restore investigation"),
+    "diagnose": ("zxforensics.investigate.diagnose", "diagnose", "restore investigation"),
+    "server_archives": ("zxforensics.serverconf", "server_archives", "server configuration"),
+    "diff_config": ("zxforensics.investigate.config_diff", "diff_config", "server configuration"),
+    "diff_customizations": ("zxforensics.investigate.config_diff", "diff_customizations", "server configuration"),
+    "audit": ("zxforensics.investigate.coherency", "audit", "audits"),
+    "retention": ("zxforensics.investigate.retention", "retention", "audits"),
+    "shares": ("zxforensics.investigate.shares", "shares", "audits"),
+}
+
+
+def part(name: str) -> Callable | None:
+    """The function behind a part of the kit, or None when this installation does not have it yet."""
+    module, attribute, _label = PARTS[name]
+    try:
+        return getattr(import_module(module), attribute)
+    except (ImportError, AttributeError):
+        return None
+
+
+def missing_parts(*names: str) -> list[str]:
+    """`module.attribute (label)` of every named part that is not there."""
+    return [f"{PARTS[n][0]}.{PARTS[n][1]} ({PARTS[n][2]})" for n in names if part(n) is None]
+
+
+@dataclass
+class ReportContext:
+    """What one report run works on: the store, the output folder, the parameters, computed frames."""
+
+    store: BackupStore
+    out_dir: Path
+    title: str = DEFAULT_TITLE
+    notification: Path | None = None
+    date_a: object = None
+    date_b: object = None
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    cache: dict = field(default_factory=dict)
+
+    def cached(self, key: str, compute: Callable[[], object]) -> object:
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+
+def open_report(
+    backup_path: str | os.PathLike,
+    notification: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike | None = None,
+    date_a: object = None,
+    date_b: object = None,
+    title: str | None = DEFAULT_TITLE,
+    tz: str | None = None,
+    progress_bars: bool = False,
+) -> ReportContext:
+    """Open the store and check the parameters; without `out_dir`, a new temporary folder.
+
+    Progress bars are off by default: in a report they would be saved as widgets into the document."""
+    if not progress_bars:
+        os.environ["TQDM_DISABLE"] = "1"
+    store = open_backup(backup_path, tz=tz or None)
+    out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="zxforensics-report-"))
+    out = check_out_dir(store.root, out)
+    out.mkdir(parents=True, exist_ok=True)
+    source = None
+    if notification:
+        source = Path(notification).resolve()
+        if not source.is_file():
+            raise ZxError(f"notification {notification}: no such file")
+    return ReportContext(store, out, title or DEFAULT_TITLE, source, date_a or None, date_b or None)
+
+
+def save_table(ctx: ReportContext, name: str, df: pd.DataFrame) -> Path:
+    """Write a section's full table as `out_dir/tables/<name>.csv` (the HTML may show only its head)."""
+    folder = ctx.out_dir / TABLES_DIR
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+# -- summary --------------------------------------------------------------------------------
+def summary_table(ctx: ReportContext) -> pd.DataFrame:
+    """`summarize` plus the audit's findings by severity (or a row saying the audit is not there)."""
+    from .investigate.summary import summarize
+
+    table = summarize(ctx.store)
+    found = findings(ctx)
+    if found is None:
+        rows = [("findings", "audit not available in this installation")]
+    else:
+        rows = [("findings", str(len(found)))]
+        rows += [(f"findings: {s}", str(n)) for s, n in found["severity"].astype(str).value_counts().items()]
+    extra = pd.DataFrame(rows, columns=["metric", "value"]).astype({"value": "string"})
+    return pd.concat([table, extra], ignore_index=True)
+
+
+def timeline_events(ctx: ReportContext) -> pd.DataFrame:
+    """The item states as a timeline, also written as `out_dir/timeline.csv` for Timesketch."""
+
+    def compute() -> pd.DataFrame:
+        events = timeline(ctx.store)
+        write_timeline(events, ctx.out_dir / TIMELINE_FILE, overwrite=True)
+        return events
+
+    return ctx.cached("timeline", compute)
+
+
+def accounts_table(ctx: ReportContext) -> pd.DataFrame:
+    """One line per account: status, deletion, items, last scan."""
+    accounts = ctx.store.accounts()
+    return accounts[["name", "account_id", "status", "deleted", "item_count", "last_scan"]].rename(
+        columns={"item_count": "items"}
+    )
+
+
+# -- restore --------------------------------------------------------------------------------
+def notification_report(ctx: ReportContext):
+    """The parsed notification, or None without one (or without the restore part)."""
+    read = part("read_notification")
+    if ctx.notification is None or read is None:
+        return None
+    return ctx.cached("notification", lambda: read(ctx.notification))
+
+
+def diagnosis(ctx: ReportContext) -> pd.DataFrame | None:
+    """One row per unrestored item of the notification; without one, the pre-flight over the whole store."""
+    diagnose = part("diagnose")
+    if diagnose is None or (ctx.notification is not None and part("read_notification") is None):
+        return None
+    report = notification_report(ctx)
+
+    def compute() -> pd.DataFrame:
+        df = diagnose(ctx.store, report) if report is not None else diagnose(ctx.store)
+        return df if report is not None else df[df["cause"].astype(str) != "restorable"].reset_index(drop=True)
+
+    return ctx.cached("diagnosis", compute)
+
+
+def causes_by_account(diag: pd.DataFrame) -> pd.DataFrame:
+    """Items per account and cause, causes in CAUSES order, with a total column."""
+    table = pd.crosstab(diag["account"].astype(str), diag["cause"].astype(str))
+    table = table.reindex(columns=[c for c in CAUSES if c in table.columns] + sorted(set(table) - set(CAUSES)))
+    table["total"] = table.sum(axis=1)
+    return table.reset_index().rename(columns={"account": "account"}).rename_axis(columns=None)
+
+
+def stats_check(report, diag: pd.DataFrame | None) -> dict:
+    """The stats line against the per-account lists: do the numbers add up?"""
+    stats = as_dict(getattr(report, "stats", {}))
+    listed_unrestored = len(report.unrestored) if getattr(report, "unrestored", None) is not None else 0
+    listed_skipped = len(report.skipped) if getattr(report, "skipped", None) is not None else 0
+    return {
+        "restored": stats.get("restored"),
+        "skipped": stats.get("skipped"),
+        "unrestored": stats.get("unrestored"),
+        "listed_skipped": listed_skipped,
+        "listed_unrestored": listed_unrestored,
+        "diagnosed": 0 if diag is None else len(diag),
+        "problems": _problems(report, stats, listed_unrestored),
+    }
+
+
+def _problems(report, stats: dict, listed_unrestored: int) -> list[str]:
+    """The notification's own consistency check, else the unrestored count against its lists."""
+    if callable(getattr(report, "check", None)):
+        return [str(p) for p in report.check()]
+    expected = stats.get("unrestored")
+    if expected is not None and expected != listed_unrestored:
+        return [f"the per-account lists name {listed_unrestored} unrestored items, the stats line says {expected}"]
+    return []
+
+
+def as_dict(value: object) -> dict:
+    """A dict, dataclass, named tuple or plain object as a dict (the notification's parts)."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    if hasattr(value, "_asdict"):
+        return dict(value._asdict())
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: getattr(value, name) for name in value.__dataclass_fields__}
+    return {k: v for k, v in vars(value).items() if not k.startswith("_")} if hasattr(value, "__dict__") else {}
+
+
+def extract_recoverable(ctx: ReportContext) -> pd.DataFrame:
+    """Write every recoverable unrestored item to `out_dir/eml/` (its newest valid state); one row each.
+
+    A failure is a row with its `error`, not a crash: the rest is still extracted."""
+    diag = diagnosis(ctx)
+    if diag is None or ctx.notification is None:
+        return pd.DataFrame(columns=RECOVERED_COLUMNS)
+    return ctx.cached("recovered", lambda: _extract_all(ctx, diag))
+
+
+RECOVERED_COLUMNS = ["account", "item_id", "cause", "transaction_id", "file", "size", "sha256", "verified", "error"]
+
+
+def _extract_all(ctx: ReportContext, diag: pd.DataFrame) -> pd.DataFrame:
+    wanted = diag[diag["recoverable_eml"].fillna(False).astype(bool)].drop_duplicates(["account_id", "item_id"])
+    eml_dir = ctx.out_dir / EML_DIR
+    rows = []
+    for item in wanted.itertuples(index=False):
+        row = {"account": str(item.account), "item_id": int(item.item_id), "cause": str(item.cause)}
+        try:
+            written = ctx.store.extract(str(item.account_id), int(item.item_id), eml_dir, _state_date(ctx, item))
+        except ZxError as exc:
+            rows.append({**row, "error": str(exc)})
+            continue
+        rows.append({
+            **row, "transaction_id": written["transaction_id"], "size": written["size"], "sha256": written["sha256"],
+            "file": str(Path(written["written_path"]).relative_to(ctx.out_dir)), "verified": written["verified"],
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=RECOVERED_COLUMNS)
+
+
+def _state_date(ctx: ReportContext, item) -> object:
+    """The start of the item's last valid state (a broken item's newest intact one), else `last`."""
+    tx = getattr(item, "last_valid_state", None)
+    if tx is None or pd.isna(tx):
+        return "last"
+    states = ctx.store.get_item(str(item.account_id), int(item.item_id), "all")
+    match = states[states["transaction_id"] == int(tx)]
+    return "last" if match.empty else match["start_date"].iloc[0]
+
+
+# -- server configuration ---------------------------------------------------------------------
+def server_archives(ctx: ReportContext) -> pd.DataFrame | None:
+    if part("server_archives") is None:
+        return None
+    return ctx.cached("archives", ctx.store.server_archives)
+
+
+def config_dates(ctx: ReportContext) -> tuple[object, object]:
+    """The two dates to compare: as given, else the first `config` snapshot and the last one."""
+    archives = server_archives(ctx)
+    first = None
+    if archives is not None:
+        config = archives[archives["component"].astype(str) == "config"]
+        first = config["date"].min() if not config.empty else None
+    return (ctx.date_a if ctx.date_a is not None else first), (ctx.date_b if ctx.date_b is not None else "last")
+
+
+def config_changes(ctx: ReportContext) -> pd.DataFrame | None:
+    """`diff_config` between the two dates; None when the part is missing or there is no snapshot."""
+    diff = part("diff_config")
+    archives = server_archives(ctx)
+    if diff is None or archives is None or archives.empty:
+        return None
+    a, b = config_dates(ctx)
+    if a is None:
+        return None
+    return ctx.cached("config_changes", lambda: diff(ctx.store, a, b))
+
+
+def customization_changes(ctx: ReportContext) -> pd.DataFrame | None:
+    diff = part("diff_customizations")
+    archives = server_archives(ctx)
+    if diff is None or archives is None:
+        return None
+    custom = archives[archives["component"].astype(str) == "customizations"]
+    if custom.empty:
+        return None
+    a, b = config_dates(ctx)
+    a = custom["date"].min() if ctx.date_a is None else a
+    return ctx.cached("custom_changes", lambda: diff(ctx.store, a, b))
+
+
+# -- audit ----------------------------------------------------------------------------------
+def findings(ctx: ReportContext) -> pd.DataFrame | None:
+    """`store.audit()` once per report (it verifies every blob), or None without the audit part."""
+    if part("audit") is None:
+        return None
+    return ctx.cached("findings", ctx.store.audit)
+
+
+def with_account_names(ctx: ReportContext, df: pd.DataFrame) -> pd.DataFrame:
+    """`account` (the mail address) inserted before `account_id`, for a person to read."""
+    names = [ctx.store.account_name(str(a)) if isinstance(a, str) else None for a in df["account_id"]]
+    out = df.copy()
+    out.insert(list(df.columns).index("account_id"), "account", names)
+    return out
+
+
+def findings_by_kind(found: pd.DataFrame) -> pd.DataFrame:
+    """Findings per kind (rows, most first) and severity (columns, worst first), with a total."""
+    table = pd.crosstab(found["kind"].astype(str), found["severity"].astype(str))
+    table = table[sorted(table.columns, key=severity_rank)]
+    table["total"] = table.sum(axis=1)
+    return table.sort_values("total", ascending=False).reset_index().rename_axis(columns=None)
+
+
+def severity_rank(severity: str) -> tuple[int, str]:
+    return (SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES), severity)
+
+
+def retention_forecast(ctx: ReportContext):
+    if part("retention") is None:
+        return None
+    return ctx.cached("retention", ctx.store.retention)
+
+
+def shares_status(ctx: ReportContext) -> pd.DataFrame | None:
+    if part("shares") is None:
+        return None
+    return ctx.cached("shares", ctx.store.shares)

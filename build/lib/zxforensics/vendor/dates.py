@@ -1,0 +1,116 @@
+"""Dates as the vendor writes them, stored as UTC (FORMAT.md §9, §10).
+
+The vendor CLI writes `dd/MM/yyyy HH:mm:ss` in the server's local time: the day always
+comes first, and no library is ever asked to guess.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+VENDOR_FORMAT = "%d/%m/%Y %H:%M:%S"
+VENDOR_DATE_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# Epoch values above this are milliseconds (1e11 s is the year 5138).
+_EPOCH_MS_THRESHOLD = 100_000_000_000
+TZ_ENV = "ZXFORENSICS_TZ"
+
+
+class BadDate(ValueError):
+    """A date the kit refuses to interpret, with the form it expected."""
+
+
+def get_tz(name: str | tzinfo | None) -> tzinfo:
+    """A tzinfo from an IANA name (`Europe/Rome`), `UTC`, or a tzinfo."""
+    if name is None or name == "" or name == "UTC":
+        return UTC
+    if isinstance(name, tzinfo):
+        return name
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadDate(f"unknown time zone {name!r}: give an IANA name such as Europe/Rome") from exc
+
+
+def default_tz_name() -> str | None:
+    """The time zone set in the environment, if any."""
+    return os.environ.get(TZ_ENV) or None
+
+
+def parse_vendor_date(text: str, tz: str | tzinfo | None = None) -> datetime:
+    """`dd/MM/yyyy HH:mm:ss` in `tz` (server local time) -> aware UTC datetime."""
+    match = VENDOR_DATE_RE.match(text)
+    if not match:
+        raise BadDate(f"bad date {text!r}: expected dd/MM/yyyy HH:mm:ss")
+    day, month, year, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    try:
+        local = datetime(year, month, day, hour, minute, second, tzinfo=get_tz(tz))
+    except ValueError as exc:
+        raise BadDate(f"bad date {text!r}: {exc} (the day comes first: dd/MM/yyyy)") from exc
+    return local.astimezone(UTC)
+
+
+def to_epoch_ms(value: object) -> int | None:
+    """A tolerant metadata date (epoch ms or s, ISO 8601, dd/MM/yyyy) -> epoch ms UTC.
+
+    Naive text dates are taken as UTC: metadata is written by the server in epoch time,
+    so a text date there is a foreign tool's and carries no server zone.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = int(value)
+        return number if abs(number) >= _EPOCH_MS_THRESHOLD or number == 0 else number * 1000
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text.lstrip("-").isdigit():
+            return to_epoch_ms(int(text))
+        if ISO_RE.match(text):
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return int(parsed.timestamp() * 1000)
+        return int(parse_vendor_date(text).timestamp() * 1000)
+    raise BadDate(f"not a date: {value!r}")
+
+
+def parse_user_date(value: object, tz: str | tzinfo | None = None) -> datetime:
+    """A date given by a user: datetime (naive = `tz`), `dd/MM/yyyy HH:mm:ss` or ISO 8601."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=get_tz(tz))).astimezone(UTC)
+    if hasattr(value, "to_pydatetime"):
+        return parse_user_date(value.to_pydatetime(), tz)
+    if isinstance(value, str):
+        text = value.strip()
+        if ISO_RE.match(text):
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return parse_user_date(parsed, tz)
+        return parse_vendor_date(text, tz)
+    raise BadDate(f"bad date {value!r}: expected dd/MM/yyyy HH:mm:ss")
+
+
+def format_vendor_date(moment: datetime | None, tz: str | tzinfo | None = None, zone: bool = False) -> str:
+    """An aware datetime as the vendor prints it in `tz`; with `zone`, its abbreviation (CET)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(get_tz(tz))
+    text = local.strftime(VENDOR_FORMAT)
+    return f"{text} {local.strftime('%Z')}" if zone else text
+
+
+def ldap_time_to_ms(value: str | None) -> int | None:
+    """LDAP generalized time (`20130712143544Z`, optional fraction) -> epoch ms UTC."""
+    if not value:
+        return None
+    text = value.strip().rstrip("Zz")
+    main = text.split(".")[0]
+    try:
+        parsed = datetime.strptime(main[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return int(parsed.timestamp() * 1000)

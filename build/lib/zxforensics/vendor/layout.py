@@ -1,0 +1,38 @@
+"""Names and places in a backup path (FORMAT.md §1, §3, §5)."""
+
+from __future__ import annotations
+
+import re
+
+# The vendor's default backup paths, newest product first (FORMAT.md, "Default backup paths").
+DEFAULT_BACKUP_PATHS = (
+    "/opt/zextras/backup/zextras/",
+    "/opt/zimbra/backup/zextras/",
+    "/opt/zimbra/backup/ng/",
+)
+# Folder names a backup path is usually mounted under; a user may point at their parent.
+DEFAULT_ROOT_NAMES = ("ng", "zextras")
+# Entries whose presence marks a folder as a backup path.
+MARKERS = ("accounts", "items", "server", "backupstat")
+
+ACCOUNTS_DIR = "accounts"
+ITEMS_DIR = "items"
+SERVER_DIR = "server"
+ACCOUNT_INFO = "account_info"
+ACCOUNT_STAT = "account_stat"
+ID_MAPPER_LOG = "id_mapper.log"
+BACKUPSTAT = "backupstat"
+ACCOUNT_ARCHIVE_SUFFIX = ".tar.gz"
+
+NN_DIR_RE = re.compile(r"^\d{2}$")
+ITEM_FILE_RE = re.compile(r"^\d+$")
+
+
+def nn_folder(item_id: int) -> str:
+    """Last two decimal digits of an item id, zero padded: 2057 -> `57`, 5 -> `05`."""
+    return f"{item_id % 100:02d}"
+
+
+def item_relpath(account_id: str, item_id: int) -> str:
+    """Where an item's metadata lives, relative to the backup path."""
+    return f"{ACCOUNTS_DIR}/{account_id}/items/{nn_folder(item_id)}/{item_id}"

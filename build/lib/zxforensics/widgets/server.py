@@ -1,0 +1,178 @@
+"""Widgets of the server configuration investigation: two snapshot dates and a query drive the key-level
+diff, a per-key timeline plot, and the customizations diff with a selected file's unified diff.
+
+Every action is a plain function here (`snapshot_options`, `diff_table`, `timeline_keys`,
+`timeline_figure`, `customization_table`, `member_diff_text`); `ServerConfigDiffView` only wires them.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from ..errors import NotFound
+from ..investigate.config_diff import config_timeline, diff_config, diff_customizations
+from ..parse.server_config import row_path
+from ..serverconf import config_dates
+from ..store import BackupStore
+from ..vendor.dates import format_vendor_date
+from .common import View, figure_png, frame_html
+
+LAST = "last"
+NO_DIFF = "(no textual diff: binary content)"
+
+
+def _shown(value: object) -> str:
+    """A config value as a person reads it: multi-values comma separated, absent as empty."""
+    if value is None:
+        return ""
+    return ", ".join(value) if isinstance(value, tuple) else str(value)
+
+
+def snapshot_options(store: BackupStore, extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The date dropdowns: `(label, value)` for `last` and every config snapshot, newest first.
+
+    Values are `dd/MM/yyyy HH:mm:ss` in the server's zone (what the vendor's `date` takes); `extra`
+    dates (a notebook parameter that is no snapshot date) are kept as options of their own.
+    """
+    dates = config_dates(store)
+    options: list[tuple[str, str]] = []
+    if dates:
+        options.append((f"last ({format_vendor_date(dates[-1].to_pydatetime(), store.tz, zone=True)})", LAST))
+    for date in reversed(dates):
+        moment = date.to_pydatetime()
+        options.append((format_vendor_date(moment, store.tz, zone=True), format_vendor_date(moment, store.tz)))
+    values = {value for _label, value in options}
+    options += [(str(value), str(value)) for value in extra if value and str(value) not in values]
+    return options
+
+
+def diff_table(store: BackupStore, a: object, b: object, query: str = "/") -> pd.DataFrame:
+    """The key-level diff for display: `key` (section/id/key), `change`, `before`, `after` as text."""
+    diff = diff_config(store, a, b, query or "/")
+    return pd.DataFrame({
+        "key": [row_path(s, i, k) for s, i, k in zip(diff["section"], diff["id"], diff["key"], strict=True)],
+        "change": diff["change"],
+        "before": [_shown(v) for v in diff["before"]],
+        "after": [_shown(v) for v in diff["after"]],
+    })  # fmt: skip
+
+
+def timeline_keys(store: BackupStore, a: object, b: object, query: str = "/") -> list[str]:
+    """Keys offered for the timeline plot: those that changed between `a` and `b`, else every key that
+    changed in some snapshot under `query`."""
+    keys = list(diff_table(store, a, b, query)["key"])
+    if keys:
+        return keys
+    timeline = config_timeline(store, query or "/")
+    moved = timeline[timeline["change"] != "initial"]
+    return list(dict.fromkeys(row_path(s, i, k) for s, i, k in moved[["section", "id", "key"]].itertuples(index=False)))
+
+
+def key_history(store: BackupStore, key: str) -> pd.DataFrame:
+    """`date, value` of one key at every config snapshot (`(absent)` where it did not exist)."""
+    frame = store.server_config("standard", "all", key)
+    values = {d: _shown(v) for d, v in zip(frame["date"], frame["value"], strict=True)}
+    dates = config_dates(store)
+    return pd.DataFrame({"date": dates, "value": [values.get(d, "(absent)") for d in dates]})
+
+
+def timeline_figure(store: BackupStore, key: str):
+    """A step plot of one key's value across the snapshots (values on the y axis, in order of appearance)."""
+    from matplotlib.dates import DateFormatter
+    from matplotlib.figure import Figure
+
+    history = key_history(store, key)
+    levels = list(dict.fromkeys(history["value"]))
+    fig = Figure(figsize=(8, 1.2 + 0.45 * max(len(levels), 2)))
+    ax = fig.add_subplot()
+    local = [d.tz_convert(store.tz).tz_localize(None) for d in history["date"]]
+    ax.step(local, [levels.index(v) for v in history["value"]], where="post", marker="o")
+    ax.set_yticks(range(len(levels)), [v if len(v) <= 40 else v[:37] + "..." for v in levels])
+    ax.set_ylim(-0.5, len(levels) - 0.5)
+    ax.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))  # day first, as the vendor writes dates
+    ax.set_title(key)
+    ax.set_xlabel(f"snapshot date ({store.tz})")
+    fig.autofmt_xdate()
+    return fig
+
+
+def customization_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """The customizations diff for display (the unified diffs are shown one at a time)."""
+    return changes.drop(columns=["diff", "sha256_before", "sha256_after"])
+
+
+def member_diff_text(changes: pd.DataFrame, member: str | None) -> str:
+    """The unified diff of one changed member, or a note when it is binary or not in the diff."""
+    found = changes[changes["member"] == member]
+    if member is None or found.empty:
+        return f"{member!r} did not change" if member else "no member selected"
+    diff = found["diff"].iloc[0]
+    return diff if isinstance(diff, str) else NO_DIFF
+
+
+def customization_changes(store: BackupStore, a: object, b: object) -> pd.DataFrame:
+    """diff_customizations, or an empty frame of its columns when a date has no archive."""
+    try:
+        return diff_customizations(store, a, b)
+    except NotFound:
+        from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS
+
+        return pd.DataFrame(columns=CUSTOM_DIFF_COLUMNS)
+
+
+def diff_html(text: str) -> str:
+    return f"<pre style='font-size:smaller'>{html.escape(text)}</pre>"
+
+
+class ServerConfigDiffView(View):
+    """Two date dropdowns (filled from the snapshots) and a query box driving the diff table, the
+    per-key timeline and the customizations diff. Initial values come from the notebook's parameters."""
+
+    def __init__(self, store: BackupStore, date_a: object = LAST, date_b: object = LAST, query: str = "/") -> None:
+        import ipywidgets as w
+
+        self.store = store
+        options = snapshot_options(store, (str(date_a), str(date_b)))
+        self.date_a = w.Dropdown(options=options, value=str(date_a), description="date A")
+        self.date_b = w.Dropdown(options=options, value=str(date_b), description="date B")
+        self.query = w.Text(value=query or "/", description="query", continuous_update=False)
+        self.table, self.plot = w.HTML(), w.Image(format="png")
+        self.key = w.Dropdown(description="key")
+        self.custom_table, self.member, self.member_diff = w.HTML(), w.Dropdown(description="file"), w.HTML()
+        for control in (self.date_a, self.date_b, self.query):
+            control.observe(self.refresh, names="value")
+        self.key.observe(self._plot, names="value")
+        self.member.observe(self._show_member, names="value")
+        self.widget = w.VBox([
+            w.HBox([self.date_a, self.date_b, self.query]), w.HTML("<b>Key-level diff</b>"), self.table,
+            w.HTML("<b>Timeline of a key</b>"), self.key, self.plot,
+            w.HTML("<b>Customizations (conf/, postfix/conf/)</b>"), self.custom_table, self.member, self.member_diff,
+        ])  # fmt: skip
+        self.changes = pd.DataFrame()
+        self.refresh()
+
+    @property
+    def value(self) -> dict:
+        return {"date_a": self.date_a.value, "date_b": self.date_b.value, "query": self.query.value}
+
+    def refresh(self, _change=None) -> None:
+        a, b, query = self.date_a.value, self.date_b.value, self.query.value or "/"
+        self.table.value = frame_html(diff_table(self.store, a, b, query), empty="no difference")
+        keys = timeline_keys(self.store, a, b, query)
+        self.key.options = keys
+        self.key.value = keys[0] if keys else None
+        self._plot()
+        self.changes = customization_changes(self.store, a, b)
+        self.custom_table.value = frame_html(customization_table(self.changes), empty="no file changed")
+        members = list(self.changes["member"])
+        self.member.options = members
+        self.member.value = members[0] if members else None
+        self._show_member()
+
+    def _plot(self, _change=None) -> None:
+        self.plot.value = figure_png(timeline_figure(self.store, self.key.value)) if self.key.value else b""
+
+    def _show_member(self, _change=None) -> None:
+        self.member_diff.value = diff_html(member_diff_text(self.changes, self.member.value))

@@ -1,1 +1,0 @@
-"""Investigations: functions over a store's frames (diagnose, diff, audit, timeline...)."""

@@ -167,3 +167,13 @@ def test_reading_the_seed_document_finds_its_excerpt():
     report = zx.read_notification(page)
     assert report.stats == SEED_STATS and pairs(report.unrestored) == SEED_PAIRS
     assert Path(NOTES / "seed_excerpt.txt").stat().st_size == len(restore_cases.SEED_EXCERPT.encode())
+
+
+def test_invalid_utf8_is_read_not_fatal():
+    """Bytes that are not UTF-8 are decoded (Latin-1 fallback) rather than refused."""
+    report = zx.read_notification(
+        b"- stats -\nRestored Items: 1\nSkipped Items:  0\nUnrestored Items: 1\n\n"
+        b"- unrestored items -\naccount: a\xff@example.com\nunrestored items: 5\n"
+    )
+    assert report.stats == {"restored": 1, "skipped": 0, "unrestored": 1}
+    assert report.unrestored.values.tolist() == [["a\xff@example.com", 5]]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from .errors import ErrorRecord, EvidenceError
-from .evidence import Evidence
+from .evidence import DEFAULT_MAX_FILE_SIZE, Evidence
 from .parse import ParseError
 from .parse.account import account_row, parse_account_info, parse_account_stat
 from .parse.item_columns import canonical_table, is_canonical
@@ -244,9 +244,11 @@ class _ItemParser:
         return table
 
 
-def scan_shard(root: str, account_ids: Sequence[str], io_threads: int = IO_THREADS) -> ShardResult:
+def scan_shard(
+    root: str, account_ids: Sequence[str], io_threads: int = IO_THREADS, max_file_size: int = DEFAULT_MAX_FILE_SIZE
+) -> ShardResult:
     """Scan some account folders of the backup path at `root` into columns and error records."""
-    ev = Evidence(root)
+    ev = Evidence(root, max_file_size)
     tables: list[pa.Table] = []
     accounts: list[dict] = []
     errors: list[dict] = []

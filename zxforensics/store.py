@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import cached_property
+from functools import cached_property, partial
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import frames, queries, scan
 from .errors import EvidenceError, NotABackupPath, NotFound
-from .evidence import DEFAULT_MAX_BLOB_SIZE, Evidence, decompress_blob
+from .evidence import DEFAULT_MAX_BLOB_SIZE, DEFAULT_MAX_FILE_SIZE, Evidence, decompress_blob
 from .parse import ParseError
 from .parse.items import load_json
 from .progress import progress
@@ -59,10 +59,11 @@ class BackupStore:
         path: str | os.PathLike,
         tz: str | None = None,
         max_blob_size: int = DEFAULT_MAX_BLOB_SIZE,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
         workers: int | None = None,
     ) -> None:
         self.root = resolve_backup_path(path)
-        self.evidence = Evidence(self.root)
+        self.evidence = Evidence(self.root, max_file_size)
         self.max_blob_size = max_blob_size
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self._error_records: list[dict] = []
@@ -157,18 +158,19 @@ class BackupStore:
         todo = [a for a in account_ids if a not in self._scanned]
         if not todo:
             return
-        results = []
+        shard_scan = partial(scan.scan_shard, str(self.root), max_file_size=self.evidence.max_file_size)
+        ordered = sorted(todo)  # shards contiguous and in order: their concatenation needs no sort
         if self.workers > 1 and len(todo) >= PARALLEL_MIN_ACCOUNTS:
-            ordered, count = sorted(todo), self.workers * 4  # contiguous, in order: no sort after concat
+            count = self.workers * 4
             shards = [ordered[i * len(ordered) // count : (i + 1) * len(ordered) // count] for i in range(count)]
             try:
                 with ProcessPoolExecutor(self.workers, mp_context=_scan_context()) as pool:
-                    futures = [pool.submit(scan.scan_shard, str(self.root), shard) for shard in shards if shard]
+                    futures = [pool.submit(shard_scan, shard) for shard in shards if shard]
                     results = [f.result() for f in progress(futures, desc="scanning accounts", unit="shard")]
             except BrokenProcessPool:  # a worker could not start or died: the same scan, in this process
-                results = [scan.scan_shard(str(self.root), sorted(todo))]
+                results = [shard_scan(ordered)]
         else:  # one shard, one thread pool for its reads
-            results = [scan.scan_shard(str(self.root), sorted(todo))]
+            results = [shard_scan(ordered)]
         real_paths: dict = {}
         tables = []
         for result in results:

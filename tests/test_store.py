@@ -320,6 +320,15 @@ def test_parallel_scan_equals_the_sequential_one(tmp_path):
     assert parallel.errors["kind"].astype(str).tolist() == ["misplaced"]
 
 
+def test_item_states_are_detached_from_the_cache(sample_path):
+    store = zx.open_backup(sample_path)
+    first = store.item_states()
+    first.loc[0, "deleted"] = not first.loc[0, "deleted"]
+    del first["subject"]
+    again = store.item_states()
+    assert "subject" in again.columns and again.loc[0, "deleted"] != first.loc[0, "deleted"]
+
+
 def test_hostile_metadata_never_stops_the_scan(make_store):
     """Invalid UTF-8, a huge file, a FIFO and a link out of the tree: each one error row, the rest read."""
     import os

@@ -51,8 +51,3 @@ def _is_tree(value: object) -> bool:
     return isinstance(value, list) and bool(value) and isinstance(value[0], tuple | list) and (
         isinstance(value[0], list) or (len(value[0]) == 2 and isinstance(value[0][0], str))
     )
-
-
-def underscored(key: str, value: str, width: int = 130) -> str:
-    """`getServerConfig standard` style: the key padded with `_` and the value right-aligned."""
-    return f"{key}{value:_>{max(width - len(key), len(value))}}"

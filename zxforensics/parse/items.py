@@ -145,8 +145,3 @@ def normalize_states(raw_states: list, item_id: int | None = None) -> tuple[list
     if not states and not problems:
         problems.append("no states")
     return states, problems
-
-
-def parse_item(data: bytes, item_id: int | None = None) -> tuple[list[dict], list[str]]:
-    """States of one item file (tolerant path), and notes for dropped states."""
-    return normalize_states(state_list(load_json(data)), item_id)

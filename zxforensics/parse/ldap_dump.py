@@ -140,8 +140,3 @@ def _resolve_cos(out: dict[str, list[dict]]) -> None:
         account["cos_name"] = cos.get("name")
         account["cos_via"] = via
         account["backup_disabled"] = bool(cos.get("backup_disabled"))
-
-
-def backup_disabled_cos(records: dict[str, list[dict]]) -> dict[str, bool]:
-    """COS id -> whether its notes disable the backup."""
-    return {c["cos_id"]: c["backup_disabled"] for c in records["cos"] if c["cos_id"]}

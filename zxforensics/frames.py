@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ERROR_COLUMNS
-from .scan import encode_repeated, sort_states
+from .scan import REPEATED, encode_repeated, sort_states
 from .vendor.names import SYSTEM_FOLDERS
 
 STATE_COLUMNS = [
@@ -28,10 +28,9 @@ ACCOUNT_COLUMNS = [
     "deleted_date", "backup_disabled", "item_count", "last_scan", "source_path",
 ]  # fmt: skip
 BLOB_COLUMNS = ["digest", "prefix", "path", "compressed_size", "referenced", "misplaced"]
-# Repeated strings become categoricals: types and folders repeat, and a blob path, digest or
-# item file is shared by all the states of an item (1M states: ~390 -> ~250 bytes a row).
-_CATEGORICAL = ("account_id", "account", "type", "folder_path", "sender", "owner_id")
-_DICTIONARY = ("type", "sender", "owner_id", "digest")  # as scan.REPEATED, less account_id
+# Repeated strings are categoricals: types and folders repeat, and a digest, blob path or item
+# file is shared by all the states of an item (a million states: about 330 bytes a row).
+CATEGORICAL_STATE_COLUMNS = (*REPEATED, "account", "folder_path", "blob_path", "source_path")
 _DATE_COLUMNS = ("start_date", "end_date", "date")
 FOLDER_TYPES = ("folder", "searchfolder", "mountpoint")
 
@@ -39,7 +38,8 @@ FOLDER_TYPES = ("folder", "searchfolder", "mountpoint")
 _NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as pandas, with nullable ints and booleans (no float NaN in id columns)."""
     return table.to_pandas(types_mapper=_NULLABLE.get)
 
 
@@ -117,7 +117,7 @@ def assemble_states(
     few files found elsewhere (misplaced, or inside an account archive): `real_paths` gives those."""
     tables = list(tables)  # the caller hands them over: once concatenated, only `table` holds them
     in_order = _in_order(tables)
-    table = encode_repeated(pa.concat_tables([encode_repeated(t) for t in tables], promote_options="permissive"))
+    table = pa.concat_tables([encode_repeated(t) for t in tables], promote_options="permissive")
     tables.clear()
     if not in_order:  # shards come sorted, each over its own accounts, in account order
         table = sort_states(table)

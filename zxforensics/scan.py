@@ -50,13 +50,14 @@ def list_account_ids(ev: Evidence) -> tuple[list[str], list[dict]]:
         if exc.kind != "missing":
             errors.append(ErrorRecord(exc.path, exc.kind, exc.detail).as_dict())
         return ids, errors
+    names = {entry.name for entry in entries}
     for entry in entries:
         rel = f"{layout.ACCOUNTS_DIR}/{entry.name}"
         if entry.is_dir(follow_symlinks=False):
             ids.append(entry.name)
         elif entry.name.endswith(layout.ACCOUNT_ARCHIVE_SUFFIX) and entry.is_file(follow_symlinks=False):
             account_id = entry.name.removesuffix(layout.ACCOUNT_ARCHIVE_SUFFIX)
-            if not any(e.name == account_id for e in entries):  # a folder of the same account wins
+            if account_id not in names:  # a folder of the same account wins
                 ids.append(account_id)
         elif entry.is_symlink():
             try:
@@ -69,10 +70,16 @@ def list_account_ids(ev: Evidence) -> tuple[list[str], list[dict]]:
     return ids, errors
 
 
+def is_archived(ev: Evidence, account_id: str) -> bool:
+    """Whether an account is kept as `accounts/<id>.tar.gz` (S3-style) rather than as a folder."""
+    base = f"{layout.ACCOUNTS_DIR}/{account_id}"
+    return not ev.is_dir(base) and ev.exists(base + layout.ACCOUNT_ARCHIVE_SUFFIX)
+
+
 def read_account_header(ev: Evidence, account_id: str, errors: list[dict]) -> dict:
     """account_info + account_stat of one account (a folder, or an S3-style archive), as a row."""
     base = f"{layout.ACCOUNTS_DIR}/{account_id}"
-    if not ev.is_dir(base) and ev.exists(base + layout.ACCOUNT_ARCHIVE_SUFFIX):
+    if is_archived(ev, account_id):
         from .scan_archive import archive_header
 
         return archive_header(ev, account_id, errors)
@@ -147,8 +154,7 @@ def scan_account_items(
 ) -> tuple[pa.Table, int, dict[int, str]]:
     """Every state of one account as a table; also the number of item files, and the real paths of
     the files that are not where their id puts them."""
-    base = f"{layout.ACCOUNTS_DIR}/{account_id}"
-    if not ev.is_dir(base) and ev.exists(base + layout.ACCOUNT_ARCHIVE_SUFFIX):
+    if is_archived(ev, account_id):
         from .scan_archive import archive_item_files
 
         files = archive_item_files(ev, account_id, errors)
@@ -299,27 +305,23 @@ def count_items(root: str, account_ids: Sequence[str]) -> tuple[dict[str, int], 
 
 def item_file_count(ev: Evidence, account_id: str, errors: list[dict]) -> int:
     """Item files of an account folder (listed, not opened) or of an account archive."""
-    base = f"{layout.ACCOUNTS_DIR}/{account_id}"
-    if not ev.is_dir(base) and ev.exists(base + layout.ACCOUNT_ARCHIVE_SUFFIX):
+    if is_archived(ev, account_id):
         from .scan_archive import archive_item_files
 
         return len(archive_item_files(ev, account_id, errors))
     return sum(1 for _ in iter_item_entries(ev, account_id, errors))
 
 
-def scan_headers(root: str, account_ids: Sequence[str], count_items: bool = False) -> tuple[list[dict], list[dict]]:
-    """Account rows from account_info and account_stat: cheap enough to run before any item is read."""
+def scan_headers(root: str, account_ids: Sequence[str]) -> tuple[list[dict], list[dict]]:
+    """Account rows from account_info and account_stat, cheap enough to run before any item is read;
+    `item_count` is left at 0 for `count_items` or the scan to fill."""
     ev = Evidence(root)
     errors: list[dict] = []
-    rows = []
-    for account_id in account_ids:
-        row = read_account_header(ev, account_id, errors)
-        row["item_count"] = item_file_count(ev, account_id, errors) if count_items else 0
-        rows.append(row)
+    rows = [dict(read_account_header(ev, account_id, errors), item_count=0) for account_id in account_ids]
     return rows, errors
 
 
-def scan_blobs(root: str, prefixes: Sequence[str] | None = None) -> tuple[pa.Table, list[dict]]:
+def scan_blobs(root: str) -> tuple[pa.Table, list[dict]]:
     """Every file under `items/`: digest, prefix, path, compressed size; misplaced ones flagged."""
     ev = Evidence(root)
     errors: list[dict] = []
@@ -331,8 +333,6 @@ def scan_blobs(root: str, prefixes: Sequence[str] | None = None) -> tuple[pa.Tab
             errors.append(ErrorRecord(exc.path, exc.kind, exc.detail).as_dict())
         prefix_entries = []
     for prefix_entry in prefix_entries:
-        if prefixes is not None and prefix_entry.name not in prefixes:
-            continue
         prefix_rel = f"{layout.ITEMS_DIR}/{prefix_entry.name}"
         if not prefix_entry.is_dir(follow_symlinks=False):
             errors.append(ErrorRecord(prefix_rel, "misplaced", "a file where a blob prefix folder belongs").as_dict())

@@ -6,6 +6,8 @@ parse as a file of an account folder. Paths inside an archive are written `archi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .archives import read_archive
 from .errors import EvidenceError
 from .evidence import Evidence
@@ -20,15 +22,20 @@ def archive_rel(account_id: str) -> str:
 
 def account_members(ev: Evidence, account_id: str, errors: list[dict]) -> dict[str, bytes]:
     """Member name (relative to the account folder) -> bytes; refusals and damage become errors."""
-    rel = archive_rel(account_id)
-    read = read_archive(ev, rel)
-    for row in read.errors:
-        errors.append({**row, "account_id": account_id})
+    members, rows = _read_account_archive(str(ev.root), ev.max_file_size, account_id)
+    errors.extend(dict(row) for row in rows)
+    return members
+
+
+@lru_cache(maxsize=1)  # the header, then the items of the same account: one read of the archive
+def _read_account_archive(root: str, max_file_size: int, account_id: str) -> tuple[dict[str, bytes], tuple]:
+    read = read_archive(Evidence(root, max_file_size), archive_rel(account_id))
+    rows = tuple({**row, "account_id": account_id} for row in read.errors)
     members: dict[str, bytes] = {}
     for member in read.members:
         name = member.name.removeprefix("./").removeprefix(f"{account_id}/")
         members[name] = member.data or b""
-    return members
+    return members, rows
 
 
 def archive_header(ev: Evidence, account_id: str, errors: list[dict]) -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import frames, queries, scan
-from .errors import EvidenceError, NotABackupPath, NotFound
+from .errors import ErrorRecord, EvidenceError, NotABackupPath, NotFound
 from .evidence import DEFAULT_MAX_BLOB_SIZE, DEFAULT_MAX_FILE_SIZE, Evidence, decompress_blob
 from .parse import ParseError
 from .parse.items import load_json
@@ -83,9 +83,8 @@ class BackupStore:
         self._error_records.extend(records)
 
     def _record_error(self, exc: EvidenceError | ParseError, path: str, account_id=None, item_id=None) -> None:
-        self._error_records.append(
-            {"path": path, "account_id": account_id, "item_id": item_id, "kind": exc.kind, "detail": exc.detail}
-        )
+        """Add an exception that an investigation caught to the errors table (it goes on)."""
+        self._error_records.append(ErrorRecord(path, exc.kind, exc.detail, account_id, item_id).as_dict())
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -112,7 +111,7 @@ class BackupStore:
     @cached_property
     def _accounts(self) -> pd.DataFrame:
         """Account headers (account_info, account_stat); item counts are filled by accounts()."""
-        rows, errors = scan.scan_headers(str(self.root), self._account_ids, count_items=False)
+        rows, errors = scan.scan_headers(str(self.root), self._account_ids)
         self._record(errors)
         from .serverconf import apply_backup_disabled  # COS-level backup disable, from the LDAP dump
 
@@ -128,7 +127,7 @@ class BackupStore:
             self._item_counts.update(counts)
         df["item_count"] = df["account_id"].map(self._item_counts).astype("int64")
         if not extra:
-            return df.copy()
+            return df
         attrs = pd.DataFrame.from_records(list(self._accounts["info"])).add_prefix("attr_")
         return pd.concat([df, attrs], axis=1)
 
@@ -144,8 +143,8 @@ class BackupStore:
         raise NotFound(f"account {account} not found in {self.root}")
 
     def account_name(self, account_id: str) -> str:
-        names = self._names
-        return names.get(account_id) or account_id
+        """The mail address of an account id (the id itself when account_info has none)."""
+        return self._names.get(account_id) or account_id
 
     @property
     def _names(self) -> dict[str, str]:
@@ -186,10 +185,9 @@ class BackupStore:
 
     def _merge_states(self, new: pd.DataFrame) -> pd.DataFrame:
         both = pd.concat([self._states, new], ignore_index=True)
-        for column in (*frames._CATEGORICAL, *frames._DICTIONARY, "blob_path", "source_path"):
-            if column in both:
-                both[column] = both[column].astype("category")
-        return both.sort_values(["account_id", "item_id", "start_date"], kind="stable", ignore_index=True)
+        for column in frames.CATEGORICAL_STATE_COLUMNS:  # concat of differing categories gives objects
+            both[column] = both[column].astype("category")
+        return both.sort_values(list(scan.SORT_KEY), kind="stable", ignore_index=True)
 
     def item_states(self, accounts: list[str] | str | None = None) -> pd.DataFrame:
         """One row per state of every item (or of some accounts), dates in UTC."""
@@ -207,11 +205,16 @@ class BackupStore:
         return select_states(self.item_states(accounts), date, self.tz).reset_index(drop=True)
 
     # -- blobs ----------------------------------------------------------------------------
-    def blobs(self) -> pd.DataFrame:
-        """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`."""
+    @cached_property
+    def _blob_files(self) -> pd.DataFrame:
+        """The listing of `items/`, taken once per store (summary, audit, retention all need it)."""
         table, errors = scan.scan_blobs(str(self.root))
         self._record(errors)
-        df = frames._to_pandas(table) if table.num_rows else pd.DataFrame(columns=frames.BLOB_COLUMNS)
+        return frames.to_pandas(table) if table.num_rows else pd.DataFrame(columns=frames.BLOB_COLUMNS)
+
+    def blobs(self) -> pd.DataFrame:
+        """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`."""
+        df = self._blob_files.copy()
         used = set(self.item_states()["digest"].dropna().unique())
         df["referenced"] = df["digest"].isin(used) & ~df["misplaced"].astype(bool)
         df["misplaced"] = df["misplaced"].astype(bool)
@@ -299,6 +302,7 @@ class BackupStore:
         return shares(self)
 
     def info_attribute(self, account_id: str, name: str):
+        """One account_info attribute of an account, by case-insensitive name (None when absent)."""
         info = self._accounts.set_index("account_id")["info"].get(account_id, {})
         return get_folded(info, name.lower())
 

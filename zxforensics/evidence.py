@@ -215,9 +215,8 @@ class Evidence:
     def iter_chunks(self, rel: str, limit: int | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
         """A regular file's bytes in chunks (same checks as `read`), so a large blob is never held whole."""
         limit = self.max_file_size if limit is None else limit
-        fd = self._open_regular(self.locate(rel), rel, follow=True)
+        fd, info = self._open_checked(self.locate(rel), rel, follow=True)
         try:
-            info = os.fstat(fd)
             if info.st_size > limit:
                 raise EvidenceError("too_large", f"{info.st_size} bytes, over the {limit}-byte limit", rel)
             total = 0

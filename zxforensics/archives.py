@@ -141,7 +141,11 @@ def iter_members(
         errors.append(_row(path, "truncated_gzip", f"not a complete tar archive inside the gzip: {exc}"))
 
 
-def _accept(tar, info, path, errors, want, member_limit) -> Member | None:
+def _accept(
+    tar: tarfile.TarFile, info: tarfile.TarInfo, path: str, errors: list[dict],
+    want: Callable[[str], bool] | None, member_limit: int,
+) -> Member | None:
+    """The member `info` (its bytes when wanted), or None with an error row when it is refused."""
     why = refusal(info)
     if why is not None:
         errors.append(_row(path, "hostile_member", f"member {info.name!r} refused: {why}"))

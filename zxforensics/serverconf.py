@@ -19,8 +19,8 @@ from .archives import ArchiveRead, Member, read_archive
 from .errors import ErrorRecord, EvidenceError
 from .evidence import Evidence
 from .parse import ParseError
-from .parse.ldap_dump import RECORD_KINDS, ldap_records, parse_ldif
-from .parse.server_config import config_rows, match_query, parse_config
+from .parse.ldap_dump import DEFAULT_COS_NAME, RECORD_KINDS, ldap_records, parse_ldif
+from .parse.server_config import ROW_FIELDS, config_rows, match_query, parse_config
 from .states import at_instant
 from .vendor.archives import CONFIG_MEMBER, LDAP_MEMBER, parse_archive_name
 from .vendor.layout import SERVER_DIR
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from .store import BackupStore
 
 ARCHIVE_COLUMNS = ["component", "date", "path", "size", "members"]
-STANDARD_COLUMNS = ["date", "section", "id", "key", "value"]
+COMPONENT_OF_KIND = {"standard": "config", "customizations": "customizations"}  # getServerConfig's `type`
+STANDARD_COLUMNS = ["date", *ROW_FIELDS]
 CUSTOM_COLUMNS = ["date", "archive", "member", "size", "mode", "sha256"]
 _LISTING_COLUMNS = ["component", "date", "path", "rel", "name", "size"]
 LDAP_COLUMNS = {
@@ -123,12 +124,11 @@ def _summary(store: BackupStore, rel: str) -> ArchiveRead:
     return cache.summaries[rel]
 
 
-def _member_bytes(ev: Evidence, rel: str, member: str, errors: list[dict]) -> bytes | None:
-    read = read_archive(ev, rel, want=lambda name: name == member)
-    errors.extend(read.errors)
-    found = [m.data for m in read.members if m.name == member and m.data is not None]
+def _payload_member(read: ArchiveRead, member: str, errors: list[dict]) -> Member | None:
+    """The member named `member` with its bytes (the last of duplicates), or an error row when it is absent."""
+    found = [m for m in read.members if m.name == member and m.data is not None]
     if not found and read.ok:
-        errors.append(ErrorRecord(rel, "missing", f"no member {member!r} in the archive").as_dict())
+        errors.append(ErrorRecord(read.path, "missing", f"no member {member!r} in the archive").as_dict())
     return found[-1] if found else None
 
 
@@ -144,27 +144,43 @@ def _parsed(store: BackupStore, rel: str, component: str) -> object:
 
 def parse_member(ev: Evidence, rel: str, component: str, errors: list[dict]) -> object:
     """The parsed payload of a `config` (rows) or `ldap` (records) archive of any evidence tree."""
-    member = CONFIG_MEMBER if component == "config" else LDAP_MEMBER
-    data = _member_bytes(ev, rel, member, errors)
-    if data is None:
+    name = CONFIG_MEMBER if component == "config" else LDAP_MEMBER
+    read = read_archive(ev, rel, want=lambda member: member == name)
+    errors.extend(read.errors)
+    return parse_payload(_payload_member(read, name, errors), rel, component, errors)
+
+
+def parse_payload(member: Member | None, rel: str, component: str, errors: list[dict]) -> object:
+    """Config rows or LDAP records of a payload member already read (None, with an error row, when it fails)."""
+    if member is None:
         return None
     try:
         if component == "config":
-            return config_rows(parse_config(data))
-        return ldap_records(parse_ldif(data))
+            return config_rows(parse_config(member.data))
+        return ldap_records(parse_ldif(member.data))
     except ParseError as exc:
-        errors.append(ErrorRecord(f"{rel}", exc.kind, f"{member}: {exc.detail}").as_dict())
+        errors.append(ErrorRecord(rel, exc.kind, f"{member.name}: {exc.detail}").as_dict())
         return None
 
 
 # -- the vendor's date semantics -----------------------------------------------------------------
-def choose(store: BackupStore, component: str, date: object, readable=None) -> pd.DataFrame:
-    """Snapshots of `component` for `date`: `all`, `last`, or the one valid at an instant.
+def _readable(store: BackupStore, component: str, rel: str) -> bool:
+    """Whether an archive reads: its payload parses (`config`, `ldap`), or the tar reads to its end."""
+    if component in ("config", "ldap"):
+        return _parsed(store, rel, component) is not None
+    return _summary(store, rel).ok
 
-    `readable(row) -> bool` passes over archives that do not read (the newest readable one wins).
+
+def choose(store: BackupStore, component: str, date: object) -> pd.DataFrame:
+    """The readable snapshots of `component` for `date`: `all`, `last`, or the one valid at an instant.
+
+    Archives that do not read are passed over (the newest readable one wins).
     """
     snaps = snapshots(store, component)
-    ok = readable or (lambda row: True)
+
+    def ok(row) -> bool:
+        return _readable(store, component, row.rel)
+
     if isinstance(date, str) and date.strip().lower() == "all":
         return snaps[[ok(row) for row in snaps.itertuples(index=False)]].reset_index(drop=True)
     if not (isinstance(date, str) and date.strip().lower() in ("last", "latest")):
@@ -178,26 +194,20 @@ def choose(store: BackupStore, component: str, date: object, readable=None) -> p
 def server_config(store: BackupStore, kind: str = "standard", date: object = "last", query: str = "/") -> pd.DataFrame:
     """getServerConfig: `standard` -> `date, section, id, key, value`; `customizations` -> the members."""
     _record_listing_errors(store)
+    if kind not in COMPONENT_OF_KIND:
+        raise ValueError(f"kind must be standard or customizations, not {kind!r}")
+    chosen = choose(store, COMPONENT_OF_KIND[kind], date)
     if kind == "standard":
-        chosen = choose(store, "config", date, lambda row: _parsed(store, row.rel, "config") is not None)
         parts = [
             standard_frame(_parsed(store, row.rel, "config"), row.date, query)
             for row in chosen.itertuples(index=False)
         ]
         return pd.concat(parts, ignore_index=True) if parts else standard_frame([], None, query)
-    if kind == "customizations":
-        chosen = customization_archives(store, date)
-        parts = [
-            custom_frame(_summary(store, row.rel).members, row.date, row.name, query)
-            for row in chosen.itertuples(index=False)
-        ]
-        return pd.concat(parts, ignore_index=True) if parts else custom_frame([], None, "", query)
-    raise ValueError(f"kind must be standard or customizations, not {kind!r}")
-
-
-def customization_archives(store: BackupStore, date: object = "last") -> pd.DataFrame:
-    """The readable customizations archives for `date`: `component, date, path, rel, name, size`."""
-    return choose(store, "customizations", date, lambda row: _summary(store, row.rel).ok)
+    parts = [
+        custom_frame(_summary(store, row.rel).members, row.date, row.name, query)
+        for row in chosen.itertuples(index=False)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else custom_frame([], None, "", query)
 
 
 def standard_frame(rows: list[tuple], date: object, query: str = "/") -> pd.DataFrame:
@@ -226,7 +236,7 @@ def config_snapshot(store: BackupStore, date: object, query: str = "/") -> tuple
     """The one config snapshot valid at `date` (not `all`): its date (None when none) and its rows."""
     if isinstance(date, str) and date.strip().lower() == "all":
         raise ValueError("a single snapshot is needed here: `last` or a date, not `all`")
-    chosen = choose(store, "config", date, lambda row: _parsed(store, row.rel, "config") is not None)
+    chosen = choose(store, "config", date)
     if chosen.empty:
         return None, standard_frame([], None, query)
     row = chosen.iloc[0]
@@ -235,8 +245,7 @@ def config_snapshot(store: BackupStore, date: object, query: str = "/") -> tuple
 
 def config_dates(store: BackupStore) -> list[pd.Timestamp]:
     """The dates of every readable config snapshot, oldest first."""
-    chosen = choose(store, "config", "all", lambda row: _parsed(store, row.rel, "config") is not None)
-    return list(chosen["date"])
+    return list(choose(store, "config", "all")["date"])
 
 
 def customization_members(store: BackupStore, date: object) -> tuple[pd.Series | None, dict[str, Member]]:
@@ -245,7 +254,7 @@ def customization_members(store: BackupStore, date: object) -> tuple[pd.Series |
         snaps = snapshots(store, "customizations")
         chosen = snaps[snaps["name"] == os.path.basename(date.strip())]
     else:
-        chosen = choose(store, "customizations", date, lambda row: _summary(store, row.rel).ok)
+        chosen = choose(store, "customizations", date)
     if chosen.empty:
         return None, {}
     row = chosen.iloc[0]
@@ -268,18 +277,18 @@ def read_archive_file(path: str | os.PathLike, kind: str = "standard", query: st
     except ParseError as exc:
         errors.append(ErrorRecord(name, exc.kind, exc.detail).as_dict())
         date = None
-    read = read_archive(ev, name)
-    errors.extend(read.errors)
     if kind == "customizations":
+        read = read_archive(ev, name)
+        errors.extend(read.errors)
         if date is None and read.members:
             date = pd.Timestamp(max(m.mtime for m in read.members), unit="s", tz="UTC")
         return custom_frame(read.members, date, name, query), errors, date
-    member = next((m for m in read.members if m.name == CONFIG_MEMBER), None)
+    read = read_archive(ev, name, want=lambda member: member == CONFIG_MEMBER)
+    errors.extend(read.errors)
+    member = _payload_member(read, CONFIG_MEMBER, errors)
     if date is None and member is not None:
         date = pd.Timestamp(member.mtime, unit="s", tz="UTC")
-    rows = parse_member(ev, name, "config", errors) if member is not None else None
-    if member is None and read.ok:
-        errors.append(ErrorRecord(name, "missing", f"no member {CONFIG_MEMBER!r} in the archive").as_dict())
+    rows = parse_payload(member, name, "config", errors)
     return standard_frame(rows or [], date, query), errors, date
 
 
@@ -288,7 +297,7 @@ def ldap(store: BackupStore, date: object = "last") -> dict[str, pd.DataFrame]:
     """The LDIF dump valid at `date` as frames: accounts, cos, domains, distribution_lists, and
     `unprotected` (the accounts whose effective COS carries `${ZxBackup_Disabled}`)."""
     _record_listing_errors(store)
-    chosen = choose(store, "ldap", date, lambda row: _parsed(store, row.rel, "ldap") is not None)
+    chosen = choose(store, "ldap", date)
     frames = {kind: [] for kind in RECORD_KINDS}
     for row in chosen.itertuples(index=False):
         records = _parsed(store, row.rel, "ldap")
@@ -299,7 +308,7 @@ def ldap(store: BackupStore, date: object = "last") -> dict[str, pd.DataFrame]:
         for kind, parts in frames.items()
     }
     accounts = out["accounts"]
-    out["unprotected"] = accounts[accounts["backup_disabled"].astype(bool)].reset_index(drop=True)
+    out["unprotected"] = accounts[accounts["backup_disabled"]].reset_index(drop=True)
     return out
 
 
@@ -320,13 +329,13 @@ def _disabled_map(store: BackupStore, accounts: pd.DataFrame) -> dict[str, bool]
     Accounts of the backup that the dump no longer holds (deleted ones) are judged by the COS
     their `account_info` names, else the `default` COS.
     """
-    chosen = choose(store, "ldap", "last", lambda row: _parsed(store, row.rel, "ldap") is not None)
+    chosen = choose(store, "ldap", "last")
     if chosen.empty:
         return {}
     records = _parsed(store, chosen["rel"].iloc[0], "ldap")
     result = {a["account_id"]: a["backup_disabled"] for a in records["accounts"] if a["account_id"]}
     by_cos = {c["cos_id"]: c["backup_disabled"] for c in records["cos"] if c["cos_id"]}
-    default = any(c["backup_disabled"] for c in records["cos"] if (c["name"] or "").lower() == "default")
+    default = any(c["backup_disabled"] for c in records["cos"] if (c["name"] or "").lower() == DEFAULT_COS_NAME)
     for account_id, cos_id in zip(accounts["account_id"], accounts["cos_id"], strict=True):
         if account_id not in result:
             result[str(account_id)] = by_cos.get(cos_id, default) if isinstance(cos_id, str) else default

@@ -10,6 +10,7 @@ import pandas as pd
 from ..errors import NotFound, ZxError
 from ..parse.server_config import row_path, split_query
 from ..vendor.dates import default_tz_name
+from ..vendor.layout import SERVER_DIR
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
 from .layout import INDENT, fmt_value, leaf, render
 from .registry import Param, Result, UsageError, verb
@@ -117,21 +118,16 @@ def get_server_config(values: dict, options: dict) -> Result:
         frame, date, tz, folder = _from_file(values, options, kind)
         dates, archives = [date], [(os.path.basename(values["file"]), folder, date)]
     else:
-        from ..serverconf import config_dates, config_snapshot, customization_archives
+        from ..serverconf import COMPONENT_OF_KIND, choose
 
         store = open_store(values, options)
-        tz, folder = store.tz, os.path.join(str(store.root), "server") + "/"
+        tz, folder = store.tz, os.path.join(str(store.root), SERVER_DIR) + "/"
         frame = store.server_config(kind, values["date"], values["query"])
-        if kind == "standard":
-            all_dates = str(values["date"]).strip().lower() == "all"
-            dates = config_dates(store) if all_dates else [config_snapshot(store, values["date"])[0]]
-            dates = [d for d in dates if d is not None]
-        else:
-            chosen = customization_archives(store, values["date"])
-            archives = [(row.name, folder, row.date) for row in chosen.itertuples(index=False)]
-            dates = list(chosen["date"])
-        if not dates:
-            raise NotFound(f"no {'config' if kind == 'standard' else kind} archive for date {values['date']!r}")
+        chosen = choose(store, COMPONENT_OF_KIND[kind], values["date"])  # the snapshots the frame was taken from
+        if chosen.empty:
+            raise NotFound(f"no {COMPONENT_OF_KIND[kind]} archive for date {values['date']!r}")
+        dates = list(chosen["date"])
+        archives = [(row.name, folder, row.date) for row in chosen.itertuples(index=False)]
     if kind == "standard":
         text = standard_text(frame, dates, tz, values["query"], values["verbose"], values["colors"])
     else:

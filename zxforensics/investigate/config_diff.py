@@ -48,6 +48,11 @@ def _sort_keys(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame
     return frame.loc[index].reset_index(drop=True)
 
 
+def _values(rows: pd.DataFrame) -> dict[tuple, object]:
+    """(section, id, key) -> value of one snapshot's rows."""
+    return dict(zip(map(tuple, rows[KEY].to_numpy().tolist()), rows["value"], strict=True))
+
+
 def diff_config(store: BackupStore, a: object = "last", b: object = "last", query: str = "/") -> pd.DataFrame:
     """`section, id, key, before, after, change` (`added`, `removed`, `changed`) from snapshot `a` to `b`.
 
@@ -59,8 +64,7 @@ def diff_config(store: BackupStore, a: object = "last", b: object = "last", quer
     for date, asked in ((date_a, a), (date_b, b)):
         if date is None:
             raise NotFound(f"no config snapshot valid at {asked!r} in {store.root}")
-    before = dict(zip(map(tuple, rows_a[KEY].to_numpy().tolist()), rows_a["value"], strict=True))
-    after = dict(zip(map(tuple, rows_b[KEY].to_numpy().tolist()), rows_b["value"], strict=True))
+    before, after = _values(rows_a), _values(rows_b)
     rows = []
     for key in before.keys() | after.keys():
         old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)

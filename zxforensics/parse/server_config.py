@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import orjson
+
 from .items import load_json_object
 
 ROW_FIELDS = ("section", "id", "key", "value")
-# [ours, FORMAT.md §5] sections whose objects are {id: {key: value}} vs {id: value}.
-NESTED_SECTIONS = ("serverConfig", "zimlets", "cos", "domains")
-FLAT_SECTIONS = ("globalConfig",)
 
 Value = str | tuple[str, ...]
 
@@ -37,8 +36,6 @@ def _scalar(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"  # Zimbra's spelling of booleans
     if isinstance(value, dict | list):
-        import orjson
-
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
     return str(value)
 

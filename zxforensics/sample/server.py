@@ -27,9 +27,9 @@ import ldif
 
 from ..vendor.archives import CONFIG_MEMBER, LDAP_MEMBER, archive_name
 from .builder import StoreBuilder, gzip_bytes
-from .catalog import DEFAULT_COS_ID, NOBACKUP_COS_ID, SERVER_NAME, SERVER_TZ, stable_id
+from .catalog import DEFAULT_COS_ID, NOBACKUP_COS_ID, SERVER_NAME, SERVER_TZ
 from .server_files import changed_on, files_on
-from .server_ldap import ldif_entries
+from .server_ldap import COS_NOTES, DOMAINS, domain_id, ldif_entries
 
 # Snapshot instants, server local time (the seed's is the last one).
 DAYS = (
@@ -132,7 +132,7 @@ def cos_section() -> dict:
         "nobackup": {
             "cn": "nobackup", "description": "Mailboxes kept out of the backup", "zimbraId": NOBACKUP_COS_ID,
             "zimbraFeatureMobileSyncEnabled": "FALSE", "zimbraMailQuota": "524288000",
-            "zimbraMailTrashLifetime": "7d", "zimbraNotes": "${ZxBackup_Disabled} no backup: test mailboxes",
+            "zimbraMailTrashLifetime": "7d", "zimbraNotes": COS_NOTES["nobackup"],
             "zimbraPasswordMinLength": "6",
         },
     }  # fmt: skip
@@ -140,14 +140,14 @@ def cos_section() -> dict:
 
 def domains_section(day: int) -> dict:
     out = {}
-    for domain in ("domain.com", "example.com"):
+    for domain in sorted(DOMAINS):
         attrs = {
             "zimbraDomainDefaultCOSId": DEFAULT_COS_ID,
             "zimbraDomainName": domain,
             "zimbraDomainStatus": "active",
             "zimbraDomainType": "local",
             "zimbraGalMode": "zimbra",
-            "zimbraId": stable_id("domain:" + domain),
+            "zimbraId": domain_id(domain),
             "zimbraVirtualHostname": [f"mail.{domain}"],
         }
         if domain == "example.com" and day >= HOSTNAME_ADDED:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+from ..parse.ldap_dump import BACKUP_DISABLED
 from .catalog import ACCOUNTS, COS, SERVER_NAME, AccountSpec, stable_id
 
 FRANK_LOCKED = 3  # 25/02: frank@example.com locked (index into server.DAYS)
 CAROL_JOINS_STAFF = 5  # 27/02: carol@domain.com added to staff@example.com
-COS_NOTES = {"nobackup": "${ZxBackup_Disabled} no backup: test mailboxes"}
+COS_NOTES = {"nobackup": f"{BACKUP_DISABLED} no backup: test mailboxes"}
 DOMAINS = ("example.com", "domain.com")
 LISTS = {
     "staff@example.com": ("Staff", ["admin@example.com", "alice@example.com", "bob@example.com"]),
@@ -23,6 +24,11 @@ LISTS = {
 }  # fmt: skip
 
 Record = dict[str, list[str]]
+
+
+def domain_id(domain: str) -> str:
+    """The zimbraId of a domain, the same in the LDAP dump and in config.json."""
+    return stable_id("domain:" + domain)
 
 
 def domain_dn(domain: str) -> str:
@@ -45,7 +51,7 @@ def domain_entries() -> list[tuple[str, Record]]:
         out.append((domain_dn(domain), {
             "objectClass": ["dcObject", "organization", "zimbraDomain"],
             "dc": [domain.split(".")[0]], "o": [f"{domain} domain"],
-            "zimbraDomainName": [domain], "zimbraId": [stable_id("domain:" + domain)],
+            "zimbraDomainName": [domain], "zimbraId": [domain_id(domain)],
             "zimbraDomainStatus": ["active"], "zimbraDomainType": ["local"],
             "zimbraDomainDefaultCOSId": [COS["default"]],
         }))  # fmt: skip

@@ -12,13 +12,13 @@ from datetime import UTC, datetime, tzinfo
 from ..parse import ParseError
 from .dates import get_tz
 
-# [vendor] the seed's file name; [ours] the component names `config` and `ldap` (FORMAT.md §5).
+# [vendor] the seed's file name; [ours] the component names `config` and `ldap` beside the seed's
+# `customizations` (FORMAT.md §5).
 ARCHIVE_RE = re.compile(
     r"^(?P<component>[A-Za-z][A-Za-z0-9-]*)_(?P<day>\d{2})_(?P<month>\d{2})_(?P<year>\d{2})"
     r"#(?P<hour>\d{2})_(?P<minute>\d{2})_(?P<second>\d{2})\.tar\.gz$"
 )
 ARCHIVE_SUFFIX = ".tar.gz"
-COMPONENTS = ("config", "customizations", "ldap")
 CONFIG_MEMBER = "config.json"  # [ours] the standard configuration of a `config` archive
 LDAP_MEMBER = "ldap.ldif"  # [ours] the directory dump of an `ldap` archive
 CENTURY = 2000  # two-digit years: the product was born after 2000

@@ -12,7 +12,7 @@ import html
 import pandas as pd
 
 from ..errors import NotFound
-from ..investigate.config_diff import config_timeline, diff_config, diff_customizations
+from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS, config_timeline, diff_config, diff_customizations
 from ..parse.server_config import row_path
 from ..serverconf import config_dates
 from ..store import BackupStore
@@ -117,8 +117,6 @@ def customization_changes(store: BackupStore, a: object, b: object) -> pd.DataFr
     try:
         return diff_customizations(store, a, b)
     except NotFound:
-        from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS
-
         return pd.DataFrame(columns=CUSTOM_DIFF_COLUMNS)
 
 

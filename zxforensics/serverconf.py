@@ -21,7 +21,7 @@ from .evidence import Evidence
 from .parse import ParseError
 from .parse.ldap_dump import DEFAULT_COS_NAME, RECORD_KINDS, ldap_records, parse_ldif
 from .parse.server_config import ROW_FIELDS, config_rows, match_query, parse_config
-from .states import at_instant
+from .states import at_instant, is_all, is_last
 from .vendor.archives import CONFIG_MEMBER, LDAP_MEMBER, parse_archive_name
 from .vendor.layout import SERVER_DIR
 
@@ -181,9 +181,9 @@ def choose(store: BackupStore, component: str, date: object) -> pd.DataFrame:
     def ok(row) -> bool:
         return _readable(store, component, row.rel)
 
-    if isinstance(date, str) and date.strip().lower() == "all":
+    if is_all(date):
         return snaps[[ok(row) for row in snaps.itertuples(index=False)]].reset_index(drop=True)
-    if not (isinstance(date, str) and date.strip().lower() in ("last", "latest")):
+    if not is_last(date):
         snaps = snaps[snaps["date"] <= at_instant(date, store.tz)]
     for position in range(len(snaps) - 1, -1, -1):
         if ok(snaps.iloc[position]):
@@ -234,7 +234,7 @@ def custom_frame(members: list[Member], date: object, archive: str, query: str =
 
 def config_snapshot(store: BackupStore, date: object, query: str = "/") -> tuple[pd.Timestamp | None, pd.DataFrame]:
     """The one config snapshot valid at `date` (not `all`): its date (None when none) and its rows."""
-    if isinstance(date, str) and date.strip().lower() == "all":
+    if is_all(date):
         raise ValueError("a single snapshot is needed here: `last` or a date, not `all`")
     chosen = choose(store, "config", date)
     if chosen.empty:

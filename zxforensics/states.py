@@ -16,12 +16,22 @@ def at_instant(date: object, tz: str | tzinfo | None) -> pd.Timestamp:
     return pd.Timestamp(parse_user_date(date, tz))
 
 
+def is_all(date: object) -> bool:
+    """The vendor's `date all`: every state (or every snapshot)."""
+    return isinstance(date, str) and date.strip().lower() == "all"
+
+
+def is_last(date: object) -> bool:
+    """The vendor's `date last` (and `latest`): the newest state (or snapshot)."""
+    return isinstance(date, str) and date.strip().lower() in ("last", "latest")
+
+
 def select_states(states: pd.DataFrame, date: object = "last", tz: str | tzinfo | None = None) -> pd.DataFrame:
     """`last`: each item's state with the greatest start; `all`: every state; an instant T:
     the state with start <= T < end (end missing = still current)."""
-    if isinstance(date, str) and date.strip().lower() == "all":
+    if is_all(date):
         return states
-    if isinstance(date, str) and date.strip().lower() in ("last", "latest"):
+    if is_last(date):
         if states.empty:
             return states
         order = states.sort_values([*ITEM_KEY, "start_date", "transaction_id"], kind="stable")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import zxforensics as zx
-from zxforensics.investigate.lmtp import CHECKS, Finding
+from zxforensics.investigate.lmtp import CHECKS, Finding, header_fields
 from zxforensics.sample.messages import SEED_RESTORED_EML
 from zxforensics.sample.restore_cases import INVALID_ITEMS
 
@@ -105,3 +105,9 @@ def test_sample_store_messages(sample_store):
     others = {key: found for key, found in failing.items() if key not in cases}
     assert others == {}
     assert len(failing) == len(cases) and len(set(folders.values())) >= 1
+
+
+def test_header_fields_unfold_without_the_email_package():
+    raw = b"From: a@b.c\nSubject: one\n two\n\tthree\nX-Bad: caf\xe9\n\nbody: not a header\n"
+    assert header_fields(raw) == [("From", "a@b.c"), ("Subject", "one two three"), ("X-Bad", "caf\ufffd")]
+    assert header_fields(INVALID_ITEMS[6301][2])[-1] == ("Subject", "No separator")  # stops at the body line

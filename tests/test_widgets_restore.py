@@ -147,3 +147,20 @@ def test_frame_html():
     assert frame_html(pd.DataFrame()) == "<p><i>(no rows)</i></p>"
     html = frame_html(pd.DataFrame({"a": range(5)}), max_rows=2)
     assert html.count("<td>") == 2 and "first 2 of 5 rows" in html
+
+
+def test_view_shows_each_history_once(case, tmp_path, monkeypatch):
+    shown = []
+    original = rw.history_view
+
+    def counting(store, account, item_id):
+        shown.append(item_id)
+        return original(store, account, item_id)
+
+    monkeypatch.setattr(rw, "history_view", counting)
+    view = rw.UnrestoredItemsView(case, tmp_path, account="account2@domain.com")
+    assert shown == [49965]
+    view.cause.value = "broken"  # the same item stays selected: its history is not read again
+    assert shown == [49965]
+    view.cause.value = "invalid"
+    assert shown == [49965, 6314] and view.item.value == ("account2@domain.com", 6314)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..investigate.diagnose import CAUSES, cause_counts, diagnose
-from ..parse.notification import read_notification
-from ..store import open_backup
+from ..investigate.diagnose import CAUSES, cause_counts, diagnose, would_fail
+from ..parse.notification import ADDS_UP, read_notification
 from .common import BACKUP_PATH, TZ, open_store
 from .layout import render
 from .registry import Param, Result, verb
@@ -50,11 +49,10 @@ def unrestored(values: dict, options: dict) -> Result:
     report = read_notification(values["notification"])
     store = open_store(values, options)
     diagnosis = diagnose(store, report)
-    stats = [(key, value) for key, value in report.stats.items()]
-    checks = report.check() or ["the per-account lists add up to the stats line"]
+    checks = report.check() or [ADDS_UP]
     tree = [
-        *[(key, value) for key, value in report.operation.items()],
-        ("stats", stats),
+        *report.operation.items(),
+        ("stats", list(report.stats.items())),
         ("checks", [[("check", text)] for text in checks]),
         ("causes", count_lines(diagnosis) or ""),
         ("unrestoredItems", item_groups(diagnosis) or ""),
@@ -70,9 +68,9 @@ def unrestored(values: dict, options: dict) -> Result:
     "behind, and why. zxforensics doExternalRestore /mnt/import/ accounts account1@domain.com,account2@domain.com",
 )
 def do_external_restore(values: dict, options: dict) -> Result:
-    store = open_backup(values["source_path"], tz=values.get("tz") or options.get("tz"))
+    store = open_store({**values, "backup_path": values["source_path"]}, options)
     diagnosis = diagnose(store, accounts=values["accounts"])
-    failing = diagnosis[diagnosis["cause"] != "restorable"]
+    failing = would_fail(diagnosis)
     tree = [
         ("preflight", [("backupPath", str(store.root)), ("restored", "nothing (pre-flight check only)"),
                        ("items", len(diagnosis)), ("wouldFail", len(failing))]),

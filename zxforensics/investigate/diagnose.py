@@ -97,8 +97,9 @@ def report_items(report) -> pd.DataFrame:
 
 
 def _resolve(store: BackupStore, names) -> dict[str, str | None]:
+    """name -> account id (None when the backup lacks it), each distinct name resolved once."""
     resolved = {}
-    for name in pd.unique(pd.Series(list(names), dtype="object")):
+    for name in dict.fromkeys(names):
         try:
             resolved[name] = store.resolve_account(str(name))
         except NotFound:
@@ -106,11 +107,17 @@ def _resolve(store: BackupStore, names) -> dict[str, str | None]:
     return resolved
 
 
+def _names(store: BackupStore, account_ids) -> list[str]:
+    """The mail address of each id, looked up once per distinct id (each lookup rebuilds the store's name table)."""
+    names = {i: store.account_name(i) for i in dict.fromkeys(account_ids)}
+    return [names[i] for i in account_ids]
+
+
 def store_items(store: BackupStore, states: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
     """Every item of the scanned accounts: those with states and those whose metadata failed to read."""
     keys = pd.concat([states[["account_id", "item_id"]], errors[["account_id", "item_id"]]], ignore_index=True)
     keys = keys.astype({"account_id": "object", "item_id": "int64"}).drop_duplicates()
-    keys["account"] = [store.account_name(a) for a in keys["account_id"]]
+    keys["account"] = _names(store, list(keys["account_id"]))
     keys = keys.assign(_order=keys["account"].str.lower())
     keys = keys.sort_values(["_order", "item_id"], kind="stable").drop(columns="_order")
     return keys[["account", "account_id", "item_id"]].reset_index(drop=True)
@@ -223,8 +230,8 @@ def wanted_items(store: BackupStore, report=None, accounts=None) -> pd.DataFrame
     items = report_items(report)
     resolved = _resolve(store, items["account"])
     items["account_id"] = [resolved[a] for a in items["account"]]
-    pairs = zip(items["account"], items["account_id"], strict=True)
-    items["account"] = [store.account_name(i) if isinstance(i, str) else a for a, i in pairs]
+    known = items["account_id"].notna()
+    items.loc[known, "account"] = _names(store, list(items.loc[known, "account_id"]))
     if accounts is not None:
         items = items[items["account_id"].isin(_resolve_all(store, accounts))]
     order = [c for c in ("report", "account", "account_id", "item_id") if c in items]
@@ -273,6 +280,11 @@ def cause_counts(diagnosis: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=list(CAUSES), dtype="int64")
     table = pd.crosstab(diagnosis["account"], diagnosis["cause"])
     return table.reindex(columns=list(CAUSES), fill_value=0).astype("int64")
+
+
+def would_fail(diagnosis: pd.DataFrame) -> pd.DataFrame:
+    """The rows a restore would leave behind: every cause but `restorable`."""
+    return diagnosis[diagnosis["cause"] != "restorable"]
 
 
 def item_history(store: BackupStore, account: str, item_id: int) -> pd.DataFrame:

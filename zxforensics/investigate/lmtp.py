@@ -66,6 +66,20 @@ def split_header(raw: bytes) -> tuple[list[bytes], bool]:
     return lines, False
 
 
+def header_fields(raw: bytes) -> list[tuple[str, str]]:
+    """`(name, value)` of each header field, unfolded, read without the `email` package (which an
+    invalid message can make raise): what a person sees of a message the validator refuses."""
+    fields: list[list[str]] = []
+    for line in split_header(raw)[0]:
+        text = line.decode("utf-8", errors="replace")
+        if text[:1] in (" ", "\t") and fields:
+            fields[-1][1] += " " + text.strip()
+        else:  # split_header keeps only continuations and `name:` lines
+            name, value = text.split(":", 1)
+            fields.append([name, value.strip()])
+    return [(name, value) for name, value in fields]
+
+
 def byte_checks(raw: bytes, header_lines: list[bytes], separated: bool) -> list[Finding]:
     """Checks on the bytes: separator, line lengths and ends, NUL, 8-bit headers."""
     found = []
@@ -100,16 +114,16 @@ def _raw_value(message, name: str) -> str:
     return ""
 
 
+_RAISED = object()  # what _header returns when parsing the header raised
+
+
 def _header(message, name: str, found: list[Finding]):
-    """A parsed header, or None; an exception while parsing it becomes a finding."""
+    """A parsed header (None when absent); an exception while parsing it becomes a finding."""
     try:
         return message[name]
     except Exception as exc:  # the email package has raised IndexError, AttributeError... on bad headers
         found.append(_finding("header_parse_error", f"{name} makes the parser raise {type(exc).__name__}: {exc}"))
         return _RAISED
-
-
-_RAISED = object()
 
 
 def _required(message, name: str, found: list[Finding]):

@@ -41,6 +41,9 @@ ELISION = "[...]"
 MAIL_HEADERS = ("from", "to", "subject", "date", "mime-version", "content-type", "received", "message-id")
 MAIL_HEADER_RE = re.compile(r"^([!-9;-~]+):")
 LISTS = ("unrestored", "skipped")
+STATS = ("restored", "skipped", "unrestored")  # the keys of `Notification.stats`, in the vendor's order
+# What the faces print when `Notification.check()` finds nothing.
+ADDS_UP = "the per-account lists add up to the stats line"
 LIST_COLUMNS = ["account", "item_id"]
 LOOKED_FOR = (
     "a '- stats -' block (Restored Items / Skipped Items / Unrestored Items lines) or a "
@@ -188,13 +191,9 @@ def parse_notification_text(text: str, source: str = "") -> Notification:
     if not reader.found and len(reader.stats) < 2:  # stats lines without their `- stats -` line count too
         where = f" in {source}" if source else ""
         raise NotAReport(f"no restore report found{where}: looked for {LOOKED_FOR}")
-    for kind in LISTS:
-        reader.stats.setdefault(kind, None)
-    reader.stats.setdefault("restored", None)
-    stats = {key: reader.stats[key] for key in ("restored", "skipped", "unrestored")}
     return Notification(
         operation=reader.operation,
-        stats=stats,
+        stats={key: reader.stats.get(key) for key in STATS},
         unrestored=_ids_frame(reader.lists["unrestored"]),
         skipped=_ids_frame(reader.lists["skipped"]),
         source=source,
@@ -267,10 +266,8 @@ def _load(source: str | bytes | os.PathLike) -> tuple[bytes | str, str]:
 def read_notification(source: str | bytes | os.PathLike) -> Notification:
     """A restore report from a path (.txt or .eml), the e-mail bytes, or text; NotAReport if none."""
     content, label = _load(source)
-    data = content if isinstance(content, bytes) else None
-    if data is None and looks_like_email(content.encode("utf-8", errors="replace")):
-        data = content.encode("utf-8", errors="replace")
-    if data is not None and looks_like_email(data):
+    data = content if isinstance(content, bytes) else content.encode("utf-8", errors="replace")
+    if looks_like_email(data):
         try:
             return parse_notification_text(email_text(data), label)
         except NotAReport:
@@ -278,7 +275,7 @@ def read_notification(source: str | bytes | os.PathLike) -> Notification:
             raise NotAReport(
                 f"no restore report found{where} (its text parts decoded): looked for {LOOKED_FOR}"
             ) from None
-    text = _decode(data) if data is not None else content
+    text = _decode(content) if isinstance(content, bytes) else content
     return parse_notification_text(text, label)
 
 

@@ -13,12 +13,16 @@ import uuid
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .builder import StoreBuilder
 from .catalog import NAMESPACE, SERVER_NAME, account_id, ms
 from .faults import DOUBLE_GZIP_ITEM, FAULTS
 from .generate import AccountPlan, chain
 from .seed_examples import SEED_ITEM, SEED_UNRESTORED
+
+if TYPE_CHECKING:
+    from ..store import BackupStore
 
 # The seed's excerpt ("The skipped items section contains..."), verbatim with its indentation.
 SEED_EXCERPT = """  [...]
@@ -145,11 +149,9 @@ def report_unrestored() -> dict[str, list[int]]:
     return {mail: ids for mail, ids in wanted.items() if ids}
 
 
-def report_skipped(backup_path: Path) -> dict[str, list[int]]:
+def report_skipped(store: BackupStore) -> dict[str, list[int]]:
     """Per account, messages of the store that the report calls skipped (restored by an earlier run)."""
-    from ..store import open_backup
-
-    last = open_backup(backup_path, tz="UTC").items("last")
+    last = store.items("last")
     taken = {i for ids in report_unrestored().values() for i in ids}
     skipped = {}
     for mail, count in SKIPPED_ACCOUNTS.items():
@@ -158,25 +160,19 @@ def report_skipped(backup_path: Path) -> dict[str, list[int]]:
     return skipped
 
 
-def _store_item_count(backup_path: Path) -> int:
-    """Items of the store, those whose metadata is unreadable included."""
+def report_text(backup_path: Path) -> str:
+    """The Operation Completed report of the sample restore (FORMAT.md §8)."""
+    from ..investigate.diagnose import item_errors, store_items
     from ..store import open_backup
 
     store = open_backup(backup_path, tz="UTC")
-    keys = set(zip(*(store.item_states()[c].astype(str) for c in ("account_id", "item_id")), strict=True))
-    errors = store.errors.dropna(subset=["item_id"])
-    keys |= set(zip(errors["account_id"].astype(str), errors["item_id"].astype(str), strict=True))
-    return len(keys)
-
-
-def report_text(backup_path: Path) -> str:
-    """The Operation Completed report of the sample restore (FORMAT.md §8)."""
     unrestored = report_unrestored()
-    skipped = report_skipped(backup_path)
+    skipped = report_skipped(store)
     absent = sum(len(ids) for ids in NOT_IN_BACKUP.values())
     n_unrestored = sum(len(ids) for ids in unrestored.values())
     n_skipped = sum(len(ids) for ids in skipped.values())
-    restored = _store_item_count(backup_path) - (n_unrestored - absent) - n_skipped
+    in_store = len(store_items(store, store.item_states(), item_errors(store.errors)))  # unreadable ones too
+    restored = in_store - (n_unrestored - absent) - n_skipped
     lines = [f"Operation: {OPERATION['operation']}", f"Operation ID: {OPERATION['id']}",
              f"Server: {OPERATION['server']}", f"Started: {OPERATION['started']}", f"Ended: {OPERATION['ended']}",
              "", "- stats -", f"Restored Items: {restored}", f"Skipped Items:  {n_skipped}",

@@ -16,13 +16,14 @@ import pandas as pd
 from ..errors import NotFound, ZxError
 from ..extract import check_out_dir, eml_name
 from ..investigate.diagnose import CAUSES, cause_counts, diagnose, item_history
-from ..investigate.lmtp import split_header
-from ..parse.notification import Notification, read_notification
+from ..investigate.lmtp import header_fields
+from ..parse.notification import ADDS_UP, Notification, read_notification
 from ..store import BackupStore, open_backup
 from ..vendor.dates import format_vendor_date
 from .common import View, append_frame, append_text, figure_png, frame_html
 
 ALL = "(all)"
+_NOTHING_SHOWN = object()  # the history pane before its first item
 ITEM_COLUMNS = ["account", "item_id", "cause", "type", "folder_path", "states", "last_valid_state",
                 "recoverable_eml", "detail"]  # fmt: skip
 CAUSE_COLORS = {"read_error": "#d62728", "broken": "#ff7f0e", "invalid": "#9467bd", "not_in_backup": "#7f7f7f",
@@ -48,10 +49,10 @@ def open_case(backup_path: str | os.PathLike, notification, tz: str | None = Non
 # -- the actions ----------------------------------------------------------------------------
 def report_stats(report: Notification, diagnosis: pd.DataFrame | None = None) -> pd.DataFrame:
     """`metric, value`: the operation header, the stats line, the consistency check, the causes."""
-    rows = [(key, value) for key, value in report.operation.items()]
+    rows = list(report.operation.items())
     rows += [(f"{key} items", "" if value is None else value) for key, value in report.stats.items()]
     rows += [("listed unrestored", len(report.unrestored)), ("listed skipped", len(report.skipped))]
-    rows += [("check", text) for text in report.check() or ["the per-account lists add up to the stats line"]]
+    rows += [("check", text) for text in report.check() or [ADDS_UP]]
     if diagnosis is not None:
         counts = diagnosis["cause"].value_counts()
         rows += [(f"cause {cause}", int(counts.get(cause, 0))) for cause in CAUSES]
@@ -108,18 +109,12 @@ def _vendor(value, tz: str) -> str:
 
 
 def eml_headers(raw: bytes) -> pd.DataFrame:
-    """`name, value` of a message's header, unfolded, read without the `email` package (which an
-    invalid message can make raise)."""
-    lines, _separated = split_header(raw)
-    rows: list[list[str]] = []
-    for line in lines:
-        text = line.decode("utf-8", errors="replace")
-        if text[:1] in (" ", "\t") and rows:
-            rows[-1][1] += " " + text.strip()
-        elif ":" in text:
-            name, value = text.split(":", 1)
-            rows.append([name, value.strip()])
-    return pd.DataFrame(rows, columns=["name", "value"])
+    """`name, value` of a message's header fields (see `lmtp.header_fields`)."""
+    return pd.DataFrame(header_fields(raw), columns=["name", "value"])
+
+
+def _not_recoverable(message: str) -> dict:
+    return {"status": "not_recoverable", "message": message, "path": None, "row": None, "headers": eml_headers(b"")}
 
 
 def extract_eml(store: BackupStore, diagnosis: pd.DataFrame, account: str, item_id: int, out_dir) -> dict:
@@ -130,8 +125,7 @@ def extract_eml(store: BackupStore, diagnosis: pd.DataFrame, account: str, item_
     found = diagnosis[(diagnosis["account"] == account) & (diagnosis["item_id"] == int(item_id))]
     if found.empty or not bool(found["recoverable_eml"].iloc[0]):
         why = "not in the diagnosis" if found.empty else f"{found['cause'].iloc[0]}: {found['detail'].iloc[0]}"
-        return {"status": "not_recoverable", "message": f"item {item_id} of {account}: nothing to extract ({why})",
-                "path": None, "row": None, "headers": pd.DataFrame(columns=["name", "value"])}  # fmt: skip
+        return _not_recoverable(f"item {item_id} of {account}: nothing to extract ({why})")
     tx = int(found["last_valid_state"].iloc[0])
     states = store.get_item(account, int(item_id), "all")
     state = states[states["transaction_id"] == tx].iloc[-1]
@@ -142,8 +136,7 @@ def extract_eml(store: BackupStore, diagnosis: pd.DataFrame, account: str, item_
         try:
             row = store.extract(account, int(item_id), out_dir, state["start_date"])
         except ZxError as exc:
-            return {"status": "not_recoverable", "message": str(exc), "path": None, "row": None,
-                    "headers": pd.DataFrame(columns=["name", "value"])}  # fmt: skip
+            return _not_recoverable(str(exc))
         status, target = "written", Path(row["written_path"])
     verb = "wrote" if status == "written" else "already extracted:"
     return {"status": status, "message": f"{verb} {target} (state {tx})", "path": target, "row": row,
@@ -179,6 +172,7 @@ class UnrestoredItemsView(View):
         self.history = w.HTML()
         self.extract_button = w.Button(description="Extract .eml", icon="download")
         self.out = w.Output()
+        self._shown: object = _NOTHING_SHOWN
         self.account.observe(self._refresh, names="value")
         self.cause.observe(self._refresh, names="value")
         self.item.observe(self._show_history, names="value")
@@ -198,9 +192,12 @@ class UnrestoredItemsView(View):
                    for row in items.itertuples(index=False)]  # fmt: skip
         self.item.options = options
         self.item.value = options[0][1] if options else None
-        self._show_history()
+        self._show_history()  # when the selected item stayed the same, no change event came
 
     def _show_history(self, _change=None) -> None:
+        if self.item.value == self._shown:  # new options fire a change, then _refresh calls again
+            return
+        self._shown = self.item.value
         if self.item.value is None:
             self.history.value = frame_html(pd.DataFrame(), empty="no item selected")
             return

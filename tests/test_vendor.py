@@ -74,3 +74,11 @@ def test_user_dates_accept_datetimes_and_iso():
     naive = datetime(2013, 7, 12, 16, 35, 44)
     assert parse_user_date(naive, "Europe/Paris") == datetime(2013, 7, 12, 14, 35, 44, tzinfo=UTC)
     assert parse_user_date("2013-07-12T14:35:44+00:00") == datetime(2013, 7, 12, 14, 35, 44, tzinfo=UTC)
+
+
+def test_missing_dates_print_as_nothing():
+    import pandas as pd
+
+    assert format_vendor_date(None) == format_vendor_date(pd.NaT) == format_vendor_date(float("nan")) == ""
+    stamp = pd.Timestamp("2013-07-12 14:35:44", tz="UTC")
+    assert format_vendor_date(stamp, "Europe/Paris", zone=True) == "12/07/2013 16:35:44 CEST"

@@ -133,20 +133,28 @@ class BackupStore:
 
     def resolve_account(self, account: str) -> str:
         """The zimbraId of an account given by zimbraId, mail address or alias (case-insensitive)."""
-        wanted = str(account).strip().lower()
+        found = self._lookup.get(str(account).strip().lower())
+        if found is None:
+            raise NotFound(f"account {account} not found in {self.root}")
+        return found
+
+    @cached_property
+    def _lookup(self) -> dict[str, str]:
+        """Lower-cased aliases, mail addresses and ids -> id (an id wins over a name, a name over an alias)."""
         df = self._accounts
-        for account_id, name, aliases in zip(df["account_id"], df["name"], df["aliases"], strict=True):
-            if wanted == str(account_id).lower() or wanted == str(name).lower():
-                return str(account_id)
-            if any(wanted == alias.lower() for alias in aliases):
-                return str(account_id)
-        raise NotFound(f"account {account} not found in {self.root}")
+        lookup: dict[str, str] = {}
+        rows = list(zip(df["account_id"].astype(str), df["name"], df["aliases"], strict=True))
+        for account_id, _name, aliases in rows:
+            lookup.update({alias.lower(): account_id for alias in aliases})
+        lookup.update({name.lower(): account_id for account_id, name, _aliases in rows if isinstance(name, str)})
+        lookup.update({account_id.lower(): account_id for account_id, _name, _aliases in rows})
+        return lookup
 
     def account_name(self, account_id: str) -> str:
         """The mail address of an account id (the id itself when account_info has none)."""
         return self._names.get(account_id) or account_id
 
-    @property
+    @cached_property
     def _names(self) -> dict[str, str]:
         df = self._accounts
         pairs = zip(df["account_id"], df["name"], strict=True)

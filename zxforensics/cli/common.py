@@ -34,7 +34,5 @@ def open_store(values: dict, options: dict) -> BackupStore:
 
 
 def vendor_date(value, tz: str, zone: bool = False) -> str:
-    """A UTC timestamp as the vendor prints it, in the server's zone."""
-    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return format_vendor_date(pd.Timestamp(value).to_pydatetime(), tz, zone)
+    """A timestamp (or an ISO string of one) as the vendor prints it, in the server's zone."""
+    return format_vendor_date(pd.Timestamp(value) if isinstance(value, str) else value, tz, zone)

@@ -95,8 +95,9 @@ def parse_user_date(value: object, tz: str | tzinfo | None = None) -> datetime:
 
 
 def format_vendor_date(moment: datetime | None, tz: str | tzinfo | None = None, zone: bool = False) -> str:
-    """An aware datetime as the vendor prints it in `tz`; with `zone`, its abbreviation (CET)."""
-    if moment is None:
+    """An aware datetime (or pandas Timestamp) as the vendor prints it in `tz`; with `zone`, its
+    abbreviation (CET). A missing date (None, NaT, NaN) prints as nothing."""
+    if moment is None or moment != moment:  # NaT and NaN are not equal to themselves
         return ""
     local = moment.astimezone(get_tz(tz))
     text = local.strftime(VENDOR_FORMAT)

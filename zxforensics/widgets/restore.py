@@ -100,12 +100,8 @@ def history_view(store: BackupStore, account: str, item_id: int) -> pd.DataFrame
     except NotFound as exc:
         return pd.DataFrame({"note": [str(exc)]})
     for column in ("start_date", "end_date"):
-        states[column] = [_vendor(value, store.tz) for value in states[column]]
+        states[column] = [format_vendor_date(value, store.tz) for value in states[column]]
     return states.drop(columns=["digest"])
-
-
-def _vendor(value, tz: str) -> str:
-    return format_vendor_date(value.to_pydatetime(), tz) if pd.notna(value) else ""
 
 
 def eml_headers(raw: bytes) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ import zxforensics as zx
 from zxforensics.errors import EvidenceError
 from zxforensics.evidence import _GzipLayer, decompress_blob, verify_stream
 from zxforensics.investigate import coherency
+from zxforensics.investigate import parallel as parallel_module
 from zxforensics.investigate.coherency import FINDING_COLUMNS, FINDING_KINDS, audit, counts
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
@@ -134,6 +136,13 @@ def test_parallel_verification_gives_the_same_findings(make_store, monkeypatch):
     parallel = store.audit(workers=2)
     assert parallel.equals(sequential)
     assert sorted(sequential["kind"].astype(str)) == ["digest_mismatch", "double_gzip", "orphan_blob"]
+
+    # a pool that breaks (a worker could not start or died) gives way to the same work here
+    def broken(*_args):
+        raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(parallel_module, "_in_pool", broken)
+    assert store.audit(workers=2).equals(sequential)
 
 
 def test_missing_lock_and_backupstat_and_account_folders_in_case(make_store):

@@ -12,8 +12,6 @@ import pytest
 from evidence_snapshot import read_evidence
 
 import zxforensics as zx
-from zxforensics import report_sections as rs
-from zxforensics import report_view as rv
 from zxforensics.errors import ZxError
 from zxforensics.report import OUTPUTS, prepare_out_dir, run_report
 
@@ -186,18 +184,3 @@ def test_out_dir_inside_backup_path_refused(sample_path):
         with pytest.raises(ZxError, match="backup path"):
             run_report(sample_path, inside)
     assert not (sample_path / "report").exists()
-
-
-def test_missing_part_says_so(monkeypatch, sample_path, tmp_path):
-    monkeypatch.setitem(rs.PARTS, "diff_config", ("zxforensics.no_such_module", "diff_config", "server configuration"))
-    monkeypatch.setitem(rs.PARTS, "audit", ("zxforensics.investigate.summary", "no_such_function", "audits"))
-    assert rs.part("diff_config") is None and rs.part("audit") is None
-    ctx = rs.open_report(sample_path, out_dir=tmp_path / "o")
-    (config,) = rv.config_section(ctx)
-    assert "zxforensics.no_such_module.diff_config (server configuration)" in config.data
-    assert config.data.startswith("> **Not available.**")
-    (audit,) = rv.audit_section(ctx)
-    assert "zxforensics.investigate.summary.no_such_function (audits)" in audit.data
-    assert rs.summary_table(ctx).set_index("metric").loc["findings", "value"] == (
-        "audit not available in this installation"
-    )

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import zxforensics as zx
-from zxforensics.investigate.retention import ACCOUNT_COLUMNS, BLOB_COLUMNS, ITEM_COLUMNS, purge_forecast
+from zxforensics.investigate.retention import ACCOUNT_COLUMNS, BLOB_COLUMNS, ITEM_COLUMNS, basis, purge_forecast
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
 from zxforensics.vendor import digest as vdigest
@@ -101,3 +101,13 @@ def test_the_forecast_grows_with_time(store):
     assert forecast["bytes_freed"].is_monotonic_increasing and forecast["items"].is_monotonic_increasing
     assert forecast["bytes_freed"].iloc[0] == store.retention(30, 30, MARCH_1).bytes_freed
     assert len(purge_forecast(store)) == 14  # weekly from the last scan
+
+
+def test_the_purged_views_and_one_basis_per_store(store):
+    plan = store.retention(30, 30, MARCH_1)
+    assert plan.purged_accounts()["account"].tolist() == ["dave@domain.com"]
+    assert plan.purged_items().equals(plan.items[plan.items["purged"]])
+    per_account = plan.purged_per_account().set_index("account")["deleted items purged"]
+    assert per_account["frank@example.com"] == 6 and per_account.sum() == len(plan.purged_items())
+    # every purge date (a forecast, a widget's change) reuses the store's basis: blobs are listed once
+    assert basis(store) is basis(store) and basis(zx.open_backup(store.root)) is not basis(store)

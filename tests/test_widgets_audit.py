@@ -50,7 +50,7 @@ def test_holdings_and_plots(store, findings):
     last = store.items("last", ["frank@example.com"])
     assert frank["items"].sum() == len(last)
     assert frank.loc["mountpoint", "items"] == 1
-    for fig in (wa.findings_figure(findings), wa.holdings_figure(store), wa.states_figure(store)):
+    for fig in (wa.findings_figure(findings), wa.holdings_figure(table), wa.states_figure(store)):
         assert fig.axes and fig.axes[0].get_title()
     assert wa.states_figure(store).axes[0].get_xticklabels()[0].get_text() == "06/2013"
 

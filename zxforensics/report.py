@@ -217,13 +217,8 @@ def evidence_inputs(backup_path: str, tz: str | None, out: Path) -> list[dict]:
     """Hashes of the evidence files the report read as whole files: the server archives and extracted blobs.
 
     Read through `Evidence` (read-only, no atime change), as every file of a backup path."""
-    from .report_sections import part
-
     store = open_backup(backup_path, tz=tz)
-    rels: list[tuple[str, str]] = []
-    if part("server_archives") is not None:
-        for path in store.server_archives()["path"].astype(str):
-            rels.append(("server_archive", _relative(store.root, path)))
+    rels = [("server_archive", _relative(store.root, p)) for p in store.server_archives()["path"].astype(str)]
     manifest = out / EML_DIR / "manifest.csv"
     if manifest.is_file():
         import pandas as pd

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .investigate.coherency import by_kind
 from .investigate.timeline import DESC_CHANGED, DESC_CREATED, DESC_DELETED
-from .report_sections import findings_by_kind
 
 WIDTH = 10.0
 COLORS = {
@@ -88,7 +88,7 @@ def causes(diagnosis: pd.DataFrame, order: tuple[str, ...]) -> Figure:
 
 def findings(found: pd.DataFrame) -> Figure:
     """Audit findings per kind, stacked by severity."""
-    table = findings_by_kind(found).set_index("kind").drop(columns="total")
+    table = by_kind(found).set_index("kind").drop(columns="total")
     fig, ax = _figure(0.8 + 0.32 * max(len(table), 3))
     _stacked_bars(ax, table, horizontal=True)
     ax.set_title("Audit findings per kind, by severity")

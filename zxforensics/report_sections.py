@@ -1,8 +1,7 @@
 """The recovery report's data: one context per run, and the frames each section shows.
 
 Functions over the store and the investigations; the notebook calls them through `report_view`.
-A part of the kit that this installation does not have yet (restore investigation, server
-configuration, audits) is found missing by `part()`, the one place that catches its absence.
+Each frame is computed once per run (`ReportContext.cached`): sections that share one reuse it.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,12 +17,17 @@ import pandas as pd
 
 from .errors import ZxError
 from .extract import check_out_dir
+from .investigate.config_diff import diff_config, diff_customizations
+from .investigate.diagnose import diagnose
 from .investigate.timeline import timeline, write_timeline
+from .parse.notification import read_notification
 from .store import open_backup
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from .investigate.retention import Retention
+    from .parse.notification import Notification
     from .store import BackupStore
 
 DEFAULT_TITLE = "Recovery report"
@@ -33,32 +36,6 @@ TABLES_DIR = "tables"
 TIMELINE_FILE = "timeline.csv"
 # Causes of an unrestored item (FORMAT.md §9), in the order a reader acts on them.
 CAUSES = ("read_error", "broken", "invalid", "not_in_backup", "restorable")
-SEVERITIES = ("error", "warning", "info")
-# name -> (module, attribute, the part of the kit that provides it)
-PARTS = {
-    "read_notification": ("zxforensics.parse.notification", "read_notification", "restore investigation"),
-    "diagnose": ("zxforensics.investigate.diagnose", "diagnose", "restore investigation"),
-    "server_archives": ("zxforensics.serverconf", "server_archives", "server configuration"),
-    "diff_config": ("zxforensics.investigate.config_diff", "diff_config", "server configuration"),
-    "diff_customizations": ("zxforensics.investigate.config_diff", "diff_customizations", "server configuration"),
-    "audit": ("zxforensics.investigate.coherency", "audit", "audits"),
-    "retention": ("zxforensics.investigate.retention", "retention", "audits"),
-    "shares": ("zxforensics.investigate.shares", "shares", "audits"),
-}
-
-
-def part(name: str) -> Callable | None:
-    """The function behind a part of the kit, or None when this installation does not have it yet."""
-    module, attribute, _label = PARTS[name]
-    try:
-        return getattr(import_module(module), attribute)
-    except (ImportError, AttributeError):
-        return None
-
-
-def missing_parts(*names: str) -> list[str]:
-    """`module.attribute (label)` of every named part that is not there."""
-    return [f"{PARTS[n][0]}.{PARTS[n][1]} ({PARTS[n][2]})" for n in names if part(n) is None]
 
 
 @dataclass
@@ -118,16 +95,13 @@ def save_table(ctx: ReportContext, name: str, df: pd.DataFrame) -> Path:
 
 # -- summary --------------------------------------------------------------------------------
 def summary_table(ctx: ReportContext) -> pd.DataFrame:
-    """`summarize` plus the audit's findings by severity (or a row saying the audit is not there)."""
+    """`summarize` plus the audit's findings by severity."""
     from .investigate.summary import summarize
 
     table = summarize(ctx.store)
     found = findings(ctx)
-    if found is None:
-        rows = [("findings", "audit not available in this installation")]
-    else:
-        rows = [("findings", str(len(found)))]
-        rows += [(f"findings: {s}", str(n)) for s, n in found["severity"].astype(str).value_counts().items()]
+    rows = [("findings", str(len(found)))]
+    rows += [(f"findings: {s}", str(n)) for s, n in found["severity"].astype(str).value_counts().items()]
     extra = pd.DataFrame(rows, columns=["metric", "value"]).astype({"value": "string"})
     return pd.concat([table, extra], ignore_index=True)
 
@@ -152,19 +126,15 @@ def accounts_table(ctx: ReportContext) -> pd.DataFrame:
 
 
 # -- restore --------------------------------------------------------------------------------
-def notification_report(ctx: ReportContext):
-    """The parsed notification, or None without one (or without the restore part)."""
-    read = part("read_notification")
-    if ctx.notification is None or read is None:
+def notification_report(ctx: ReportContext) -> Notification | None:
+    """The parsed notification, or None without one."""
+    if ctx.notification is None:
         return None
-    return ctx.cached("notification", lambda: read(ctx.notification))
+    return ctx.cached("notification", lambda: read_notification(ctx.notification))
 
 
-def diagnosis(ctx: ReportContext) -> pd.DataFrame | None:
+def diagnosis(ctx: ReportContext) -> pd.DataFrame:
     """One row per unrestored item of the notification; without one, the pre-flight over the whole store."""
-    diagnose = part("diagnose")
-    if diagnose is None or (ctx.notification is not None and part("read_notification") is None):
-        return None
     report = notification_report(ctx)
 
     def compute() -> pd.DataFrame:
@@ -179,56 +149,16 @@ def causes_by_account(diag: pd.DataFrame) -> pd.DataFrame:
     table = pd.crosstab(diag["account"].astype(str), diag["cause"].astype(str))
     table = table.reindex(columns=[c for c in CAUSES if c in table.columns] + sorted(set(table) - set(CAUSES)))
     table["total"] = table.sum(axis=1)
-    return table.reset_index().rename(columns={"account": "account"}).rename_axis(columns=None)
-
-
-def stats_check(report, diag: pd.DataFrame | None) -> dict:
-    """The stats line against the per-account lists: do the numbers add up?"""
-    stats = as_dict(getattr(report, "stats", {}))
-    listed_unrestored = len(report.unrestored) if getattr(report, "unrestored", None) is not None else 0
-    listed_skipped = len(report.skipped) if getattr(report, "skipped", None) is not None else 0
-    return {
-        "restored": stats.get("restored"),
-        "skipped": stats.get("skipped"),
-        "unrestored": stats.get("unrestored"),
-        "listed_skipped": listed_skipped,
-        "listed_unrestored": listed_unrestored,
-        "diagnosed": 0 if diag is None else len(diag),
-        "problems": _problems(report, stats, listed_unrestored),
-    }
-
-
-def _problems(report, stats: dict, listed_unrestored: int) -> list[str]:
-    """The notification's own consistency check, else the unrestored count against its lists."""
-    if callable(getattr(report, "check", None)):
-        return [str(p) for p in report.check()]
-    expected = stats.get("unrestored")
-    if expected is not None and expected != listed_unrestored:
-        return [f"the per-account lists name {listed_unrestored} unrestored items, the stats line says {expected}"]
-    return []
-
-
-def as_dict(value: object) -> dict:
-    """A dict, dataclass, named tuple or plain object as a dict (the notification's parts)."""
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        return dict(value)
-    if hasattr(value, "_asdict"):
-        return dict(value._asdict())
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: getattr(value, name) for name in value.__dataclass_fields__}
-    return {k: v for k, v in vars(value).items() if not k.startswith("_")} if hasattr(value, "__dict__") else {}
+    return table.reset_index().rename_axis(columns=None)
 
 
 def extract_recoverable(ctx: ReportContext) -> pd.DataFrame:
     """Write every recoverable unrestored item to `out_dir/eml/` (its newest valid state); one row each.
 
     A failure is a row with its `error`, not a crash: the rest is still extracted."""
-    diag = diagnosis(ctx)
-    if diag is None or ctx.notification is None:
+    if ctx.notification is None:
         return pd.DataFrame(columns=RECOVERED_COLUMNS)
-    return ctx.cached("recovered", lambda: _extract_all(ctx, diag))
+    return ctx.cached("recovered", lambda: _extract_all(ctx, diagnosis(ctx)))
 
 
 RECOVERED_COLUMNS = ["account", "item_id", "cause", "transaction_id", "file", "size", "sha256", "verified", "error"]
@@ -263,82 +193,46 @@ def _state_date(ctx: ReportContext, item) -> object:
 
 
 # -- server configuration ---------------------------------------------------------------------
-def server_archives(ctx: ReportContext) -> pd.DataFrame | None:
-    if part("server_archives") is None:
-        return None
+def server_archives(ctx: ReportContext) -> pd.DataFrame:
     return ctx.cached("archives", ctx.store.server_archives)
 
 
 def config_dates(ctx: ReportContext) -> tuple[object, object]:
     """The two dates to compare: as given, else the first `config` snapshot and the last one."""
     archives = server_archives(ctx)
-    first = None
-    if archives is not None:
-        config = archives[archives["component"].astype(str) == "config"]
-        first = config["date"].min() if not config.empty else None
+    config = archives[archives["component"].astype(str) == "config"]
+    first = config["date"].min() if not config.empty else None
     return (ctx.date_a if ctx.date_a is not None else first), (ctx.date_b if ctx.date_b is not None else "last")
 
 
 def config_changes(ctx: ReportContext) -> pd.DataFrame | None:
-    """`diff_config` between the two dates; None when the part is missing or there is no snapshot."""
-    diff = part("diff_config")
-    archives = server_archives(ctx)
-    if diff is None or archives is None or archives.empty:
-        return None
+    """`diff_config` between the two dates; None when there is no configuration snapshot."""
     a, b = config_dates(ctx)
-    if a is None:
+    if a is None or server_archives(ctx).empty:
         return None
-    return ctx.cached("config_changes", lambda: diff(ctx.store, a, b))
+    return ctx.cached("config_changes", lambda: diff_config(ctx.store, a, b))
 
 
 def customization_changes(ctx: ReportContext) -> pd.DataFrame | None:
-    diff = part("diff_customizations")
+    """`diff_customizations` between the two dates; None when there is no customizations archive."""
     archives = server_archives(ctx)
-    if diff is None or archives is None:
-        return None
     custom = archives[archives["component"].astype(str) == "customizations"]
     if custom.empty:
         return None
     a, b = config_dates(ctx)
     a = custom["date"].min() if ctx.date_a is None else a
-    return ctx.cached("custom_changes", lambda: diff(ctx.store, a, b))
+    return ctx.cached("custom_changes", lambda: diff_customizations(ctx.store, a, b))
 
 
 # -- audit ----------------------------------------------------------------------------------
-def findings(ctx: ReportContext) -> pd.DataFrame | None:
-    """`store.audit()` once per report (it verifies every blob), or None without the audit part."""
-    if part("audit") is None:
-        return None
+def findings(ctx: ReportContext) -> pd.DataFrame:
+    """`store.audit()` once per report (it verifies every blob)."""
     return ctx.cached("findings", ctx.store.audit)
 
 
-def with_account_names(ctx: ReportContext, df: pd.DataFrame) -> pd.DataFrame:
-    """`account` (the mail address) inserted before `account_id`, for a person to read."""
-    names = [ctx.store.account_name(str(a)) if isinstance(a, str) else None for a in df["account_id"]]
-    out = df.copy()
-    out.insert(list(df.columns).index("account_id"), "account", names)
-    return out
-
-
-def findings_by_kind(found: pd.DataFrame) -> pd.DataFrame:
-    """Findings per kind (rows, most first) and severity (columns, worst first), with a total."""
-    table = pd.crosstab(found["kind"].astype(str), found["severity"].astype(str))
-    table = table[sorted(table.columns, key=severity_rank)]
-    table["total"] = table.sum(axis=1)
-    return table.sort_values("total", ascending=False).reset_index().rename_axis(columns=None)
-
-
-def severity_rank(severity: str) -> tuple[int, str]:
-    return (SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES), severity)
-
-
-def retention_forecast(ctx: ReportContext):
-    if part("retention") is None:
-        return None
+def retention_forecast(ctx: ReportContext) -> Retention:
     return ctx.cached("retention", ctx.store.retention)
 
 
-def shares_status(ctx: ReportContext) -> pd.DataFrame | None:
-    if part("shares") is None:
-        return None
+def shares_status(ctx: ReportContext) -> pd.DataFrame:
     return ctx.cached("shares", ctx.store.shares)

@@ -6,10 +6,8 @@ table and figure of the report is built here, from the frames of `report_section
 
 from __future__ import annotations
 
-import functools
 import html
 import io
-from collections.abc import Callable
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
@@ -17,6 +15,7 @@ from IPython.display import HTML, Image, Markdown, display
 from . import __version__
 from . import report_plots as plots
 from . import report_sections as rs
+from .investigate.coherency import by_kind, with_account_names
 from .report_sections import CAUSES, ReportContext, open_report
 from .vendor.dates import format_vendor_date
 
@@ -45,34 +44,6 @@ def show(blocks: list) -> None:
 
 def md(text: str) -> Markdown:
     return Markdown(text)
-
-
-def notice(text: str) -> Markdown:
-    return Markdown(f"> **Not available.** {text}")
-
-
-def missing_notice(*names: str) -> Markdown | None:
-    """A plain sentence naming the parts of the kit a section needs and this installation lacks."""
-    missing = rs.missing_parts(*names)
-    if not missing:
-        return None
-    return notice(f"This section draws on parts of the kit that are not there yet: {', '.join(missing)}.")
-
-
-def needs(*names: str, heading: str | None = None) -> Callable:
-    """A section that draws on parts of the kit shows the notice in their place while they are missing."""
-
-    def wrap(section: Callable[[ReportContext], list]) -> Callable[[ReportContext], list]:
-        @functools.wraps(section)
-        def run(ctx: ReportContext) -> list:
-            missing = missing_notice(*names)
-            if missing is None:
-                return section(ctx)
-            return [md(heading), missing] if heading else [missing]
-
-        return run
-
-    return wrap
 
 
 def table(df: pd.DataFrame, tz: str = "UTC", limit: int = ROWS, saved: str | None = None) -> HTML:
@@ -169,10 +140,6 @@ def summary_section(ctx: ReportContext) -> list:
 
 
 def restore_section(ctx: ReportContext) -> list:
-    needed = ("read_notification", "diagnose") if ctx.notification is not None else ("diagnose",)
-    missing = missing_notice(*needed)
-    if missing is not None:
-        return [missing]
     diag = rs.diagnosis(ctx)
     blocks: list = []
     if ctx.notification is None:
@@ -188,21 +155,21 @@ def restore_section(ctx: ReportContext) -> list:
 
 
 def _outcome(report, diag: pd.DataFrame, tz: str) -> list:
-    header = rs.as_dict(getattr(report, "operation", None))
-    check = rs.stats_check(report, diag)
+    """The notification's header, its stats line, and its own consistency check."""
+    stats = report.stats
     blocks = []
-    if header:
+    if report.operation:
+        header = report.operation
         blocks.append(table(pd.DataFrame({"field": list(header), "value": [str(v) for v in header.values()]}), tz))
     blocks.append(md(
-        f"The restore reports **{check['restored']} restored**, **{check['skipped']} skipped** and "
-        f"**{check['unrestored']} unrestored** items."
+        f"The restore reports **{stats.get('restored')} restored**, **{stats.get('skipped')} skipped** and "
+        f"**{stats.get('unrestored')} unrestored** items."
     ))
-    for problem in check["problems"]:
-        blocks.append(md(f"> **Check:** {html.escape(problem)}"))
+    for problem in report.check():
+        blocks.append(md(f"> **Check:** {html.escape(str(problem))}"))
     return blocks
 
 
-@needs("diagnose")
 def causes_section(ctx: ReportContext) -> list:
     diag = rs.diagnosis(ctx)
     if diag.empty:
@@ -224,9 +191,6 @@ def causes_section(ctx: ReportContext) -> list:
 def recovered_section(ctx: ReportContext) -> list:
     if ctx.notification is None:
         return [md("Nothing to recover without a restore notification.")]
-    missing = missing_notice("read_notification", "diagnose")
-    if missing is not None:
-        return [missing]
     recovered = rs.extract_recoverable(ctx)
     diag = rs.diagnosis(ctx)
     good = recovered[recovered["error"].isna()]
@@ -239,7 +203,6 @@ def recovered_section(ctx: ReportContext) -> list:
     return blocks
 
 
-@needs("server_archives", "diff_config")
 def config_section(ctx: ReportContext) -> list:
     tz = ctx.store.tz
     archives = rs.server_archives(ctx)
@@ -267,7 +230,6 @@ def config_section(ctx: ReportContext) -> list:
     return blocks + _customizations(ctx)
 
 
-@needs("diff_customizations")
 def _customizations(ctx: ReportContext) -> list:
     custom = rs.customization_changes(ctx)
     if custom is None:
@@ -287,39 +249,35 @@ def _customizations(ctx: ReportContext) -> list:
     return blocks
 
 
-@needs("audit")
 def audit_section(ctx: ReportContext) -> list:
     found = rs.findings(ctx)
     if found.empty:
         return [md("The coherency check found nothing wrong."), *_retention(ctx), *_shares(ctx)]
     saved = rs.save_table(ctx, "findings", found).relative_to(ctx.out_dir)
     severities = found["severity"].astype(str).value_counts()
-    shown = rs.with_account_names(ctx, found).drop(columns=["account_id", "digest"])
+    shown = with_account_names(ctx.store, found).drop(columns=["account_id", "digest"])
     blocks = [
         md(f"The coherency check (every blob decompressed and its digest verified) found **{len(found)} "
            "findings**: " + ", ".join(f"{n} {s}" for s, n in severities.items()) + "."),
-        table(rs.findings_by_kind(found)),
+        table(by_kind(found)),
         figure(plots.findings(found)),
         table(shown, ctx.store.tz, saved=str(saved)),
     ]
     return blocks + _retention(ctx) + _shares(ctx)
 
 
-@needs("retention", heading="### Retention")
 def _retention(ctx: ReportContext) -> list:
     plan = rs.retention_forecast(ctx)
     blocks = [md(f"### Retention: what a purge on {when(plan.at, ctx.store.tz)} would remove"), table(plan.summary())]
-    accounts = plan.accounts[plan.accounts["purged"].astype(bool)]
+    accounts = plan.purged_accounts()
     if not accounts.empty:
         blocks += [md("Accounts the purge removes:"), table(accounts.drop(columns="account_id"), ctx.store.tz)]
-    items = plan.items[plan.items["purged"].astype(bool)]
-    if not items.empty:
-        per_account = items.groupby(items["account"].astype(str)).size().rename("deleted items purged")
-        blocks += [md("Deleted items the purge removes, per account:"), table(per_account.reset_index())]
+    per_account = plan.purged_per_account()
+    if not per_account.empty:
+        blocks += [md("Deleted items the purge removes, per account:"), table(per_account)]
     return blocks
 
 
-@needs("shares", heading="### Shares")
 def _shares(ctx: ReportContext) -> list:
     shares = rs.shares_status(ctx)
     blocks = [md("### Shares")]

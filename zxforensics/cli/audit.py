@@ -119,8 +119,7 @@ def compare_copies_verb(values: dict, options: dict) -> Result:
 def retention_verb(values: dict, options: dict) -> Result:
     store = open_store(values, options)
     plan = store.retention(values["data_retention_days"], values["account_retention_days"], values["date"])
-    accounts = plan.accounts[plan.accounts["purged"]]
-    items = plan.items[plan.items["purged"]]
+    accounts, items = plan.purged_accounts(), plan.purged_items()
     tree = [("retention", [(r.metric, r.value) for r in plan.summary().itertuples()]),
             ("accounts", _groups(accounts, store.tz, ["account", "reason", "since", "items", "states"]) or ""),
             ("items", _groups(items, store.tz, ["account", "item_id", "type", "since", "subject"]) or "")]  # fmt: skip

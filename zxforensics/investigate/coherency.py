@@ -280,6 +280,22 @@ def counts(findings: pd.DataFrame) -> pd.DataFrame:
     return table[table["findings"] > 0].reset_index(drop=True)
 
 
+def by_kind(findings: pd.DataFrame) -> pd.DataFrame:
+    """`kind, <severity>..., total`: findings per kind (most first) and severity (worst first)."""
+    table = pd.crosstab(findings["kind"].astype(str), findings["severity"].astype(str))
+    table = table[[s for s in SEVERITIES if s in table.columns]]
+    table["total"] = table.sum(axis=1)
+    return table.sort_values("total", ascending=False).reset_index().rename_axis(columns=None)
+
+
+def with_account_names(store: BackupStore, findings: pd.DataFrame) -> pd.DataFrame:
+    """`account` (the mail address; None for a backup-wide finding) inserted before `account_id`."""
+    names = [store.account_name(a) if isinstance(a, str) else None for a in findings["account_id"]]
+    out = findings.copy()
+    out.insert(out.columns.get_loc("account_id"), "account", names)
+    return out
+
+
 def _as_list(accounts: list[str] | str) -> list[str]:
     if isinstance(accounts, str):
         return [a.strip() for a in accounts.split(",") if a.strip()]

@@ -1,7 +1,9 @@
 """Shards of work over one tree, in worker processes when the work is large enough to pay for them.
 
-Workers are spawned (never forked: a notebook kernel holds threads) and each opens the tree
-itself through `Evidence`, so nothing but paths and small result tuples crosses a process.
+The pool starts its workers as the store's scan does (`store._scan_context`: fork where the OS has
+it, so a caller's script without a `__main__` guard is never re-imported); each worker opens the tree
+itself through `Evidence`, so nothing but paths and small result tuples crosses a process. A pool
+that breaks (a worker could not start or died) is replaced by the same work in this process.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
+from concurrent.futures.process import BrokenProcessPool
 
 from tqdm.auto import tqdm
+
+from ..store import _scan_context
 
 MAX_SHARD = 2000  # tasks per shard: bounds the pickled payload and keeps the bar moving
 SHARDS_PER_WORKER = 8  # several shards per worker even out shards holding a few large files
@@ -42,22 +46,30 @@ def run_sharded(
 ) -> list:
     """`func(root, shard, **kwargs)` over every shard of `tasks`, results concatenated (unordered).
 
-    Below `parallel_min` tasks, or with one worker, it runs here: a pool costs about a second.
+    Below `parallel_min` tasks, or with one worker, it runs here: a pool costs more than it saves.
     """
     if not tasks:
         return []
     workers = default_workers(workers)
     disable = True if (os.environ.get("TQDM_DISABLE") or not show) else None
-    results: list = []
     with tqdm(total=len(tasks), desc=desc, unit=unit, disable=disable, leave=False) as bar:
-        if workers == 1 or len(tasks) < parallel_min:
-            for shard in shards(tasks, 1):
-                results.extend(func(root, shard, **kwargs))
-                bar.update(len(shard))
-            return results
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(func, root, shard, **kwargs): len(shard) for shard in shards(tasks, workers)}
-            for future in as_completed(futures):
-                results.extend(future.result())
-                bar.update(futures[future])
+        if workers > 1 and len(tasks) >= parallel_min:
+            try:
+                return _in_pool(func, root, tasks, workers, bar, kwargs)
+            except BrokenProcessPool:
+                bar.reset()
+        results: list = []
+        for shard in shards(tasks, 1):
+            results.extend(func(root, shard, **kwargs))
+            bar.update(len(shard))
+        return results
+
+
+def _in_pool(func: Callable[..., list], root: str, tasks: Sequence, workers: int, bar, kwargs: dict) -> list:
+    results: list = []
+    with ProcessPoolExecutor(workers, mp_context=_scan_context()) as pool:
+        futures = {pool.submit(func, root, shard, **kwargs): len(shard) for shard in shards(tasks, workers)}
+        for future in as_completed(futures):
+            results.extend(future.result())
+            bar.update(futures[future])
     return results

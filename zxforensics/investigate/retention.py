@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import pandas as pd
 
@@ -46,6 +47,16 @@ class Retention:
         freed = self.blobs[self.blobs["freed"]]
         return int(freed["compressed_size"].fillna(0).sum())
 
+    def purged_accounts(self) -> pd.DataFrame:
+        return self.accounts[self.accounts["purged"]]
+
+    def purged_items(self) -> pd.DataFrame:
+        return self.items[self.items["purged"]]
+
+    def purged_per_account(self) -> pd.DataFrame:
+        """`account, deleted items purged`."""
+        return self.purged_items().groupby("account").size().rename("deleted items purged").reset_index()
+
     def summary(self) -> pd.DataFrame:
         """`metric, value`: what the purge removes and frees."""
         rows = [
@@ -71,8 +82,8 @@ def retention(
 
 @dataclass
 class Basis:
-    """What every purge date needs, computed once: states, account candidates, deleted items,
-    blob sizes on disk (a forecast evaluates many dates over one basis)."""
+    """What every purge date needs, computed once per store: states, account candidates, deleted
+    items, blob sizes on disk (a forecast, or a widget, evaluates many dates over one basis)."""
 
     states: pd.DataFrame  # account_id, item_id, digest, size
     keys: pd.MultiIndex  # (account_id, item_id) of each state
@@ -81,7 +92,17 @@ class Basis:
     on_disk: pd.Series  # digest -> compressed size of the blob at its canonical path
 
 
+_BASES: WeakKeyDictionary = WeakKeyDictionary()
+
+
 def basis(store: BackupStore) -> Basis:
+    """The store's Basis, computed on the first call (it lists every blob file) and kept with the store."""
+    if store not in _BASES:
+        _BASES[store] = _compute_basis(store)
+    return _BASES[store]
+
+
+def _compute_basis(store: BackupStore) -> Basis:
     states = store.item_states()
     blobs = store.blobs()
     on_disk = blobs[~blobs["misplaced"]].set_index("digest")["compressed_size"]

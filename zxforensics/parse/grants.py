@@ -1,14 +1,13 @@
 """Share grants: the values of `zimbraSharedItem` (FORMAT.md §6), one per grant.
 
 `granteeId:<zimbraId>;granteeName:<mail>;granteeType:usr;folderId:257;folderPath:/Inbox/Projects;...`
+(granteeType is a Zimbra ACL grantee type: usr, grp, dom, cos, all, pub, guest, key; only `usr` names
+one account, which must hold a mountpoint.)
 """
 
 from __future__ import annotations
 
 from . import ParseError
-
-# Zimbra ACL grantee types: only `usr` names one account that must hold a mountpoint.
-GRANTEE_TYPES = ("usr", "grp", "dom", "cos", "all", "pub", "guest", "key")
 
 
 def parse_grant(value: str) -> dict[str, str]:

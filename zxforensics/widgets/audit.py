@@ -1,21 +1,20 @@
 """Widgets and plots of the backup audit: findings by account and kind, what the backup holds,
 states over time, and the purge forecast.
 
-Every action is a plain function here (`account_options`, `kind_options`, `filter_findings`,
-`findings_figure`, `holdings`, `holdings_figure`, `states_figure`, `retention_tables`,
-`forecast_figure`); `FindingsView` and `RetentionView` only wire them.
+Every action is a plain function (`account_options`, `kind_options`, `filter_findings`, `holdings`,
+`holdings_figure`, `states_figure`, `retention_tables`, `forecast_figure`, and the report's
+`findings_figure`); `FindingsView` and `RetentionView` only wire them.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..investigate.coherency import FINDING_KINDS, SEVERITIES
+from ..investigate.coherency import FINDING_KINDS, with_account_names
 from ..investigate.retention import purge_forecast
+from ..report_plots import findings as findings_figure
 from ..store import BackupStore
 from .common import View, figure_png, frame_html
-
-SEVERITY_COLORS = {"error": "#c0392b", "warning": "#e67e22", "info": "#7f8c8d"}
 
 
 def _figure(width: float, height: float):
@@ -46,26 +45,7 @@ def filter_findings(store: BackupStore, findings: pd.DataFrame, accounts=(), kin
         keep &= findings["account_id"].fillna("").isin(list(accounts))
     if kinds:
         keep &= findings["kind"].astype(str).isin(list(kinds))
-    shown = findings[keep].copy()
-    shown.insert(2, "account", [store.account_name(a) if isinstance(a, str) else "" for a in shown["account_id"]])
-    return shown.drop(columns=["account_id"]).reset_index(drop=True)
-
-
-def findings_figure(findings: pd.DataFrame):
-    """Findings per kind, stacked by severity."""
-    table = pd.crosstab(findings["kind"].astype(str), findings["severity"].astype(str))
-    table = table.reindex(columns=[s for s in SEVERITIES if s in table.columns])
-    fig = _figure(7, 0.8 + 0.3 * max(len(table), 3))
-    ax = fig.add_subplot()
-    left = pd.Series(0, index=table.index)
-    for severity in table.columns:
-        ax.barh(table.index, table[severity], left=left, color=SEVERITY_COLORS[severity], label=severity)
-        left += table[severity]
-    ax.invert_yaxis()
-    ax.set_xlabel("findings")
-    ax.set_title("Coherency findings per kind")
-    ax.legend(loc="lower right")
-    return fig
+    return with_account_names(store, findings[keep]).drop(columns=["account_id"]).reset_index(drop=True)
 
 
 def holdings(store: BackupStore) -> pd.DataFrame:
@@ -76,9 +56,8 @@ def holdings(store: BackupStore) -> pd.DataFrame:
     return table.reset_index().rename(columns={"level_0": "account"})
 
 
-def holdings_figure(store: BackupStore):
-    """Items and bytes (uncompressed, as the metadata says) per account, stacked by item type."""
-    table = holdings(store)
+def holdings_figure(table: pd.DataFrame):
+    """Items and bytes (uncompressed, as the metadata says) per account, stacked by item type (`holdings`)."""
     fig = _figure(11, 0.8 + 0.35 * max(table["account"].nunique(), 3))
     for position, measure in enumerate(("items", "bytes"), start=1):
         ax = fig.add_subplot(1, 2, position)
@@ -115,10 +94,7 @@ def states_figure(store: BackupStore):
 def retention_tables(store: BackupStore, data_days: int, account_days: int, date: object = None):
     """`(summary, purged accounts, purged items per account)` of a purge at `date`."""
     plan = store.retention(int(data_days), int(account_days), date or None)
-    accounts = plan.accounts[plan.accounts["purged"]].drop(columns="account_id")
-    items = plan.items[plan.items["purged"]]
-    per_account = items.groupby("account").size().rename("deleted items purged").reset_index()
-    return plan.summary(), accounts, per_account
+    return plan.summary(), plan.purged_accounts().drop(columns="account_id"), plan.purged_per_account()
 
 
 def forecast_figure(forecast: pd.DataFrame, tz: str = "UTC"):
@@ -145,13 +121,12 @@ class FindingsView(View):
         import ipywidgets as w
 
         self.store, self.findings = store, findings
-        account_values = [v for _l, v in account_options(store, findings)]
+        account_choices, kind_choices = account_options(store, findings), kind_options(findings)
         accounts = [store.resolve_account(a) if a else "" for a in accounts]
-        self.accounts = w.SelectMultiple(options=account_options(store, findings), description="accounts",
-                                         value=tuple(a for a in accounts if a in account_values), rows=6)
-        kind_values = [v for _l, v in kind_options(findings)]
-        self.kinds = w.SelectMultiple(options=kind_options(findings), description="kinds",
-                                      value=tuple(k for k in kinds if k in kind_values), rows=6)  # fmt: skip
+        self.accounts = w.SelectMultiple(options=account_choices, description="accounts", rows=6,
+                                         value=tuple(a for a in accounts if a in dict(account_choices).values()))
+        self.kinds = w.SelectMultiple(options=kind_choices, description="kinds", rows=6,
+                                      value=tuple(k for k in kinds if k in dict(kind_choices).values()))  # fmt: skip
         self.table, self.plot = w.HTML(), w.Image(format="png")
         for control in (self.accounts, self.kinds):
             control.observe(self.refresh, names="value")

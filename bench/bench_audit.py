@@ -21,7 +21,7 @@ from pathlib import Path
 from zxforensics.evidence import Evidence
 
 HERE = Path(__file__).resolve().parent
-# Heavy imports (pandas, pyarrow) stay inside main(): spawned workers re-import this module.
+# Heavy imports (pandas, pyarrow) stay inside the functions: the shell baseline needs none of them.
 
 
 def ensure_store(accounts: int, items: int) -> Path:

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import zxforensics as zx
+from zxforensics import pool as pool_module
 from zxforensics.errors import EvidenceError
 from zxforensics.evidence import _GzipLayer, decompress_blob, verify_stream
 from zxforensics.investigate import coherency
-from zxforensics.investigate import parallel as parallel_module
 from zxforensics.investigate.coherency import FINDING_COLUMNS, FINDING_KINDS, audit, counts
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
@@ -138,10 +138,11 @@ def test_parallel_verification_gives_the_same_findings(make_store, monkeypatch):
     assert sorted(sequential["kind"].astype(str)) == ["digest_mismatch", "double_gzip", "orphan_blob"]
 
     # a pool that breaks (a worker could not start or died) gives way to the same work here
-    def broken(*_args):
-        raise BrokenProcessPool("a worker died")
+    class BrokenPool:
+        def __init__(self, *_args, **_kwargs):
+            raise BrokenProcessPool("a worker died")
 
-    monkeypatch.setattr(parallel_module, "_in_pool", broken)
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", BrokenPool)
     assert store.audit(workers=2).equals(sequential)
 
 

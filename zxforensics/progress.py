@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import TypeVar
 
 from tqdm.auto import tqdm
 
-T = TypeVar("T")
 
-
-def progress(iterable: Iterable[T], **options) -> Iterable[T]:
-    """Wrap an iterable in a progress bar unless disabled or too short to matter."""
-    # None lets tqdm hide the bar where output is not a terminal (CI logs, pipes)
-    disable = True if os.environ.get("TQDM_DISABLE") else options.pop("disable", None)
-    return tqdm(iterable, disable=disable, leave=False, **options)
+def progress_bar(total: int, desc: str, unit: str, show: bool = True) -> tqdm:
+    """A bar to `update()` by hand; hidden with TQDM_DISABLE, `show=False`, or where output is
+    not a terminal (tqdm's `disable=None`: CI logs, pipes)."""
+    disable = True if (os.environ.get("TQDM_DISABLE") or not show) else None
+    return tqdm(total=total, desc=desc, unit=unit, disable=disable, leave=False)

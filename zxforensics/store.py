@@ -7,10 +7,7 @@ the vendor's query verbs (getItem, doItemSearch, getAccountInfo) live in `querie
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import cached_property, partial
-from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +17,8 @@ from .errors import ErrorRecord, EvidenceError, NotABackupPath, NotFound
 from .evidence import DEFAULT_MAX_BLOB_SIZE, DEFAULT_MAX_FILE_SIZE, Evidence, decompress_blob
 from .parse import ParseError
 from .parse.items import load_json
-from .progress import progress
+from .pool import map_shards
+from .progress import progress_bar
 from .states import select_states
 from .vendor import digest as vdigest
 from .vendor import layout
@@ -170,12 +168,8 @@ class BackupStore:
         if self.workers > 1 and len(todo) >= PARALLEL_MIN_ACCOUNTS:
             count = self.workers * 4
             shards = [ordered[i * len(ordered) // count : (i + 1) * len(ordered) // count] for i in range(count)]
-            try:
-                with ProcessPoolExecutor(self.workers, mp_context=_scan_context()) as pool:
-                    futures = [pool.submit(shard_scan, shard) for shard in shards if shard]
-                    results = [f.result() for f in progress(futures, desc="scanning accounts", unit="shard")]
-            except BrokenProcessPool:  # a worker could not start or died: the same scan, in this process
-                results = [shard_scan(ordered)]
+            with progress_bar(len(todo), "scanning accounts", "account") as bar:
+                results = map_shards(shard_scan, [s for s in shards if s], self.workers, lambda s: bar.update(len(s)))
         else:  # one shard, one thread pool for its reads
             results = [shard_scan(ordered)]
         real_paths: dict = {}
@@ -323,16 +317,6 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.get_option("m
 def _detached(df: pd.DataFrame) -> pd.DataFrame:
     """A frame the caller may change without touching the store's cache."""
     return df.copy(deep=not _COPY_ON_WRITE)
-
-
-def _scan_context():
-    """`fork` where the OS has it: a worker starts in milliseconds (spawn measured +0.5 s, which
-    ate the gain of a second core) and never re-imports the caller's script. A worker only reads
-    files, runs orjson and builds Arrow arrays (Arrow re-initialises its pools after a fork),
-    and leaves with os._exit, so the parent's threads and sockets are never touched."""
-    import multiprocessing
-
-    return get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
 
 def _as_list(accounts: list[str] | str) -> list[str]:

@@ -99,3 +99,14 @@ def test_double_gzip_is_undone_only_until_the_digest_verifies():
 def test_multi_member_gzip():
     data = gzip.compress(b"first ", mtime=0) + gzip.compress(b"second", mtime=0)
     assert gunzip_bounded(data, 100) == b"first second"
+
+
+def test_read_file_names_one_file_anywhere(tree, tmp_path):
+    from zxforensics.evidence import read_file
+
+    assert read_file(tree / "items" / "ab" / "file") == b"hello"
+    assert read_file(tree / "inside_link") == b"hello"  # a link a user names is followed
+    for name, kind in (("fifo", "not_regular_file"), ("nothing", "missing")):
+        with pytest.raises(EvidenceError) as info:
+            read_file(tree / name)
+        assert info.value.kind == kind

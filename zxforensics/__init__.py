@@ -25,8 +25,8 @@ _EXPORTS = {
     "make_sample": "sample",
     "generate_store": "sample",
     # restore investigation
-    "read_notification": "parse.notification",
-    "read_notifications": "parse.notification",
+    "read_notification": "inputs",
+    "read_notifications": "inputs",
     "diagnose": "investigate.diagnose",
     "validate_message": "investigate.lmtp",
     # server configuration
@@ -34,8 +34,8 @@ _EXPORTS = {
     "config_timeline": "investigate.config_diff",
     "diff_customizations": "investigate.config_diff",
     # audits
-    "read_map": "parse.maps",
-    "read_id_mapper": "parse.maps",
+    "read_map": "inputs",
+    "read_id_mapper": "inputs",
     "fix_shares_plan": "investigate.shares",
     "read_operations": "parse.operations",
     "open_backups": "multistore",

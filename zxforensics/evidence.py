@@ -258,6 +258,13 @@ class Evidence:
                 yield child, entry
 
 
+def read_file(path: str | os.PathLike, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """One file a user names, wherever it is (a notification, a map, a saved CLI output): read
+    with the evidence's rules (read-only, no atime change, regular files only, bounded)."""
+    real = Path(os.path.realpath(path))
+    return Evidence(real.parent).read(real.name, limit)
+
+
 def iter_gunzip(data: bytes, limit: int, path: str = "") -> Iterator[bytes]:
     """Decompressed chunks of one gzip layer (all its members), refusing output past `limit` bytes.
 

@@ -17,10 +17,10 @@ import pandas as pd
 
 from .errors import ZxError
 from .extract import check_out_dir
+from .inputs import read_notification
 from .investigate.config_diff import diff_config, diff_customizations
 from .investigate.diagnose import diagnose
 from .investigate.timeline import timeline, write_timeline
-from .parse.notification import read_notification
 from .store import open_backup
 
 if TYPE_CHECKING:

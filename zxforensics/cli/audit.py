@@ -61,7 +61,7 @@ def do_check_shares(values: dict, options: dict) -> Result:
 
 @verb("getMap", ("file",), {}, help="Show an import map (map_<serverId>, Java-serialized or text) or id_mapper.log.")
 def get_map(values: dict, options: dict) -> Result:
-    from ..parse.maps import read_id_mapper, read_map
+    from ..inputs import read_id_mapper, read_map
 
     path = Path(values["file"])
     frame = read_id_mapper(path) if path.name.startswith("id_mapper") else read_map(path)
@@ -83,12 +83,11 @@ def do_fix_shares(values: dict, options: dict) -> Result:
 @verb("getAllOperations", ("file",), {"tz": TZ},
       help="Parse a saved getAllOperations output (verbose or not) into a table; dates in the server's zone.")
 def get_all_operations(values: dict, options: dict) -> Result:
-    from ..evidence import Evidence
+    from ..evidence import read_file
     from ..parse.operations import read_operations
 
-    path = Path(values["file"]).absolute()
     tz = values["tz"] or options.get("tz") or "UTC"
-    frame = read_operations(Evidence(path.parent).read(path.name), tz=tz)
+    frame = read_operations(read_file(values["file"]), tz=tz)
     return Result(frame, render([("operations", _groups(frame, tz) or "")]))
 
 

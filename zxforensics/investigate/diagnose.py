@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import EvidenceError, NotFound
-from ..parse.notification import Notification, read_notification
+from ..inputs import read_notification
+from ..parse.notification import Notification
 from .lmtp import validate_message
 
 if TYPE_CHECKING:

@@ -15,9 +15,10 @@ import pandas as pd
 
 from ..errors import EvidenceError
 from ..frames import folder_paths
+from ..inputs import read_map
 from ..parse import ParseError
 from ..parse.grants import parse_grant
-from ..parse.maps import parse_id_mapper, read_map
+from ..parse.maps import parse_id_mapper
 from ..vendor import layout
 from ..vendor.names import SYSTEM_FOLDERS
 

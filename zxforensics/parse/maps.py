@@ -7,9 +7,7 @@ lines is accepted too. `id_mapper.log` has one `<sourceItemId> <restoredItemId>`
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pandas as pd
 
@@ -19,17 +17,6 @@ JAVA_STREAM_MAGIC = b"\xac\xed\x00\x05"  # ObjectOutputStream STREAM_MAGIC + STR
 MAP_COLUMNS = ["source", "destination"]
 ID_MAPPER_COLUMNS = ["source_id", "restored_id"]
 _PAIR_RE = re.compile(r"^\s*(\S+?)\s*(?:\s|=|->|→|,)\s*(\S+)\s*$")
-MAX_MAP_FILE = 64 * 1024 * 1024
-
-
-def load_source(source: str | os.PathLike | bytes) -> bytes:
-    """Bytes given, or a file read through `Evidence` (read-only, no atime change)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    from ..evidence import Evidence
-
-    path = Path(os.path.abspath(source))
-    return Evidence(path.parent).read(path.name, limit=MAX_MAP_FILE)
 
 
 def parse_java_map(data: bytes) -> dict[str, str]:
@@ -72,11 +59,6 @@ def parse_map(data: bytes) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def read_map(source: str | os.PathLike | bytes) -> pd.DataFrame:
-    """The account mapping of an import: `source, destination` zimbraIds (getMap offline)."""
-    return parse_map(load_source(source))
-
-
 def parse_id_mapper(data: bytes) -> pd.DataFrame:
     """`id_mapper.log` bytes -> `source_id, restored_id` (ints, file order)."""
     pairs = parse_pairs(data.decode("utf-8", errors="replace"), "id_mapper.log")
@@ -85,8 +67,3 @@ def parse_id_mapper(data: bytes) -> pd.DataFrame:
     except ValueError as exc:
         raise ParseError("invalid_metadata", f"id_mapper.log: item ids must be integers ({exc})") from None
     return pd.DataFrame(rows, columns=ID_MAPPER_COLUMNS, dtype="Int64")
-
-
-def read_id_mapper(source: str | os.PathLike | bytes) -> pd.DataFrame:
-    """An account's `id_mapper.log` (path or bytes): `source_id, restored_id`."""
-    return parse_id_mapper(load_source(source))

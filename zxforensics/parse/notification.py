@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import email
 import html
-import os
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -248,24 +247,9 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _load(source: str | bytes | os.PathLike) -> tuple[bytes | str, str]:
-    """(content, label) of a source: a path is read, bytes and text are taken as they are."""
-    if isinstance(source, bytes | bytearray):
-        return bytes(source), ""
-    if isinstance(source, os.PathLike):
-        return Path(source).read_bytes(), str(source)
-    if isinstance(source, str) and "\n" not in source and len(source) < 4096:
-        path = Path(source).expanduser()
-        if path.is_file():
-            return path.read_bytes(), str(path)
-        if not SECTION_RE.match(source.strip()) and path.suffix.lower() in (".eml", ".txt", ".msg"):
-            raise NotAReport(f"{source}: no such file (expected a notification .txt or .eml)")
-    return source, ""
-
-
-def read_notification(source: str | bytes | os.PathLike) -> Notification:
-    """A restore report from a path (.txt or .eml), the e-mail bytes, or text; NotAReport if none."""
-    content, label = _load(source)
+def parse_notification(content: bytes | str, label: str = "") -> Notification:
+    """A restore report from the notification e-mail (any transfer encoding) or its text;
+    NotAReport when the content holds none. `label` names the source in messages."""
     data = content if isinstance(content, bytes) else content.encode("utf-8", errors="replace")
     if looks_like_email(data):
         try:
@@ -277,16 +261,3 @@ def read_notification(source: str | bytes | os.PathLike) -> Notification:
             ) from None
     text = _decode(content) if isinstance(content, bytes) else content
     return parse_notification_text(text, label)
-
-
-def read_notifications(sources) -> pd.DataFrame:
-    """Several reports (one per restore run) as one frame: `report, kind, account, item_id`."""
-    frames = []
-    for number, source in enumerate(sources, start=1):
-        report = source if isinstance(source, Notification) else read_notification(source)
-        frame = report.to_frame()
-        frame.insert(0, "report", report.name or f"report {number}")
-        frames.append(frame)
-    if not frames:
-        return pd.DataFrame({"report": [], "kind": [], "account": [], "item_id": pd.Series([], dtype="int64")})
-    return pd.concat(frames, ignore_index=True)

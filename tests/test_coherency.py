@@ -12,8 +12,8 @@ import pytest
 
 import zxforensics as zx
 from zxforensics import pool as pool_module
+from zxforensics.blobgzip import _GzipLayer, decompress_blob, verify_stream
 from zxforensics.errors import EvidenceError
-from zxforensics.evidence import _GzipLayer, decompress_blob, verify_stream
 from zxforensics.investigate import coherency
 from zxforensics.investigate.coherency import FINDING_COLUMNS, FINDING_KINDS, audit, counts
 from zxforensics.sample import audit_cases

@@ -8,8 +8,9 @@ import zlib
 
 import pytest
 
+from zxforensics.blobgzip import decompress_blob, gunzip_bounded
 from zxforensics.errors import EvidenceError
-from zxforensics.evidence import Evidence, decompress_blob, gunzip_bounded
+from zxforensics.evidence import Evidence
 
 
 @pytest.fixture

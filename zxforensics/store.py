@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import frames, queries, scan
+from .blobgzip import DEFAULT_MAX_BLOB_SIZE, decompress_blob
 from .errors import ErrorRecord, EvidenceError, NotABackupPath, NotFound
-from .evidence import DEFAULT_MAX_BLOB_SIZE, DEFAULT_MAX_FILE_SIZE, Evidence, decompress_blob
+from .evidence import DEFAULT_MAX_FILE_SIZE, Evidence
 from .parse import ParseError
 from .parse.items import load_json
 from .pool import map_shards

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..blobgzip import verify_stream
 from ..errors import EvidenceError
-from ..evidence import Evidence, verify_stream
+from ..evidence import Evidence
 from ..vendor import digest as vdigest
 
 # One result: (relative path, digest named by the file, error kind or None, detail, raw size, gzip layers).

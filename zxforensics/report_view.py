@@ -72,7 +72,7 @@ def readable(df: pd.DataFrame, tz: str) -> pd.DataFrame:
     for column in out.columns:
         values = out[column]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = [format_vendor_date(v.to_pydatetime(), tz, zone=True) if pd.notna(v) else "" for v in values]
+            out[column] = [format_vendor_date(v, tz, zone=True) for v in values]
         else:
             out[column] = [_cell(v) for v in values]
     return out
@@ -98,7 +98,7 @@ def when(value: object, tz: str) -> str:
         return "—"
     if isinstance(value, str):
         return "the last snapshot" if value.strip().lower() == "last" else value
-    return format_vendor_date(pd.Timestamp(value).to_pydatetime(), tz, zone=True)
+    return format_vendor_date(pd.Timestamp(value), tz, zone=True)
 
 
 # -- sections -------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def summarize(store: BackupStore) -> pd.DataFrame:
     def when(ms: object) -> str:
         if not ms:
             return "never"
-        return format_vendor_date(pd.Timestamp(int(ms), unit="ms", tz="UTC").to_pydatetime(), store.tz, zone=True)
+        return format_vendor_date(pd.Timestamp(int(ms), unit="ms", tz="UTC"), store.tz, zone=True)
 
     messages = last[last["type"] == "message"]
     rows = [

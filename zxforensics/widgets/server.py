@@ -39,7 +39,7 @@ def snapshot_options(store: BackupStore, extra: tuple[str, ...] = ()) -> list[tu
     dates = config_dates(store)
     options: list[tuple[str, str]] = []
     if dates:
-        options.append((f"last ({format_vendor_date(dates[-1].to_pydatetime(), store.tz, zone=True)})", LAST))
+        options.append((f"last ({format_vendor_date(dates[-1], store.tz, zone=True)})", LAST))
     for date in reversed(dates):
         moment = date.to_pydatetime()
         options.append((format_vendor_date(moment, store.tz, zone=True), format_vendor_date(moment, store.tz)))

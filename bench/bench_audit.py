@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from zxforensics.evidence import Evidence
+from zxforensics.evidence.files import Evidence
 
 HERE = Path(__file__).resolve().parent
 # Heavy imports (pandas, pyarrow) stay inside the functions: the shell baseline needs none of them.
@@ -65,7 +65,7 @@ def main() -> None:
     import zxforensics as zx
     from zxforensics.investigate.blobcheck import check_blobs
     from zxforensics.investigate.coherency import blob_layout, list_blobs, references
-    from zxforensics.investigate.parallel import default_workers, run_sharded
+    from zxforensics.runtime.shards import default_workers, run_sharded
 
     workers = default_workers(args.workers)
     path = ensure_store(args.accounts, args.items)

@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from zxforensics.evidence import open_readonly, read_fd
+from zxforensics.evidence.files import open_readonly, read_fd
 
 
 def snapshot(root: Path) -> dict[str, tuple]:

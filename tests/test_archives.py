@@ -10,9 +10,9 @@ import tarfile
 
 import pytest
 
-from zxforensics.archives import decode_text, read_archive
 from zxforensics.errors import EvidenceError
-from zxforensics.evidence import Evidence
+from zxforensics.evidence.files import Evidence
+from zxforensics.evidence.tar import decode_text, read_archive
 
 
 def tar_gz(entries: list[tuple[str, bytes, bytes, str]]) -> bytes:

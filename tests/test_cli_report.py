@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zxforensics import report
+from zxforensics.report import run as report
 
 
 def test_parameters_reach_run_report_and_paths_are_printed(run, monkeypatch, tmp_path, sample_path):

@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 
 import zxforensics as zx
-from zxforensics import pool as pool_module
-from zxforensics.blobgzip import _GzipLayer, decompress_blob, verify_stream
 from zxforensics.errors import EvidenceError
+from zxforensics.evidence.blobgzip import _GzipLayer, decompress_blob, verify_stream
+from zxforensics.format import digest as vdigest
 from zxforensics.investigate import coherency
 from zxforensics.investigate.coherency import FINDING_COLUMNS, FINDING_KINDS, audit, counts
+from zxforensics.runtime import pool as pool_module
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
 from zxforensics.sample.faults import DOUBLE_GZIP_ITEM, FAULTS, ORPHAN_NOTE
-from zxforensics.vendor import digest as vdigest
 
 # reader error kind of FAULTS -> finding kind, by where the fault sits
 FAULT_KINDS = {

@@ -6,7 +6,7 @@ import os
 import shutil
 
 import zxforensics as zx
-from zxforensics.evidence import Evidence
+from zxforensics.evidence.files import Evidence
 from zxforensics.investigate.copies import COPY_COLUMNS, case_sensitivity
 from zxforensics.sample.audit_cases import copy_differences
 

@@ -8,9 +8,9 @@ import zlib
 
 import pytest
 
-from zxforensics.blobgzip import decompress_blob, gunzip_bounded
 from zxforensics.errors import EvidenceError
-from zxforensics.evidence import Evidence
+from zxforensics.evidence.blobgzip import decompress_blob, gunzip_bounded
+from zxforensics.evidence.files import Evidence
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_bomb_is_stopped_at_the_limit():
 
 
 def test_double_gzip_is_undone_only_until_the_digest_verifies():
-    from zxforensics.vendor.digest import digest_of
+    from zxforensics.format.digest import digest_of
 
     raw = b"Subject: hi\n\nbody\n"
     twice = gzip.compress(gzip.compress(raw, mtime=0), mtime=0)
@@ -103,7 +103,7 @@ def test_multi_member_gzip():
 
 
 def test_read_file_names_one_file_anywhere(tree, tmp_path):
-    from zxforensics.evidence import read_file
+    from zxforensics.evidence.files import read_file
 
     assert read_file(tree / "items" / "ab" / "file") == b"hello"
     assert read_file(tree / "inside_link") == b"hello"  # a link a user names is followed

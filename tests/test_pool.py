@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from concurrent.futures.process import BrokenProcessPool
 
-from zxforensics import pool
+from zxforensics.runtime import pool
 
 
 def tagged(shard: list[int]) -> tuple[list[int], int]:

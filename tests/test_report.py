@@ -13,7 +13,7 @@ from evidence_snapshot import read_evidence
 
 import zxforensics as zx
 from zxforensics.errors import ZxError
-from zxforensics.report import OUTPUTS, prepare_out_dir, run_report
+from zxforensics.report.run import OUTPUTS, prepare_out_dir, run_report
 
 SECTIONS = [
     "Summary", "Restore outcome", "Unrestored items by cause", "Recovered messages",

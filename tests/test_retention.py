@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 import zxforensics as zx
+from zxforensics.format import digest as vdigest
 from zxforensics.investigate.retention import ACCOUNT_COLUMNS, BLOB_COLUMNS, ITEM_COLUMNS, basis, purge_forecast
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
-from zxforensics.vendor import digest as vdigest
 
 MARCH_1 = "01/03/2014 00:00:00"  # Europe/Paris: 28/02/2014 23:00 UTC
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import zxforensics as zx
+from zxforensics.format.archives import archive_name, parse_archive_name
 from zxforensics.parse import ParseError
 from zxforensics.parse.ldap_dump import ldap_records, parse_ldif
 from zxforensics.parse.server_config import config_rows, match_query, split_query
@@ -16,7 +17,6 @@ from zxforensics.sample.builder import gzip_bytes
 from zxforensics.sample.catalog import ACCOUNTS, NOBACKUP_COS_ID, account_id
 from zxforensics.sample.server import config_json, tar_gz
 from zxforensics.sample.server_ldap import ldif_entries
-from zxforensics.vendor.archives import archive_name, parse_archive_name
 
 SEED_ARCHIVE = "customizations_28_02_14#04_01_14.tar.gz"
 HOSTILE_ARCHIVE = "server/customizations_25_02_14#04_00_47.tar.gz"
@@ -229,7 +229,7 @@ def test_accounts_backup_disabled_from_the_ldap_dump(fresh_store):
     # listing server/ for the dump records no error of its own: the bad name shows when server/ is asked for
     assert fresh_store.errors.empty
     assert zx.open_backup(fresh_store.root).ldap()["unprotected"]["name"].tolist() == ["eve@domain.com"]
-    from zxforensics.serverconf import backup_disabled_by_account
+    from zxforensics.store.server import backup_disabled_by_account
 
     assert backup_disabled_by_account(fresh_store)[account_id("eve@domain.com")] is True
     assert backup_disabled_by_account(fresh_store)[account_id("dave@domain.com")] is False

@@ -9,12 +9,12 @@ import pytest
 
 import zxforensics as zx
 from zxforensics.errors import EvidenceError, NotABackupPath, NotFound
-from zxforensics.frames import STATE_COLUMNS
+from zxforensics.format import digest as vdigest
 from zxforensics.sample.builder import gzip_bytes
 from zxforensics.sample.catalog import ACCOUNTS, account_id
 from zxforensics.sample.faults import FAULTS
 from zxforensics.sample.seed_examples import SEED_ITEM
-from zxforensics.vendor import digest as vdigest
+from zxforensics.store.frames import STATE_COLUMNS
 
 UTC = "UTC"
 
@@ -111,7 +111,7 @@ def test_accepts_a_folder_holding_a_vendor_root(make_store, tmp_path):
 
 def test_unreadable_file_becomes_an_error_row(make_store, monkeypatch):
     root = tiny(make_store)
-    import zxforensics.evidence as evidence
+    import zxforensics.evidence.files as evidence
 
     real = evidence.read_fd
 

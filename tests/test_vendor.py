@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from zxforensics.vendor import digest, layout
-from zxforensics.vendor.dates import BadDate, format_vendor_date, parse_user_date, parse_vendor_date, to_epoch_ms
-from zxforensics.vendor.keys import state_field
+from zxforensics.format import digest, layout
+from zxforensics.format.dates import BadDate, format_vendor_date, parse_user_date, parse_vendor_date, to_epoch_ms
+from zxforensics.format.keys import state_field
 
 
 def test_digest_of_test_matches_format_md():

@@ -15,9 +15,9 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "open_backup": "store",
-    "BackupStore": "store",
-    "resolve_backup_path": "store",
+    "open_backup": "store.backup",
+    "BackupStore": "store.backup",
+    "resolve_backup_path": "store.backup",
     "ZxError": "errors",
     "EvidenceError": "errors",
     "NotABackupPath": "errors",
@@ -25,8 +25,8 @@ _EXPORTS = {
     "make_sample": "sample",
     "generate_store": "sample",
     # restore investigation
-    "read_notification": "inputs",
-    "read_notifications": "inputs",
+    "read_notification": "store.inputs",
+    "read_notifications": "store.inputs",
     "diagnose": "investigate.diagnose",
     "validate_message": "investigate.lmtp",
     # server configuration
@@ -34,16 +34,16 @@ _EXPORTS = {
     "config_timeline": "investigate.config_diff",
     "diff_customizations": "investigate.config_diff",
     # audits
-    "read_map": "inputs",
-    "read_id_mapper": "inputs",
+    "read_map": "store.inputs",
+    "read_id_mapper": "store.inputs",
     "fix_shares_plan": "investigate.shares",
     "read_operations": "parse.operations",
-    "open_backups": "multistore",
+    "open_backups": "store.multistore",
     "compare_copies": "investigate.copies",
     # reports
     "timeline": "investigate.timeline",
     "write_timeline": "investigate.timeline",
-    "run_report": "report",
+    "run_report": "report.run",
 }
 
 __all__ = ["__version__", *_EXPORTS]

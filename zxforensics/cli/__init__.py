@@ -14,7 +14,7 @@ from importlib import import_module
 import orjson
 
 from ..errors import ZxError
-from ..vendor.dates import BadDate
+from ..format.dates import BadDate
 from .registry import VERBS, UsageError
 
 # Modules that register verbs (one per investigation).

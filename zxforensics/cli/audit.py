@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ZxError
+from ..format.text import render
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
-from .layout import render
 from .registry import Param, Result, verb
 
 DAYS = Param("int", 30, help="days; 0 = keep forever")
@@ -61,7 +61,7 @@ def do_check_shares(values: dict, options: dict) -> Result:
 
 @verb("getMap", ("file",), {}, help="Show an import map (map_<serverId>, Java-serialized or text) or id_mapper.log.")
 def get_map(values: dict, options: dict) -> Result:
-    from ..inputs import read_id_mapper, read_map
+    from ..store.inputs import read_id_mapper, read_map
 
     path = Path(values["file"])
     frame = read_id_mapper(path) if path.name.startswith("id_mapper") else read_map(path)
@@ -83,7 +83,7 @@ def do_fix_shares(values: dict, options: dict) -> Result:
 @verb("getAllOperations", ("file",), {"tz": TZ},
       help="Parse a saved getAllOperations output (verbose or not) into a table; dates in the server's zone.")
 def get_all_operations(values: dict, options: dict) -> Result:
-    from ..evidence import read_file
+    from ..evidence.files import read_file
     from ..parse.operations import read_operations
 
     tz = values["tz"] or options.get("tz") or "UTC"

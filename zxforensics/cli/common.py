@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..store import BackupStore, open_backup
-from ..vendor.dates import format_vendor_date
-from ..vendor.layout import DEFAULT_BACKUP_PATHS
+from ..format.dates import format_vendor_date
+from ..format.layout import DEFAULT_BACKUP_PATHS
+from ..store.backup import BackupStore, open_backup
 from .registry import Param, UsageError
 
 BACKUP_PATH_ENV = "ZXFORENSICS_BACKUP_PATH"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import EvidenceError, ZxError
-from ..extract import check_out_dir
+from ..format.text import render
+from ..investigate.extract import check_out_dir
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
-from .layout import render
 from .registry import Param, Result, verb
 
 DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last|all")

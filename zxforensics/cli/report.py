@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import ZxError
-from ..extract import check_out_dir
-from ..report_sections import DEFAULT_TITLE
+from ..format.text import render
+from ..investigate.extract import check_out_dir
+from ..report.sections import DEFAULT_TITLE
 from .common import BACKUP_PATH, TZ, backup_path, open_store
-from .layout import render
 from .registry import Param, Result, verb
 
 DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
@@ -26,7 +26,7 @@ DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
     "An existing non-empty output folder is refused unless --force (before the verb).",
 )
 def report(values: dict, options: dict) -> Result:
-    from ..report import run_report
+    from ..report.run import run_report
 
     if not values["out"]:
         raise ZxError("command report requires more parameters: out DIR")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..inputs import read_notification
+from ..format.text import render
 from ..investigate.diagnose import CAUSES, cause_counts, diagnose, would_fail
 from ..parse.notification import ADDS_UP
+from ..store.inputs import read_notification
 from .common import BACKUP_PATH, TZ, open_store
-from .layout import render
 from .registry import Param, Result, verb
 
 

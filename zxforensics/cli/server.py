@@ -8,11 +8,11 @@ import sys
 import pandas as pd
 
 from ..errors import NotFound, ZxError
+from ..format.dates import default_tz_name
+from ..format.layout import SERVER_DIR
+from ..format.text import INDENT, fmt_value, leaf, render
 from ..parse.server_config import row_path, split_query
-from ..vendor.dates import default_tz_name
-from ..vendor.layout import SERVER_DIR
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
-from .layout import INDENT, fmt_value, leaf, render
 from .registry import Param, Result, UsageError, verb
 
 # Widths measured on the seed's getServerConfig standard output (the two lines differ by two columns).
@@ -77,7 +77,7 @@ def _file_tz(values: dict, options: dict, path: str) -> str:
         return open_store(values, options).tz
     folder = os.path.dirname(os.path.dirname(os.path.realpath(path)))
     try:
-        from ..store import open_backup
+        from ..store.backup import open_backup
 
         return open_backup(folder).tz
     except ZxError:
@@ -85,7 +85,7 @@ def _file_tz(values: dict, options: dict, path: str) -> str:
 
 
 def _from_file(values: dict, options: dict, kind: str) -> tuple[pd.DataFrame, object, str, str]:
-    from ..serverconf import read_archive_file
+    from ..store.server import read_archive_file
 
     path = values["file"]
     if not os.path.isfile(path):
@@ -118,7 +118,7 @@ def get_server_config(values: dict, options: dict) -> Result:
         frame, date, tz, folder = _from_file(values, options, kind)
         dates, archives = [date], [(os.path.basename(values["file"]), folder, date)]
     else:
-        from ..serverconf import COMPONENT_OF_KIND, choose
+        from ..store.server import COMPONENT_OF_KIND, choose
 
         store = open_store(values, options)
         tz, folder = store.tz, os.path.join(str(store.root), SERVER_DIR) + "/"

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..blobgzip import verify_stream
 from ..errors import EvidenceError
-from ..evidence import Evidence
-from ..vendor import digest as vdigest
+from ..evidence.blobgzip import verify_stream
+from ..evidence.files import Evidence
+from ..format import digest as vdigest
 
 # One result: (relative path, digest named by the file, error kind or None, detail, raw size, gzip layers).
 BlobResult = tuple[str, str, str | None, str, int | None, int | None]

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import EvidenceError
-from ..evidence import Evidence
-from ..vendor import digest as vdigest
-from ..vendor import layout
+from ..evidence.files import Evidence
+from ..format import digest as vdigest
+from ..format import layout
+from ..runtime.shards import run_sharded
 from .blobcheck import BlobResult, check_blobs
-from .parallel import run_sharded
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 FINDING_COLUMNS = ["kind", "severity", "account_id", "item_id", "digest", "path", "detail"]
 # kind -> severity: `error` loses data, `warning` breaks the layout or wastes work, `info` wastes space.

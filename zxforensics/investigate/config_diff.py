@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..archives import Member, decode_text
 from ..errors import NotFound
-from ..serverconf import config_dates, config_snapshot, customization_members
+from ..evidence.tar import Member, decode_text
+from ..store.server import config_dates, config_snapshot, customization_members
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 KEY = ["section", "id", "key"]
 DIFF_COLUMNS = [*KEY, "before", "after", "change"]

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..errors import EvidenceError
-from ..evidence import Evidence
-from .parallel import run_sharded
+from ..evidence.files import Evidence
+from ..runtime.shards import run_sharded
 
 COPY_COLUMNS = ["path", "status", "original_kind", "copy_kind", "original_size", "copy_size",
                 "original_sha256", "copy_sha256", "detail"]  # fmt: skip
@@ -151,7 +151,7 @@ def _status(left, right, hashes) -> tuple[str, str]:
 
 def compare_copies(original, copy, workers: int | None = None, progress: bool = True) -> CopyComparison:
     """Compare a backup path with its copy, recursively (server archives and map files included)."""
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
     roots = [str(p.root if isinstance(p, BackupStore) else os.path.abspath(p)) for p in (original, copy)]
     evs = [Evidence(r) for r in roots]

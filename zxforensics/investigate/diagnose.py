@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import EvidenceError, NotFound
-from ..inputs import read_notification
 from ..parse.notification import Notification
+from ..store.inputs import read_notification
 from .lmtp import validate_message
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 COLUMNS = [
     "account", "account_id", "item_id", "cause", "detail", "type", "folder_path", "states",

@@ -17,11 +17,11 @@ from weakref import WeakKeyDictionary
 
 import pandas as pd
 
-from ..states import at_instant, select_states
-from ..vendor import digest as vdigest
+from ..format import digest as vdigest
+from ..store.states import at_instant, select_states
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 ACCOUNT_COLUMNS = ["account_id", "account", "reason", "since", "purge_after", "purged", "items", "states"]
 ITEM_COLUMNS = ["account_id", "account", "item_id", "type", "folder_path", "subject", "since", "purge_after",

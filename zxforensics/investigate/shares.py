@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import EvidenceError
-from ..frames import folder_paths
-from ..inputs import read_map
+from ..format import layout
+from ..format.names import SYSTEM_FOLDERS
 from ..parse import ParseError
 from ..parse.grants import parse_grant
 from ..parse.maps import parse_id_mapper
-from ..vendor import layout
-from ..vendor.names import SYSTEM_FOLDERS
+from ..store.frames import folder_paths
+from ..store.inputs import read_map
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 SHARE_COLUMNS = ["source", "status", "owner_id", "owner", "grantee_id", "grantee", "grantee_type", "folder_id",
                  "folder_path", "rights", "mountpoint_id", "mountpoint", "detail"]  # fmt: skip

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..vendor.dates import format_vendor_date
+from ..format.dates import format_vendor_date
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 
 def summarize(store: BackupStore) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import ZxError
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 TIMELINE_COLUMNS = [
     "datetime", "timestamp", "timestamp_desc", "message", "account", "account_id", "item_id", "transaction_id",

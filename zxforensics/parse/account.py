@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..vendor.dates import BadDate, ldap_time_to_ms, to_epoch_ms
-from ..vendor.keys import get_folded
+from ..format.dates import BadDate, ldap_time_to_ms, to_epoch_ms
+from ..format.keys import get_folded
 from . import ParseError
 from .items import load_json_object
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..vendor.keys import state_field
+from ..format.keys import state_field
 from .items import STATE_SCHEMA
 
 # The spelling of FORMAT.md §4: states written exactly so take the columnar fast path.

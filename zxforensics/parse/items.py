@@ -5,9 +5,9 @@ from __future__ import annotations
 import orjson
 import pyarrow as pa
 
-from ..vendor.dates import BadDate, to_epoch_ms
-from ..vendor.keys import STATE_LIST_KEYS, folded, state_field
-from ..vendor.names import TYPE_CODES
+from ..format.dates import BadDate, to_epoch_ms
+from ..format.keys import STATE_LIST_KEYS, folded, state_field
+from ..format.names import TYPE_CODES
 from . import ParseError
 
 # Parsed states as Arrow columns (dates in epoch ms, UTC); `account_id` is added by the scan.

@@ -12,7 +12,7 @@ import io
 
 import ldif
 
-from ..vendor.dates import ldap_time_to_ms
+from ..format.dates import ldap_time_to_ms
 from . import ParseError
 
 BACKUP_DISABLED = "${ZxBackup_Disabled}"  # [vendor] the COS note that disables backup

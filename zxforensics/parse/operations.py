@@ -14,8 +14,8 @@ from datetime import tzinfo
 
 import pandas as pd
 
-from ..vendor.dates import BadDate, parse_vendor_date
-from ..vendor.keys import fold
+from ..format.dates import BadDate, parse_vendor_date
+from ..format.keys import fold
 from . import ParseError
 
 OPERATION_COLUMNS = ["id", "operation", "status", "host", "author", "submitted", "started"]

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import orjson
 
-from ..vendor import digest as vdigest
-from ..vendor import layout
+from ..format import digest as vdigest
+from ..format import layout
 from .builder import StoreBuilder, gzip_bytes
 from .catalog import SERVER_ID, SERVER_NAME, AccountSpec, account_id, ms, stable_id
 from .faults import _message as fault_message
@@ -208,7 +208,7 @@ def add_siblings(sample_dir: str | Path, backup_path: str | Path) -> None:
 
 
 def write_operations(folder: Path) -> None:
-    from ..cli.layout import render
+    from ..format.text import render
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, verbose in (("getAllOperations.txt", False), ("getAllOperations_verbose.txt", True)):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import orjson
 
-from ..vendor import digest as vdigest
-from ..vendor import layout
+from ..format import digest as vdigest
+from ..format import layout
 
 
 def gzip_bytes(raw: bytes) -> bytes:

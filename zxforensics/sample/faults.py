@@ -10,8 +10,8 @@ import zlib
 
 import orjson
 
-from ..vendor import digest as vdigest
-from ..vendor import layout
+from ..format import digest as vdigest
+from ..format import layout
 from .builder import StoreBuilder, gzip_bytes
 from .catalog import account_id, ms
 from .generate import AccountPlan, chain

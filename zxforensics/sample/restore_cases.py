@@ -22,7 +22,7 @@ from .generate import AccountPlan, chain
 from .seed_examples import SEED_ITEM, SEED_UNRESTORED
 
 if TYPE_CHECKING:
-    from ..store import BackupStore
+    from ..store.backup import BackupStore
 
 # The seed's excerpt ("The skipped items section contains..."), verbatim with its indentation.
 SEED_EXCERPT = """  [...]
@@ -163,7 +163,7 @@ def report_skipped(store: BackupStore) -> dict[str, list[int]]:
 def report_text(backup_path: Path) -> str:
     """The Operation Completed report of the sample restore (FORMAT.md §8)."""
     from ..investigate.diagnose import item_errors, store_items
-    from ..store import open_backup
+    from ..store.backup import open_backup
 
     store = open_backup(backup_path, tz="UTC")
     unrestored = report_unrestored()

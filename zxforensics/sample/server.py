@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import ldif
 
-from ..vendor.archives import CONFIG_MEMBER, LDAP_MEMBER, archive_name
+from ..format.archives import CONFIG_MEMBER, LDAP_MEMBER, archive_name
 from .builder import StoreBuilder, gzip_bytes
 from .catalog import DEFAULT_COS_ID, NOBACKUP_COS_ID, SERVER_NAME, SERVER_TZ
 from .server_files import changed_on, files_on

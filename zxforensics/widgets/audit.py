@@ -12,8 +12,8 @@ import pandas as pd
 
 from ..investigate.coherency import FINDING_KINDS, with_account_names
 from ..investigate.retention import purge_forecast
-from ..report_plots import findings as findings_figure
-from ..store import BackupStore
+from ..report.plots import findings as findings_figure
+from ..store.backup import BackupStore
 from .common import View, figure_png, frame_html
 
 

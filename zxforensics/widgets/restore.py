@@ -14,13 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import NotFound, ZxError
-from ..extract import check_out_dir, eml_name
-from ..inputs import read_notification
+from ..format.dates import format_vendor_date
 from ..investigate.diagnose import CAUSES, cause_counts, diagnose, item_history
+from ..investigate.extract import check_out_dir, eml_name
 from ..investigate.lmtp import header_fields
 from ..parse.notification import ADDS_UP, Notification
-from ..store import BackupStore, open_backup
-from ..vendor.dates import format_vendor_date
+from ..store.backup import BackupStore, open_backup
+from ..store.inputs import read_notification
 from .common import View, append_frame, append_text, figure_png, frame_html
 
 ALL = "(all)"

@@ -12,11 +12,11 @@ import html
 import pandas as pd
 
 from ..errors import NotFound
+from ..format.dates import format_vendor_date
 from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS, config_timeline, diff_config, diff_customizations
 from ..parse.server_config import row_path
-from ..serverconf import config_dates
-from ..store import BackupStore
-from ..vendor.dates import format_vendor_date
+from ..store.backup import BackupStore
+from ..store.server import config_dates
 from .common import View, figure_png, frame_html
 
 LAST = "last"

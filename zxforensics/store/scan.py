@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from .errors import ErrorRecord, EvidenceError
-from .evidence import DEFAULT_MAX_FILE_SIZE, Evidence
-from .parse import ParseError
-from .parse.account import account_row, parse_account_info, parse_account_stat
-from .parse.item_columns import canonical_table, is_canonical
-from .parse.items import STATE_SCHEMA, load_json, normalize_states, state_list
-from .vendor import layout
+from ..errors import ErrorRecord, EvidenceError
+from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
+from ..format import layout
+from ..parse import ParseError
+from ..parse.account import account_row, parse_account_info, parse_account_stat
+from ..parse.item_columns import canonical_table, is_canonical
+from ..parse.items import STATE_SCHEMA, load_json, normalize_states, state_list
 
 _SCHEMA_NO_ACCOUNT = pa.schema([f for f in STATE_SCHEMA if f.name != "account_id"])
 SORT_KEY = ("account_id", "item_id", "start_date", "transaction_id")
@@ -80,7 +80,7 @@ def read_account_header(ev: Evidence, account_id: str, errors: list[dict]) -> di
     """account_info + account_stat of one account (a folder, or an S3-style archive), as a row."""
     base = f"{layout.ACCOUNTS_DIR}/{account_id}"
     if is_archived(ev, account_id):
-        from .scan_archive import archive_header
+        from .account_archive import archive_header
 
         return archive_header(ev, account_id, errors)
     return account_header(account_id, str(ev.root / base), base, ev.read, errors)
@@ -155,7 +155,7 @@ def scan_account_items(
     """Every state of one account as a table; also the number of item files, and the real paths of
     the files that are not where their id puts them."""
     if is_archived(ev, account_id):
-        from .scan_archive import archive_item_files
+        from .account_archive import archive_item_files
 
         files = archive_item_files(ev, account_id, errors)
         table, real_paths = parse_item_files(account_id, files, errors)
@@ -306,7 +306,7 @@ def count_items(root: str, account_ids: Sequence[str]) -> tuple[dict[str, int], 
 def item_file_count(ev: Evidence, account_id: str, errors: list[dict]) -> int:
     """Item files of an account folder (listed, not opened) or of an account archive."""
     if is_archived(ev, account_id):
-        from .scan_archive import archive_item_files
+        from .account_archive import archive_item_files
 
         return len(archive_item_files(ev, account_id, errors))
     return sum(1 for _ in iter_item_entries(ev, account_id, errors))

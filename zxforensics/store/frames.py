@@ -13,9 +13,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import ERROR_COLUMNS
+from ..errors import ERROR_COLUMNS
+from ..format.names import SYSTEM_FOLDERS
 from .scan import REPEATED, encode_repeated, sort_states
-from .vendor.names import SYSTEM_FOLDERS
 
 STATE_COLUMNS = [
     "account_id", "account", "item_id", "transaction_id", "type", "folder_id", "folder_path",

@@ -12,8 +12,8 @@ from collections import Counter
 
 import pandas as pd
 
-from .store import BackupStore, open_backup
-from .vendor.keys import get_folded
+from ..format.keys import get_folded
+from .backup import BackupStore, open_backup
 
 DUPLICATE_COLUMNS = ["account_id", "name", "servers", "count"]
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from ..errors import ErrorRecord, EvidenceError
 from .blobgzip import GZIP_MAGIC
-from .errors import ErrorRecord, EvidenceError
-from .evidence import Evidence
+from .files import Evidence
 
 MAX_MEMBER_SIZE = 64 * 1024 * 1024  # bytes of one member read into memory
 MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024  # decompressed bytes of one archive (a bomb stops here)

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from ..pool import map_shards
-from ..progress import progress_bar
+from .pool import map_shards
+from .progress import progress_bar
 
 MAX_SHARD = 2000  # tasks per shard: bounds the pickled payload and keeps the bar moving
 SHARDS_PER_WORKER = 8  # several shards per worker even out shards holding a few large files

@@ -15,18 +15,18 @@ from weakref import WeakKeyDictionary
 
 import pandas as pd
 
-from .archives import ArchiveRead, Member, read_archive
-from .errors import ErrorRecord, EvidenceError
-from .evidence import Evidence
-from .parse import ParseError
-from .parse.ldap_dump import DEFAULT_COS_NAME, RECORD_KINDS, ldap_records, parse_ldif
-from .parse.server_config import ROW_FIELDS, config_rows, match_query, parse_config
+from ..errors import ErrorRecord, EvidenceError
+from ..evidence.files import Evidence
+from ..evidence.tar import ArchiveRead, Member, read_archive
+from ..format.archives import CONFIG_MEMBER, LDAP_MEMBER, parse_archive_name
+from ..format.layout import SERVER_DIR
+from ..parse import ParseError
+from ..parse.ldap_dump import DEFAULT_COS_NAME, RECORD_KINDS, ldap_records, parse_ldif
+from ..parse.server_config import ROW_FIELDS, config_rows, match_query, parse_config
 from .states import at_instant, is_all, is_last
-from .vendor.archives import CONFIG_MEMBER, LDAP_MEMBER, parse_archive_name
-from .vendor.layout import SERVER_DIR
 
 if TYPE_CHECKING:
-    from .store import BackupStore
+    from .backup import BackupStore
 
 ARCHIVE_COLUMNS = ["component", "date", "path", "size", "members"]
 COMPONENT_OF_KIND = {"standard": "config", "customizations": "customizations"}  # getServerConfig's `type`

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import NotFound
-from .states import at_instant, select_states
+from ..errors import NotFound
+from ..store.states import at_instant, select_states
 
 if TYPE_CHECKING:
-    from .store import BackupStore
+    from ..store.backup import BackupStore
 
 SEARCH_FILTERS = ("deleted", "all", "not_deleted")
 

@@ -12,19 +12,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import frames, queries, scan
-from .blobgzip import DEFAULT_MAX_BLOB_SIZE, decompress_blob
-from .errors import ErrorRecord, EvidenceError, NotABackupPath, NotFound
-from .evidence import DEFAULT_MAX_FILE_SIZE, Evidence
-from .parse import ParseError
-from .parse.items import load_json
-from .pool import map_shards
-from .progress import progress_bar
+from ..errors import ErrorRecord, EvidenceError, NotABackupPath, NotFound
+from ..evidence.blobgzip import DEFAULT_MAX_BLOB_SIZE, decompress_blob
+from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
+from ..format import digest as vdigest
+from ..format import layout
+from ..format.dates import default_tz_name, get_tz
+from ..format.keys import get_folded
+from ..investigate import queries
+from ..parse import ParseError
+from ..parse.items import load_json
+from ..runtime.pool import map_shards
+from ..runtime.progress import progress_bar
+from . import frames, scan
 from .states import select_states
-from .vendor import digest as vdigest
-from .vendor import layout
-from .vendor.dates import default_tz_name, get_tz
-from .vendor.keys import get_folded
 
 PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
 
@@ -112,7 +113,7 @@ class BackupStore:
         """Account headers (account_info, account_stat); item counts are filled by accounts()."""
         rows, errors = scan.scan_headers(str(self.root), self._account_ids)
         self._record(errors)
-        from .serverconf import apply_backup_disabled  # COS-level backup disable, from the LDAP dump
+        from .server import apply_backup_disabled
 
         return apply_backup_disabled(self, frames.assemble_accounts(rows))
 
@@ -262,45 +263,45 @@ class BackupStore:
 
     def extract(self, account: str, item_id: int, out_dir: str | os.PathLike, date: object = "last"):
         """Write an item's blob as `.eml`, byte-exact and verified, with its manifest row."""
-        from .extract import extract_item
+        from ..investigate.extract import extract_item
 
         return extract_item(self, account, item_id, out_dir, date)
 
     # -- server configuration (zxforensics.serverconf) -----------------------------------
     def server_archives(self) -> pd.DataFrame:
         """Every `server/` archive: `component, date, path, size, members`."""
-        from .serverconf import server_archives
+        from .server import server_archives
 
         return server_archives(self)
 
     def server_config(self, kind: str = "standard", date: object = "last", query: str = "/") -> pd.DataFrame:
         """getServerConfig offline: `date, section, id, key, value` (or archive members for customizations)."""
-        from .serverconf import server_config
+        from .server import server_config
 
         return server_config(self, kind, date, query)
 
     def ldap(self, date: object = "last") -> dict[str, pd.DataFrame]:
         """The LDIF dump as frames of accounts, COS, domains and distribution lists."""
-        from .serverconf import ldap
+        from .server import ldap
 
         return ldap(self, date)
 
     # -- audits (zxforensics.investigate) -------------------------------------------------
     def audit(self, accounts: list[str] | str | None = None, **options) -> pd.DataFrame:
         """doCoherencyCheck offline, detection only: `kind, severity, account_id, item_id, digest, path, detail`."""
-        from .investigate.coherency import audit
+        from ..investigate.coherency import audit
 
         return audit(self, accounts, **options)
 
     def retention(self, data_retention_days: int = 30, account_retention_days: int = 30, at: object = None):
         """What a purge at `at` would remove, and the blob bytes it would free."""
-        from .investigate.retention import retention
+        from ..investigate.retention import retention
 
         return retention(self, data_retention_days, account_retention_days, at)
 
     def shares(self) -> pd.DataFrame:
         """doCheckShares offline: one row per grant and per mountpoint, with a `status`."""
-        from .investigate.shares import shares
+        from ..investigate.shares import shares
 
         return shares(self)
 

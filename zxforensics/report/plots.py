@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .investigate.coherency import by_kind
-from .investigate.timeline import DESC_CHANGED, DESC_CREATED, DESC_DELETED
+from ..investigate.coherency import by_kind
+from ..investigate.timeline import DESC_CHANGED, DESC_CREATED, DESC_DELETED
 
 WIDTH = 10.0
 COLORS = {

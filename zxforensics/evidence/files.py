@@ -14,7 +14,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import EvidenceError
+from ..errors import EvidenceError
 
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024  # bytes read from one metadata file
 CHUNK = 1 << 20  # bytes per read of a large file; smaller files are read in one call

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import NotFound, ZxError
+from ..errors import NotFound, ZxError
+from ..format import layout
 from .queries import get_item
-from .vendor import layout
 
 if TYPE_CHECKING:
-    from .store import BackupStore
+    from ..store.backup import BackupStore
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = [

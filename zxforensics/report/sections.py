@@ -15,20 +15,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import ZxError
-from .extract import check_out_dir
-from .inputs import read_notification
-from .investigate.config_diff import diff_config, diff_customizations
-from .investigate.diagnose import diagnose
-from .investigate.timeline import timeline, write_timeline
-from .store import open_backup
+from ..errors import ZxError
+from ..investigate.config_diff import diff_config, diff_customizations
+from ..investigate.diagnose import diagnose
+from ..investigate.extract import check_out_dir
+from ..investigate.timeline import timeline, write_timeline
+from ..store.backup import open_backup
+from ..store.inputs import read_notification
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .investigate.retention import Retention
-    from .parse.notification import Notification
-    from .store import BackupStore
+    from ..investigate.retention import Retention
+    from ..parse.notification import Notification
+    from ..store.backup import BackupStore
 
 DEFAULT_TITLE = "Recovery report"
 EML_DIR = "eml"
@@ -96,7 +96,7 @@ def save_table(ctx: ReportContext, name: str, df: pd.DataFrame) -> Path:
 # -- summary --------------------------------------------------------------------------------
 def summary_table(ctx: ReportContext) -> pd.DataFrame:
     """`summarize` plus the audit's findings by severity."""
-    from .investigate.summary import summarize
+    from ..investigate.summary import summarize
 
     table = summarize(ctx.store)
     found = findings(ctx)

@@ -10,8 +10,8 @@ import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
 
-from .errors import EvidenceError
-from .vendor import digest as vdigest
+from ..errors import EvidenceError
+from ..format import digest as vdigest
 
 GZIP_MAGIC = b"\x1f\x8b"
 DEFAULT_MAX_BLOB_SIZE = 512 * 1024 * 1024  # decompressed bytes, per blob

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .archives import read_archive
-from .errors import EvidenceError
-from .evidence import Evidence
-from .vendor import layout
+from ..errors import EvidenceError
+from ..evidence.files import Evidence
+from ..evidence.tar import read_archive
+from ..format import layout
 
 MEMBER_SEP = "!/"
 

@@ -12,12 +12,12 @@ import io
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from . import __version__
-from . import report_plots as plots
-from . import report_sections as rs
-from .investigate.coherency import by_kind, with_account_names
-from .report_sections import CAUSES, ReportContext, open_report
-from .vendor.dates import format_vendor_date
+from .. import __version__
+from ..format.dates import format_vendor_date
+from ..investigate.coherency import by_kind, with_account_names
+from . import plots as plots
+from . import sections as rs
+from .sections import CAUSES, ReportContext, open_report
 
 __all__ = ["open_report", "show"]
 ROWS = 200  # longest table shown in the HTML; the CSV under tables/ holds every row

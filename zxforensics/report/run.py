@@ -18,11 +18,11 @@ from pathlib import Path
 
 import orjson
 
-from . import __version__
-from .errors import ZxError
-from .extract import check_out_dir
-from .report_sections import DEFAULT_TITLE, EML_DIR, TABLES_DIR, TIMELINE_FILE
-from .store import open_backup, resolve_backup_path
+from .. import __version__
+from ..errors import ZxError
+from ..investigate.extract import check_out_dir
+from ..store.backup import open_backup, resolve_backup_path
+from .sections import DEFAULT_TITLE, EML_DIR, TABLES_DIR, TIMELINE_FILE
 
 NOTEBOOK = "recovery_report.ipynb"
 NOTEBOOK_OUT = "report.ipynb"
@@ -64,8 +64,9 @@ p.zx-note { color: #667; font-size: 12px; margin: 0.2em 0 1em; }
 def find_notebook() -> Path:
     """The report notebook: the repository's notebooks/ (an editable install or a checkout), else a copy
     shipped inside the package or installed as data under `<prefix>/share/zxforensics/notebooks/`."""
-    here = Path(__file__).resolve().parent
-    places = (here.parent / "notebooks", here / "notebooks", Path(sys.prefix) / "share" / "zxforensics" / "notebooks")
+    package = Path(__file__).resolve().parent.parent
+    shared = Path(sys.prefix) / "share" / "zxforensics" / "notebooks"
+    places = (package.parent / "notebooks", package / "notebooks", shared)
     for folder in places:
         if (folder / NOTEBOOK).is_file():
             return folder / NOTEBOOK

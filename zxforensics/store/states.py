@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 import pandas as pd
 
-from .vendor.dates import parse_user_date
+from ..format.dates import parse_user_date
 
 ITEM_KEY = ["account_id", "item_id"]
 

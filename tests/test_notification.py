@@ -12,8 +12,8 @@ import pytest
 from conftest import SAMPLE_DATA
 
 import zxforensics as zx
-from zxforensics.errors import ZxError
-from zxforensics.parse.notification import NotAReport, Notification
+from zxforensics.errors import NotAReport, ZxError
+from zxforensics.parse.notification import Notification
 from zxforensics.sample import restore_cases
 from zxforensics.sample.seed_examples import SEED_STATS, SEED_UNRESTORED
 

@@ -11,16 +11,14 @@ import re
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import BadDate
+
 VENDOR_FORMAT = "%d/%m/%Y %H:%M:%S"
 VENDOR_DATE_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Epoch values above this are milliseconds (1e11 s is the year 5138).
 _EPOCH_MS_THRESHOLD = 100_000_000_000
 TZ_ENV = "ZXFORENSICS_TZ"
-
-
-class BadDate(ValueError):
-    """A date the kit refuses to interpret, with the form it expected."""
 
 
 def get_tz(name: str | tzinfo | None) -> tzinfo:

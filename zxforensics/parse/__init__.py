@@ -1,12 +1,10 @@
-"""Pure parsers: bytes or text in, plain records out. No parser opens a file."""
+"""Pure parsers: bytes or text in, plain records out. No parser opens a file.
+
+Parsers import only `errors` and `format`; a failure is a `ParseError` with its FORMAT.md §9 kind.
+"""
 
 from __future__ import annotations
 
+from ..errors import ParseError
 
-class ParseError(ValueError):
-    """Input that does not parse; `kind` is an error kind of FORMAT.md §9."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(detail)
-        self.kind = kind
-        self.detail = detail
+__all__ = ["ParseError"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ZxError
+from ..errors import NotAReport
 
 # Section markers: `- stats -`, `- unrestored items -` [vendor, seed] and `- skipped items -` [ours].
 SECTION_RE = re.compile(r"^-+\s*(stats|unrestored items|skipped items)\s*-+$", re.IGNORECASE)
@@ -48,10 +48,6 @@ LOOKED_FOR = (
     "a '- stats -' block (Restored Items / Skipped Items / Unrestored Items lines) or a "
     "'- unrestored items -' block of 'account:' and 'unrestored items:' lines"
 )
-
-
-class NotAReport(ZxError):
-    """A text, file or e-mail that holds no restore notification report."""
 
 
 @dataclass

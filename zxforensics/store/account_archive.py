@@ -12,6 +12,7 @@ from ..errors import EvidenceError
 from ..evidence.files import Evidence
 from ..evidence.tar import read_archive
 from ..format import layout
+from .headers import account_header
 
 MEMBER_SEP = "!/"
 
@@ -40,8 +41,6 @@ def _read_account_archive(root: str, max_file_size: int, account_id: str) -> tup
 
 def archive_header(ev: Evidence, account_id: str, errors: list[dict]) -> dict:
     """The accounts() row of an archived account."""
-    from .scan import account_header
-
     members = account_members(ev, account_id, errors)
     prefix = f"{layout.ACCOUNTS_DIR}/{account_id}/"
 

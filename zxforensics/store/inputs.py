@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import NotAReport
 from ..evidence.files import read_file
 from ..parse.maps import parse_id_mapper, parse_map
-from ..parse.notification import SECTION_RE, NotAReport, Notification, parse_notification
+from ..parse.notification import SECTION_RE, Notification, parse_notification
 
 MAX_MAP_FILE = 64 * 1024 * 1024
 

@@ -8,7 +8,7 @@ concatenated cheaply. It imports neither pandas nor the store.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -19,9 +19,10 @@ from ..errors import ErrorRecord, EvidenceError
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..format import layout
 from ..parse import ParseError
-from ..parse.account import account_row, parse_account_info, parse_account_stat
 from ..parse.item_columns import canonical_table, is_canonical
 from ..parse.items import STATE_SCHEMA, load_json, normalize_states, state_list
+from .account_archive import archive_header, archive_item_files
+from .headers import account_header
 
 _SCHEMA_NO_ACCOUNT = pa.schema([f for f in STATE_SCHEMA if f.name != "account_id"])
 SORT_KEY = ("account_id", "item_id", "start_date", "transaction_id")
@@ -80,28 +81,8 @@ def read_account_header(ev: Evidence, account_id: str, errors: list[dict]) -> di
     """account_info + account_stat of one account (a folder, or an S3-style archive), as a row."""
     base = f"{layout.ACCOUNTS_DIR}/{account_id}"
     if is_archived(ev, account_id):
-        from .account_archive import archive_header
-
         return archive_header(ev, account_id, errors)
     return account_header(account_id, str(ev.root / base), base, ev.read, errors)
-
-
-def account_header(account_id: str, source_path: str, base: str, read: Callable[[str], bytes], errors) -> dict:
-    """The accounts() row from `read(rel)` of account_info and account_stat; failures become errors."""
-    row: dict = {"account_id": account_id, "source_path": source_path, "info": {}}
-    for name, parse in ((layout.ACCOUNT_INFO, parse_account_info), (layout.ACCOUNT_STAT, parse_account_stat)):
-        rel = f"{base}/{name}"
-        try:
-            parsed = parse(read(rel))
-        except (EvidenceError, ParseError) as exc:
-            errors.append(ErrorRecord(rel, exc.kind, exc.detail, account_id).as_dict())
-            continue
-        if name == layout.ACCOUNT_INFO:
-            row["info"] = parsed
-            row.update({k: v for k, v in account_row(parsed).items() if k != "account_id"})
-        else:
-            row.update(parsed)
-    return row
 
 
 def iter_item_entries(ev: Evidence, account_id: str, errors: list[dict]):
@@ -155,8 +136,6 @@ def scan_account_items(
     """Every state of one account as a table; also the number of item files, and the real paths of
     the files that are not where their id puts them."""
     if is_archived(ev, account_id):
-        from .account_archive import archive_item_files
-
         files = archive_item_files(ev, account_id, errors)
         table, real_paths = parse_item_files(account_id, files, errors)
         real_paths.update({item_id: rel for rel, item_id, _nn, _data in files})
@@ -306,8 +285,6 @@ def count_items(root: str, account_ids: Sequence[str]) -> tuple[dict[str, int], 
 def item_file_count(ev: Evidence, account_id: str, errors: list[dict]) -> int:
     """Item files of an account folder (listed, not opened) or of an account archive."""
     if is_archived(ev, account_id):
-        from .account_archive import archive_item_files
-
         return len(archive_item_files(ev, account_id, errors))
     return sum(1 for _ in iter_item_entries(ev, account_id, errors))
 

@@ -6,13 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from sample_paths import SAMPLE_BACKUP
 
 import zxforensics as zx
 from zxforensics.sample.builder import StoreBuilder
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DATA = ROOT / "sample_data"
-SAMPLE_BACKUP = SAMPLE_DATA / "backup"
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -6,7 +6,7 @@ import csv
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE_DATA
+from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
 from zxforensics.errors import ZxError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import papermill as pm
-from conftest import ROOT
+from sample_paths import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "unrestored_items.ipynb"
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from sample_paths import NOTEBOOKS
 
 import zxforensics as zx
 from zxforensics.investigate.coherency import FINDING_KINDS
 from zxforensics.sample.catalog import ACCOUNTS, account_id
 from zxforensics.widgets import audit as wa
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "backup_audit.ipynb"
+NOTEBOOK = NOTEBOOKS / "backup_audit.ipynb"
 
 
 @pytest.fixture(scope="module")

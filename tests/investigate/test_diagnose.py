@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE_DATA
+from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
 from zxforensics.investigate.diagnose import CAUSES, COLUMNS, cause_counts, item_history

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from sample_paths import NOTEBOOKS
 
 from zxforensics.widgets import server as sw
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 MAIL_MODE = "serverConfig/zimbraMailMode/test.domain.com"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE_DATA
+from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
 from zxforensics.errors import NotAReport, ZxError

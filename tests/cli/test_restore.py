@@ -6,7 +6,7 @@ import io
 import json
 
 import pandas as pd
-from conftest import SAMPLE_DATA
+from sample_paths import SAMPLE_DATA
 
 from zxforensics.investigate.diagnose import COLUMNS
 

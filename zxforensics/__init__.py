@@ -13,17 +13,25 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
+# public name -> module that defines it (`module:attribute` when the module names it otherwise)
 _EXPORTS = {
     "open_backup": "store.backup",
     "BackupStore": "store.backup",
     "resolve_backup_path": "store.backup",
     "ZxError": "errors",
+    "DataError": "errors",
     "EvidenceError": "errors",
+    "ParseError": "errors",
     "NotABackupPath": "errors",
     "NotFound": "errors",
     "make_sample": "sample",
     "generate_store": "sample",
+    # the vendor's query verbs and extraction
+    "get_item": "investigate.queries",
+    "search_items": "investigate.queries",
+    "account_info": "investigate.queries",
+    "extract": "investigate.extract:extract_item",
+    "summarize": "investigate.summary",
     # restore investigation
     "read_notification": "store.inputs",
     "read_notifications": "store.inputs",
@@ -34,10 +42,13 @@ _EXPORTS = {
     "config_timeline": "investigate.config_diff",
     "diff_customizations": "investigate.config_diff",
     # audits
+    "audit": "investigate.coherency",
+    "retention": "investigate.retention",
+    "shares": "investigate.shares",
     "read_map": "store.inputs",
     "read_id_mapper": "store.inputs",
     "fix_shares_plan": "investigate.shares",
-    "read_operations": "parse.operations",
+    "read_operations": "store.inputs",
     "open_backups": "store.multistore",
     "compare_copies": "investigate.copies",
     # reports
@@ -53,7 +64,10 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'zxforensics' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    if module.startswith("store"):  # a store from the public API has its investigation methods
+        import_module(".investigate", __name__)
+    module, _, attribute = module.partition(":")
+    value = getattr(import_module(f".{module}", __name__), attribute or name)
     globals()[name] = value
     return value
 

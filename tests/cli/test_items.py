@@ -40,8 +40,8 @@ def test_getitem_json_and_csv(run):
 
 
 def test_bad_input_is_one_clear_line(run):
-    code, _, err = run("getItem", "admin@example.com")
-    assert code == 1 and err.splitlines()[0] == "command getItem requires more parameters"
+    code, _, err = run("getItem", "admin@example.com")  # usage: exit 2, one line naming the syntax command
+    assert code == 2 and err == "error: command getItem requires more parameters (syntax: `zxforensics help getItem`)\n"
     code, _, err = run("getItem", "nobody@example.com", "1", "backup_path", "SAMPLE")
     assert code == 2 and err.startswith("error: account nobody@example.com not found in ")
     code, _, err = run("getItem", "admin@example.com", "999999", "backup_path", "SAMPLE")
@@ -49,7 +49,7 @@ def test_bad_input_is_one_clear_line(run):
     code, _, err = run("getItem", "admin@example.com", "24700", "backup_path", "SAMPLE", "date", "2013/07/12")
     assert code == 2 and "expected dd/MM/yyyy HH:mm:ss" in err
     code, _, err = run("getItem", "admin@example.com", "24700", "colour", "red")
-    assert code == 1 and "unknown parameter 'colour'" in err
+    assert code == 2 and "unknown parameter 'colour'" in err and len(err.splitlines()) == 1
 
 
 def test_backup_path_from_environment(run, monkeypatch, sample_path):

@@ -45,9 +45,11 @@ def test_the_seeds_example_byte_for_byte(run):
 
 def test_getserverconfig_without_parameters_asks_for_them(run):
     code, out, err = run("getServerConfig")
-    assert code == 1 and out == ""
-    assert err.startswith("command getServerConfig requires more parameters\n")
-    assert "type(M)" in err and "date(O)" in err and "query(O)" in err
+    assert code == 2 and out == ""
+    syntax = "(syntax: `zxforensics help getServerConfig`)"
+    assert err == f"error: command getServerConfig requires more parameters {syntax}\n"
+    code, out, _ = run("help", "getServerConfig")
+    assert code == 0 and "type(M)" in out and "date(O)" in out and "query(O)" in out
 
 
 def test_seed_usage_date_last_with_the_backup_path_from_the_environment(run, monkeypatch, sample_path):

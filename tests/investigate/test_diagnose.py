@@ -104,7 +104,7 @@ def test_columns_of_items_with_and_without_metadata(sample_diagnosis):
 
 
 def test_seed_excerpt_items(sample_store):
-    diagnosis = zx.diagnose(sample_store, NOTES / "seed_excerpt.txt")
+    diagnosis = zx.diagnose(sample_store, zx.read_notification(NOTES / "seed_excerpt.txt"))
     assert keyed(diagnosis, "cause") == {
         ("account1@domain.com", 1255): "read_error", ("account1@domain.com", 1369): "invalid",
         ("account2@domain.com", 49965): "broken", ("account14@domain.com", 856): "broken",

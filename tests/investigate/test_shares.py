@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import zxforensics as zx
-from zxforensics.investigate.shares import PLAN_COLUMNS, SHARE_COLUMNS, SHARE_STATUSES, id_maps, map_files
+from zxforensics.investigate.shares import PLAN_COLUMNS, SHARE_COLUMNS, SHARE_STATUSES, id_maps, import_map
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
 
@@ -38,9 +38,10 @@ def test_every_share_and_its_status(store):
 
 
 def test_the_fix_plan_of_the_sample_map(store, sample_path):
-    maps = map_files(store)
-    assert maps == [str(sample_path / f"map_{audit_cases.OLD_SERVER_ID}")]
-    plan = zx.fix_shares_plan(store, maps[0])
+    maps = store.map_files()
+    assert maps == [f"map_{audit_cases.OLD_SERVER_ID}"]
+    assert set(import_map(store)["file"]) == set(maps)
+    plan = zx.fix_shares_plan(store)  # the backup's own map_* files
     assert list(plan.columns) == PLAN_COLUMNS
     old, new = audit_cases.OLD_IDS, account_id
     assert [tuple(r) for r in plan[["source", "account", "field", "old", "new", "status"]].itertuples(index=False)] == [
@@ -51,9 +52,10 @@ def test_the_fix_plan_of_the_sample_map(store, sample_path):
         ("mountpoint", "carol@domain.com", "remoteId", "1259", "259", "owner_missing"),  # from alice's id_mapper.log
     ]  # fmt: skip
     assert plan["mountpoint_id"].tolist()[1:] == [7111, 7111]
-    # the same plan from the map as a frame or a dict
-    assert zx.fix_shares_plan(store, zx.read_map(maps[0])).equals(plan)
-    as_dict = dict(zip(zx.read_map(maps[0])["source"], zx.read_map(maps[0])["destination"], strict=True))
+    # the same plan from the map file read as a frame, or as a dict
+    mapping = zx.read_map(sample_path / maps[0])
+    assert zx.fix_shares_plan(store, mapping).equals(plan)
+    as_dict = dict(zip(mapping["source"], mapping["destination"], strict=True))
     assert zx.fix_shares_plan(store, as_dict).equals(plan)
 
 

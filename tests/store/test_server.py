@@ -229,10 +229,9 @@ def test_accounts_backup_disabled_from_the_ldap_dump(fresh_store):
     # listing server/ for the dump records no error of its own: the bad name shows when server/ is asked for
     assert fresh_store.errors.empty
     assert zx.open_backup(fresh_store.root).ldap()["unprotected"]["name"].tolist() == ["eve@domain.com"]
-    from zxforensics.store.server import backup_disabled_by_account
-
-    assert backup_disabled_by_account(fresh_store)[account_id("eve@domain.com")] is True
-    assert backup_disabled_by_account(fresh_store)[account_id("dave@domain.com")] is False
+    disabled = fresh_store.server.backup_disabled(fresh_store.accounts())
+    assert disabled[account_id("eve@domain.com")] is True
+    assert disabled[account_id("dave@domain.com")] is False
 
 
 def test_without_server_archives_backup_disabled_stays_unknown(make_store):

@@ -9,6 +9,8 @@ from sample_paths import NOTEBOOKS
 
 import zxforensics as zx
 from zxforensics.investigate.coherency import FINDING_KINDS
+from zxforensics.investigate.summary import holdings
+from zxforensics.report import plots
 from zxforensics.sample.catalog import ACCOUNTS, account_id
 from zxforensics.widgets import audit as wa
 
@@ -45,14 +47,14 @@ def test_filter_findings(store, findings):
 
 
 def test_holdings_and_plots(store, findings):
-    table = wa.holdings(store)
+    table = holdings(store)
     frank = table[table["account"] == "frank@example.com"].set_index("type")
     last = store.items("last", ["frank@example.com"])
     assert frank["items"].sum() == len(last)
     assert frank.loc["mountpoint", "items"] == 1
-    for fig in (wa.findings_figure(findings), wa.holdings_figure(table), wa.states_figure(store)):
+    for fig in (plots.findings(findings), plots.holdings(table), plots.states_by_type(store.item_states(), store.tz)):
         assert fig.axes and fig.axes[0].get_title()
-    assert wa.states_figure(store).axes[0].get_xticklabels()[0].get_text() == "06/2013"
+    assert plots.states_by_type(store.item_states(), store.tz).axes[0].get_xticklabels()[0].get_text() == "06/2013"
 
 
 def test_retention_actions(store):
@@ -61,7 +63,7 @@ def test_retention_actions(store):
     assert accounts["account"].tolist() == ["dave@domain.com"]
     assert per_account.set_index("account").loc["frank@example.com", "deleted items purged"] == 6
     forecast = wa.purge_forecast(store, 30, 30)
-    fig = wa.forecast_figure(forecast, store.tz)
+    fig = plots.purge_forecast(forecast, store.tz)
     assert fig.axes[0].get_title() == "Purge forecast" and len(forecast) == 14
 
 

@@ -10,7 +10,9 @@ from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
 from zxforensics.errors import ZxError
-from zxforensics.investigate.diagnose import CAUSES, cause_counts
+from zxforensics.investigate.diagnose import CAUSES, cause_counts, report_summary
+from zxforensics.investigate.extract import recover_item
+from zxforensics.report import plots
 from zxforensics.widgets import restore as rw
 from zxforensics.widgets.common import figure_png, frame_html
 
@@ -29,7 +31,7 @@ def test_open_case(sample_path):
 
 
 def test_report_stats(case):
-    stats = dict(rw.report_stats(case.report, case.diagnosis).itertuples(index=False))
+    stats = dict(report_summary(case.report, case.diagnosis).itertuples(index=False))
     assert stats["operation"] == "External Restore" and stats["server"] == "test.domain.com"
     assert stats["unrestored items"] == "32" and stats["skipped items"] == "19"
     assert stats["listed unrestored"] == "32" and stats["listed skipped"] == "19"
@@ -38,7 +40,7 @@ def test_report_stats(case):
 
 
 def test_cause_chart(case):
-    fig = rw.cause_chart(case.diagnosis)
+    fig = plots.causes(case.diagnosis)
     ax = fig.axes[0]
     accounts = [label.get_text() for label in ax.get_yticklabels()]
     assert accounts == list(cause_counts(case.diagnosis).index)
@@ -73,7 +75,7 @@ def test_history_view(case):
 
 
 def test_extract_eml(case, tmp_path):
-    result = rw.extract_eml(case.store, case.diagnosis, "account2@domain.com", 49965, tmp_path)
+    result = recover_item(case.store, case.diagnosis, "account2@domain.com", 49965, tmp_path)
     assert result["status"] == "written"
     assert result["path"] == tmp_path / "account2@domain.com" / "49965-20140111T090000Z.eml"
     assert result["row"]["transaction_id"] == 2 and result["row"]["verified"]
@@ -82,27 +84,27 @@ def test_extract_eml(case, tmp_path):
     with (tmp_path / "manifest.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["account"], r["item_id"], r["transaction_id"]) for r in rows] == [("account2@domain.com", "49965", "2")]
-    again = rw.extract_eml(case.store, case.diagnosis, "account2@domain.com", 49965, tmp_path)
+    again = recover_item(case.store, case.diagnosis, "account2@domain.com", 49965, tmp_path)
     assert again["status"] == "exists" and again["message"].startswith("already extracted: ")
     assert again["headers"].equals(result["headers"])
     assert len((tmp_path / "manifest.csv").read_text().splitlines()) == 2
 
 
 def test_extract_invalid_message_shows_raw_headers(case, tmp_path):
-    result = rw.extract_eml(case.store, case.diagnosis, "frank@example.com", 6313, tmp_path)
+    result = recover_item(case.store, case.diagnosis, "frank@example.com", 6313, tmp_path)
     assert result["status"] == "written"
     assert dict(result["headers"].itertuples(index=False))["From"] == '"billing"@'
 
 
 def test_extract_refusals(case, tmp_path, sample_path):
-    broken = rw.extract_eml(case.store, case.diagnosis, "bob@example.com", 5002, tmp_path)
+    broken = recover_item(case.store, case.diagnosis, "bob@example.com", 5002, tmp_path)
     assert broken["status"] == "not_recoverable" and broken["path"] is None
     assert broken["message"] == ("item 5002 of bob@example.com: nothing to extract (broken: blob of state 1 "
                                  "too_large: decompresses past the 536870912-byte limit)")  # fmt: skip
-    unknown = rw.extract_eml(case.store, case.diagnosis, "bob@example.com", 1, tmp_path)
+    unknown = recover_item(case.store, case.diagnosis, "bob@example.com", 1, tmp_path)
     assert unknown["message"].endswith("(not in the diagnosis)")
     with pytest.raises(ZxError, match="refusing to write into the backup path"):
-        rw.extract_eml(case.store, case.diagnosis, "account2@domain.com", 49965, sample_path / "out")
+        recover_item(case.store, case.diagnosis, "account2@domain.com", 49965, sample_path / "out")
     assert not list(tmp_path.iterdir())
 
 

@@ -1,8 +1,11 @@
 """`zxforensics`: the vendor's `zxsuite backup` verbs, offline and read-only.
 
-    zxforensics [--json|--csv] [--tz ZONE] VERB [positionals] [attr value ...]
+    zxforensics [--json|--csv] [--tz ZONE] [--force] [--debug] VERB [positionals] [attr value ...]
 
 Copy a command from the Zextras docs and replace `zxsuite backup` with `zxforensics`.
+
+Exit codes: 0 ok; 1 findings (the verb found damage, a difference, an item it could not dump);
+2 bad input or usage (one line on stderr); 70 a bug of the kit (one line; --debug shows the traceback).
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from importlib import import_module
 
 import orjson
 
+from .. import __version__
 from ..errors import ZxError
-from ..format.dates import BadDate
 from .registry import VERBS, UsageError
 
 # Modules that register verbs (one per investigation).
 VERB_MODULES = ("items", "report", "restore", "server", "audit")
 OUTPUT_FORMATS = ("--json", "--csv")
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 70  # 70: EX_SOFTWARE of sysexits.h
 
 
 def load_verbs() -> None:
@@ -28,15 +32,15 @@ def load_verbs() -> None:
 
 
 def general_help() -> str:
-    lines = [__doc__.strip(), "", "Verbs:"]
+    lines = [__doc__.strip(), "", "Verbs (`zxforensics help VERB` for one):"]
     for verb in sorted(VERBS.values(), key=lambda v: v.name.lower()):
         lines.append(f"  {verb.syntax()}")
     return "\n".join(lines)
 
 
 def split_options(argv: list[str]) -> tuple[dict, list[str]]:
-    """Options before the verb (`--json`, `--csv`, `--tz ZONE`, `--force`), like `zxsuite --json`."""
-    options = {"format": "text", "tz": None, "force": False}
+    """Options before the verb (`--json`, `--csv`, `--tz ZONE`, `--force`, `--debug`), like `zxsuite --json`."""
+    options = {"format": "text", "tz": None, "force": False, "debug": False}
     rest = list(argv)
     while rest and rest[0].startswith("--"):
         flag = rest.pop(0)
@@ -44,8 +48,8 @@ def split_options(argv: list[str]) -> tuple[dict, list[str]]:
             options["format"] = flag[2:]
         elif flag == "--tz" and rest:
             options["tz"] = rest.pop(0)
-        elif flag == "--force":
-            options["force"] = True
+        elif flag in ("--force", "--debug", "--version"):
+            options[flag[2:]] = True
         elif flag in ("--help", "-h"):
             options["help"] = True
         else:
@@ -58,33 +62,46 @@ def split_options(argv: list[str]) -> tuple[dict, list[str]]:
     return options, rest
 
 
+def help_text(rest: list[str]) -> str:
+    """`help` alone lists the verbs; `help VERB` shows one verb's syntax (an unknown verb is a usage error)."""
+    topic = rest[1] if len(rest) > 1 and rest[0] == "help" else None
+    if topic is None:
+        return general_help()
+    if topic.lower() not in VERBS:
+        raise UsageError(f"unknown command {topic!r}")
+    return VERBS[topic.lower()].usage()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     load_verbs()
+    options: dict = {"debug": "--debug" in argv}
     try:
         options, rest = split_options(argv)
+        if options.get("version"):
+            print(f"zxforensics {__version__}")
+            return EXIT_OK
         if not rest or options.get("help") or rest[0] in ("help", "-h"):
-            topic = rest[1] if len(rest) > 1 and rest[0] == "help" else None
-            print(VERBS[topic.lower()].usage() if topic and topic.lower() in VERBS else general_help())
-            return 0
+            print(help_text(rest))
+            return EXIT_OK
         verb = VERBS.get(rest[0].lower())
         if verb is None:
-            raise UsageError(f"unknown command {rest[0]!r}; `zxforensics help` lists them")
-        try:
-            values = verb.parse(rest[1:])
-        except UsageError as exc:
-            print(exc, file=sys.stderr)
-            print("\n" + verb.usage(), file=sys.stderr)
-            return 1
-        result = verb.run(values, options)
-    except (ZxError, BadDate, ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
+            raise UsageError(f"unknown command {rest[0]!r}")
+        result = verb.run(verb.parse(rest[1:]), options)
         emit(result, options["format"])
         sys.stdout.flush()
     except BrokenPipeError:  # `| head` closed the pipe: not an error (Python docs, "Note on SIGPIPE")
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except (ZxError, OSError) as exc:  # the input, the evidence or the environment: one line
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug of the kit: say so, and show the traceback when asked
+        if options.get("debug"):
+            raise
+        print(f"internal error (a bug of zxforensics, please report it): {type(exc).__name__}: {exc}\n"
+              "run again with --debug before the verb to see the traceback", file=sys.stderr)
+        return EXIT_BUG
     return result.exit_code
 
 

@@ -73,9 +73,10 @@ def get_map(values: dict, options: dict) -> Result:
       "Nothing is changed, e.g. zxforensics doFixShares /mnt/backup/map_<serverId> backup_path /mnt/backup")
 def do_fix_shares(values: dict, options: dict) -> Result:
     from ..investigate.shares import fix_shares_plan
+    from ..store.inputs import read_map
 
     store = open_store(values, options)
-    plan = fix_shares_plan(store, values["import_idmap_file"])
+    plan = fix_shares_plan(store, read_map(Path(values["import_idmap_file"])))
     tree = [("plan", _groups(plan.drop(columns="account_id"), store.tz) or ""), ("changes", len(plan))]
     return Result(plan, render(tree))
 
@@ -83,11 +84,11 @@ def do_fix_shares(values: dict, options: dict) -> Result:
 @verb("getAllOperations", ("file",), {"tz": TZ},
       help="Parse a saved getAllOperations output (verbose or not) into a table; dates in the server's zone.")
 def get_all_operations(values: dict, options: dict) -> Result:
-    from ..evidence.files import read_file
-    from ..parse.operations import read_operations
+    from ..store.backup import server_zone
+    from ..store.inputs import read_operations
 
-    tz = values["tz"] or options.get("tz") or "UTC"
-    frame = read_operations(read_file(values["file"]), tz=tz)
+    tz = server_zone(values["tz"] or options.get("tz"))[0]
+    frame = read_operations(Path(values["file"]), tz=tz)
     return Result(frame, render([("operations", _groups(frame, tz) or "")]))
 
 

@@ -9,7 +9,6 @@ import pandas as pd
 
 from ..errors import EvidenceError, ZxError
 from ..format.text import render
-from ..investigate.extract import check_out_dir
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
 from .registry import Param, Result, verb
 
@@ -113,13 +112,13 @@ def get_available_accounts(values: dict, options: dict) -> Result:
 @verb(
     "extract",
     ("account", "item"),
-    {"out": Param("path", None, help="output folder (never inside the backup path)"), "date": Param("date", "last"),
+    {"out": Param("path", None, help="output folder (never inside the backup path)", required=True,
+                  metavar="DIR"),
+     "date": Param("date", "last"),
      "backup_path": BACKUP_PATH, "tz": TZ},
     help="Write an item's blob as .eml, byte-exact and verified, and append it to out/manifest.csv.",
 )
 def extract(values: dict, options: dict) -> Result:
-    if not values["out"]:
-        raise ZxError("command extract requires more parameters: out DIR")
     store = open_store(values, options)
     row = store.extract(values["account"], int(values["item"]), values["out"], values["date"])
     frame = pd.DataFrame([row])
@@ -129,30 +128,15 @@ def extract(values: dict, options: dict) -> Result:
 @verb(
     "index",
     (),
-    {"backup_path": BACKUP_PATH, "out": Param("path", None), "tz": TZ},
+    {"backup_path": BACKUP_PATH, "out": Param("path", None, help="output folder", required=True, metavar="DIR"),
+     "tz": TZ},
     help="Write the store's tables (accounts, item_states, blobs, errors) as Parquet files.",
 )
 def index(values: dict, options: dict) -> Result:
-    if not values["out"]:
-        raise ZxError("command index requires more parameters: out DIR")
-    store = open_store(values, options)
-    out = check_out_dir(store.root, values["out"])
-    out.mkdir(parents=True, exist_ok=True)
-    tables = {
-        "accounts": store.accounts(),
-        "item_states": store.item_states(),
-        "blobs": store.blobs(),
-        "errors": store.errors,
-    }
-    written = []
-    for name, frame in tables.items():
-        path = out / f"{name}.parquet"
-        if path.exists() and not options.get("force"):
-            raise ZxError(f"refusing to overwrite {path} (use --force)")
-        frame.to_parquet(path, index=False)
-        written.append({"table": name, "rows": len(frame), "path": str(path)})
-    frame = pd.DataFrame(written)
-    return Result(frame, render([("index", [[(k, v) for k, v in row.items()] for row in written])]))
+    from ..investigate.export import write_tables
+
+    written = write_tables(open_store(values, options), values["out"], overwrite=bool(options.get("force")))
+    return Result(written, render([("index", [list(row.items()) for row in written.to_dict("records")])]))
 
 
 @verb("summary", (), {"backup_path": BACKUP_PATH, "tz": TZ}, help="What a backup path holds, in a few lines.")

@@ -15,17 +15,29 @@ from ..errors import ZxError
 
 
 class UsageError(ZxError):
-    """A command line the verb cannot take; printed as one line, like the vendor's."""
+    """A command line the verb cannot take; printed as one line, like the vendor's, naming the help
+    command that shows the verb's syntax."""
+
+    def __init__(self, message: str, verb: str | None = None) -> None:
+        super().__init__(message)
+        self.verb = verb
+
+    def __str__(self) -> str:
+        syntax = f"zxforensics help {self.verb}" if self.verb else "zxforensics help"
+        return f"{self.args[0]} (syntax: `{syntax}`)"
 
 
 @dataclass(frozen=True)
 class Param:
-    """One `attr value` parameter: a kind (`string`, `bool`, `int`, `path`, `date`) and its default."""
+    """One `attr value` parameter: a kind (`string`, `bool`, `int`, `path`, `date`) and its default;
+    `required` ones are named parameters the verb cannot run without (`out DIR`)."""
 
     kind: str = "string"
     default: object = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    required: bool = False
+    metavar: str = ""  # how a usage line names the value (`out DIR`), else the kind
 
 
 @dataclass
@@ -58,7 +70,8 @@ class Verb:
         for name, param in self.params.items():
             values = "|".join(param.choices) if param.choices else param.help
             default = "" if param.default is None else str(param.default).lower()
-            lines.append(f"{name + '(O)':<22}{param.kind.title():<12}{values:<36}{default}")
+            mark = "(M)" if param.required else "(O)"
+            lines.append(f"{name + mark:<22}{param.kind.title():<12}{values:<36}{default}")
         lines += ["", "(M) == mandatory parameter, (O) == optional parameter"]
         if self.help:
             lines += ["", self.help]
@@ -70,7 +83,7 @@ class Verb:
         rest = list(args)
         for name in self.positionals:
             if not rest or rest[0] in self.params:
-                raise UsageError(f"command {self.name} requires more parameters")
+                raise UsageError(f"command {self.name} requires more parameters", self.name)
             values[name] = rest.pop(0)
         for name in self.optional_positionals:
             if rest and rest[0] not in self.params:
@@ -78,30 +91,33 @@ class Verb:
             else:
                 values[name] = None
         if len(rest) % 2:
-            raise UsageError(f"command {self.name}: parameter {rest[-1]!r} has no value")
+            raise UsageError(f"command {self.name}: parameter {rest[-1]!r} has no value", self.name)
         for name, value in zip(rest[::2], rest[1::2], strict=True):
             param = self.params.get(name)
             if param is None:
                 known = ", ".join(self.params) or "none"
-                raise UsageError(f"command {self.name}: unknown parameter {name!r} (known: {known})")
+                raise UsageError(f"command {self.name}: unknown parameter {name!r} (known: {known})", self.name)
             values[name] = convert(self.name, name, param, value)
         for name, param in self.params.items():
+            if param.required and values.get(name) is None:
+                what = param.metavar or param.kind.upper()
+                raise UsageError(f"command {self.name} requires more parameters: {name} {what}", self.name)
             values.setdefault(name, param.default)
         return values
 
 
 def convert(verb: str, name: str, param: Param, value: str) -> object:
     if param.choices and value.lower() not in [c.lower() for c in param.choices]:
-        raise UsageError(f"command {verb}: {name} must be one of {'|'.join(param.choices)}, not {value!r}")
+        raise UsageError(f"command {verb}: {name} must be one of {'|'.join(param.choices)}, not {value!r}", verb)
     if param.kind == "bool":
         if value.lower() not in ("true", "false"):
-            raise UsageError(f"command {verb}: {name} must be true or false, not {value!r}")
+            raise UsageError(f"command {verb}: {name} must be true or false, not {value!r}", verb)
         return value.lower() == "true"
     if param.kind == "int":
         try:
             return int(value)
         except ValueError:
-            raise UsageError(f"command {verb}: {name} must be an integer, not {value!r}") from None
+            raise UsageError(f"command {verb}: {name} must be an integer, not {value!r}", verb) from None
     return value
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import ZxError
 from ..format.text import render
 from ..investigate.extract import check_out_dir
 from ..report.sections import DEFAULT_TITLE
@@ -18,7 +17,8 @@ DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
     "report",
     (),
     {"backup_path": BACKUP_PATH, "notification": Param("path", None, help="restore notification (.txt or .eml)"),
-     "out": Param("path", None, help="output folder (new or empty; never inside the backup path)"),
+     "out": Param("path", None, help="output folder (new or empty; never inside the backup path)", required=True,
+                  metavar="DIR"),
      "date_a": DATE, "date_b": DATE, "title": Param("string", DEFAULT_TITLE), "tz": TZ},
     help="Run the recovery report: summary, restore diagnosis, recovered .eml files, server configuration\n"
     "changes and audit findings, as one HTML file with run_manifest.json beside it, e.g.\n"
@@ -28,8 +28,6 @@ DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
 def report(values: dict, options: dict) -> Result:
     from ..report.run import run_report
 
-    if not values["out"]:
-        raise ZxError("command report requires more parameters: out DIR")
     written = run_report(
         backup_path(values), values["out"], notification=values["notification"], date_a=values["date_a"],
         date_b=values["date_b"], title=values["title"], tz=values["tz"] or options.get("tz"),
@@ -42,7 +40,8 @@ def report(values: dict, options: dict) -> Result:
 @verb(
     "timeline",
     (),
-    {"backup_path": BACKUP_PATH, "out": Param("path", None, help="FILE.csv or FILE.jsonl"),
+    {"backup_path": BACKUP_PATH,
+     "out": Param("path", None, help="FILE.csv or FILE.jsonl", required=True, metavar="FILE"),
      "accounts": Param("string", None, help="comma-separated accounts (default all)"), "tz": TZ},
     help="Write the item states as a timeline in Timesketch's import format (CSV or JSONL by extension).\n"
     "An existing file is refused unless --force (before the verb).",
@@ -51,8 +50,6 @@ def timeline(values: dict, options: dict) -> Result:
     from ..investigate.timeline import timeline as build
     from ..investigate.timeline import write_timeline
 
-    if not values["out"]:
-        raise ZxError("command timeline requires more parameters: out FILE")
     store = open_store(values, options)
     check_out_dir(store.root, values["out"])
     events = build(store, values["accounts"])

@@ -7,11 +7,12 @@ import sys
 
 import pandas as pd
 
-from ..errors import NotFound, ZxError
-from ..format.dates import default_tz_name
+from ..errors import NotFound
 from ..format.layout import SERVER_DIR
 from ..format.text import INDENT, fmt_value, leaf, render
 from ..parse.server_config import row_path, split_query
+from ..store.backup import archive_file_zone
+from ..store.server import COMPONENT_OF_KIND, read_archive_file
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
 from .registry import Param, Result, UsageError, verb
 
@@ -68,35 +69,13 @@ def customizations_text(archives: list[tuple[str, str, object]], tz: str) -> str
     return f"{ATTENTION}\n\n\n\n\n{INDENT}archives\n\n\n" + "\n\n".join(groups)
 
 
-def _file_tz(values: dict, options: dict, path: str) -> str:
-    """The zone for an archive read by path: given, else the backup path holding it, else UTC."""
-    given = values.get("tz") or options.get("tz") or default_tz_name()
-    if given:
-        return given
-    if values.get("backup_path"):
-        return open_store(values, options).tz
-    folder = os.path.dirname(os.path.dirname(os.path.realpath(path)))
-    try:
-        from ..store.backup import open_backup
-
-        return open_backup(folder).tz
-    except ZxError:
-        return "UTC"
-
-
 def _from_file(values: dict, options: dict, kind: str) -> tuple[pd.DataFrame, object, str, str]:
-    from ..store.server import read_archive_file
-
+    """getServerConfig `file`: one archive a user names; warnings for what could not be read."""
     path = values["file"]
-    if not os.path.isfile(path):
-        raise NotFound(f"{path}: no such archive file")
-    tz = _file_tz(values, options, path)
+    tz = archive_file_zone(path, values.get("tz") or options.get("tz"))
     frame, errors, date = read_archive_file(path, kind, values["query"], tz)
     for error in errors:
         print(f"warning: {error['kind']}: {error['detail']} ({error['path']})", file=sys.stderr)
-    fatal = [e for e in errors if e["kind"] not in ("hostile_member", "bad_name", "too_large")]
-    if frame.empty and fatal:
-        raise ZxError(f"{fatal[0]['kind']}: {fatal[0]['detail']} ({path})")
     return frame, date, tz, os.path.dirname(os.path.realpath(path)) + "/"
 
 
@@ -113,17 +92,16 @@ def _from_file(values: dict, options: dict, kind: str) -> tuple[pd.DataFrame, ob
 def get_server_config(values: dict, options: dict) -> Result:
     kind = values["type"].lower()
     if kind not in KINDS:
-        raise UsageError(f"command getServerConfig: type must be standard|customizations, not {values['type']!r}")
+        raise UsageError(f"command getServerConfig: type must be standard|customizations, not {values['type']!r}",
+                         "getServerConfig")
     if values["file"]:
         frame, date, tz, folder = _from_file(values, options, kind)
         dates, archives = [date], [(os.path.basename(values["file"]), folder, date)]
     else:
-        from ..store.server import COMPONENT_OF_KIND, choose
-
         store = open_store(values, options)
         tz, folder = store.tz, os.path.join(str(store.root), SERVER_DIR) + "/"
         frame = store.server_config(kind, values["date"], values["query"])
-        chosen = choose(store, COMPONENT_OF_KIND[kind], values["date"])  # the snapshots the frame was taken from
+        chosen = frame.attrs["snapshots"]  # the snapshots the rows were taken from
         if chosen.empty:
             raise NotFound(f"no {COMPONENT_OF_KIND[kind]} archive for date {values['date']!r}")
         dates = list(chosen["date"])

@@ -1,1 +1,7 @@
-"""Investigations: functions over a store's frames (diagnose, diff, audit, timeline...)."""
+"""Investigations: functions over a store and its frames (queries, extract, diagnose, config diffs,
+audits, timeline, summary). Importing the package registers those offered as store methods
+(`store.audit()`, `store.get_item(...)`), so the store itself never imports an investigation."""
+
+from __future__ import annotations
+
+from . import coherency, extract, queries, retention, shares  # noqa: F401  (they register store methods)

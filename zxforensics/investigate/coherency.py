@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import EvidenceError
-from ..evidence.files import Evidence
+from ..errors import ErrorRecord
 from ..format import digest as vdigest
 from ..format import layout
 from ..runtime.shards import run_sharded
+from ..store.backup import as_list, investigation
 from .blobcheck import BlobResult, check_blobs
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def finding(kind: str, path: str, detail: str, account_id=None, item_id=None, di
             "digest": digest, "path": path, "detail": detail}  # fmt: skip
 
 
+@investigation("audit")
 def audit(
     store: BackupStore,
     accounts: list[str] | str | None = None,
@@ -70,19 +71,19 @@ def audit(
     With `accounts`, only their metadata and the blobs they reference are checked; orphan and
     stray blobs need the whole store, so only a full audit reports them.
     """
-    ids = None if accounts is None else [store.resolve_account(a) for a in _as_list(accounts)]
+    ids = None if accounts is None else [store.resolve_account(a) for a in as_list(accounts)]
     states = store.item_states(ids)
+    files = store.blob_files()  # the store's one listing of items/ (its problems go to store.errors)
     found = backup_wide(store) + account_folders(store, ids) + metadata_findings(store.errors, ids)
-    names, prefixes, listing_errors = list_blobs(store.evidence)
-    found += listing_errors if ids is None else []
     refs = references(states)
-    tasks, layout_found = blob_layout(names, prefixes, refs, full=ids is None)
+    tasks, layout_found = blob_layout(list(files["digest"]), list(files["prefix"]), refs, full=ids is None)
     found += layout_found
     results = run_sharded(
         check_blobs, str(store.root), tasks, workers=workers if workers is not None else store.workers,
         parallel_min=PARALLEL_MIN_BLOBS, show=progress, desc="verifying blobs", unit="blob",
         limit=store.max_blob_size,
     )  # fmt: skip
+    store.record_errors([ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind])
     found += blob_findings(results, refs, full=ids is None)
     return assemble(found)
 
@@ -103,10 +104,7 @@ def assemble(found: list[dict]) -> pd.DataFrame:
 def backup_wide(store: BackupStore) -> list[dict]:
     """The top-level marks of a backup path: a `lock_<serverId>` and `backupstat`."""
     found = []
-    try:
-        names = [entry.name for entry in store.evidence.scandir("")]
-    except EvidenceError:  # an unlistable root is reported by the scan itself
-        names = []
+    names = store.top_level()
     if not any(name.startswith("lock_") for name in names):
         found.append(finding("missing_lock", "lock_*", "no lock_<serverId>: no server owns this backup path"))
     if layout.BACKUPSTAT not in names:
@@ -142,11 +140,16 @@ def metadata_findings(errors: pd.DataFrame, ids: list[str] | None) -> list[dict]
     """The store's read errors on metadata (accounts/, backupstat) as findings."""
     paths = errors["path"].astype(str)
     keep = paths.str.startswith(layout.ACCOUNTS_DIR) | (paths == layout.BACKUPSTAT)
+    if ids is None:  # the listing of items/: a file where a prefix folder belongs, an unreadable folder
+        listing = paths.str.fullmatch(rf"{layout.ITEMS_DIR}(/[^/]*)?")
+        keep |= listing
     if ids is not None:
         keep &= errors["account_id"].isin(ids)
     found = []
     for row in errors[keep].itertuples(index=False):
-        if row.kind == "misplaced":
+        if str(row.path).startswith(layout.ITEMS_DIR):
+            kind = "misplaced_blob" if row.kind == "misplaced" else "unreadable_blob"
+        elif row.kind == "misplaced":
             kind = "misplaced_item"
         elif row.kind in ("invalid_json", "invalid_metadata"):
             kind = "corrupt_metadata"
@@ -158,31 +161,6 @@ def metadata_findings(errors: pd.DataFrame, ids: list[str] | None) -> list[dict]
         account_id = None if pd.isna(row.account_id) else str(row.account_id)
         found.append(finding(kind, str(row.path), f"{row.kind}: {row.detail}", account_id, item_id))
     return found
-
-
-def list_blobs(ev: Evidence) -> tuple[list[str], list[str], list[dict]]:
-    """Names and prefix folders of every entry under `items/` (names only: no stat, no path objects,
-    a million blobs list in seconds), and findings for what is not a readable prefix folder."""
-    names: list[str] = []
-    prefixes: list[str] = []
-    found: list[dict] = []
-    try:
-        folders = ev.scandir(layout.ITEMS_DIR)
-    except EvidenceError as exc:
-        return names, prefixes, ([] if exc.kind == "missing" else [finding("unreadable_blob", exc.path, exc.detail)])
-    for folder in folders:
-        rel = f"{layout.ITEMS_DIR}/{folder.name}"
-        if not folder.is_dir(follow_symlinks=False):
-            found.append(finding("misplaced_blob", rel, "a file where a blob prefix folder belongs"))
-            continue
-        try:
-            entries = ev.scandir(rel)
-        except EvidenceError as exc:
-            found.append(finding("unreadable_blob", rel, f"{exc.kind}: {exc.detail}"))
-            continue
-        names += [entry.name for entry in entries]
-        prefixes += [folder.name] * len(entries)
-    return names, prefixes, found
 
 
 def references(states: pd.DataFrame) -> Refs:
@@ -295,8 +273,3 @@ def with_account_names(store: BackupStore, findings: pd.DataFrame) -> pd.DataFra
     out.insert(out.columns.get_loc("account_id"), "account", names)
     return out
 
-
-def _as_list(accounts: list[str] | str) -> list[str]:
-    if isinstance(accounts, str):
-        return [a.strip() for a in accounts.split(",") if a.strip()]
-    return list(accounts)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..evidence.tar import Member, decode_text
-from ..store.server import config_dates, config_snapshot, customization_members
+from ..parse.server_config import row_path
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -59,8 +59,8 @@ def diff_config(store: BackupStore, a: object = "last", b: object = "last", quer
     `a` and `b` are each `last`, a `dd/MM/yyyy HH:mm:ss` date (server zone) or a datetime: the snapshot
     valid at that instant. The frame's `attrs` name the two snapshot dates (`date_a`, `date_b`).
     """
-    date_a, rows_a = config_snapshot(store, a, query)
-    date_b, rows_b = config_snapshot(store, b, query)
+    date_a, rows_a = store.server.config_snapshot(a, query)
+    date_b, rows_b = store.server.config_snapshot(b, query)
     for date, asked in ((date_a, a), (date_b, b)):
         if date is None:
             raise NotFound(f"no config snapshot valid at {asked!r} in {store.root}")
@@ -84,7 +84,7 @@ def config_timeline(store: BackupStore, query: str = "/") -> pd.DataFrame:
 
     `change` is `initial` (present in the first snapshot), `added`, `changed` or `removed` (value None).
     """
-    dates = config_dates(store)
+    dates = store.server.config_dates()
     frame = store.server_config("standard", "all", query)
     history: dict[tuple, dict] = {}
     for date, section, ident, key, value in frame[["date", *KEY, "value"]].itertuples(index=False):
@@ -115,8 +115,8 @@ def diff_customizations(store: BackupStore, a: object = "last", b: object = "las
     decode as text; `diff` is the unified diff of a text member (the whole file for an added or removed
     one) and None for binary content. `attrs` name the two archives.
     """
-    row_a, members_a = customization_members(store, a)
-    row_b, members_b = customization_members(store, b)
+    row_a, members_a = store.server.customization_members(a)
+    row_b, members_b = store.server.customization_members(b)
     for row, asked in ((row_a, a), (row_b, b)):
         if row is None:
             raise NotFound(f"no customizations archive for {asked!r} in {store.root}")
@@ -153,3 +153,41 @@ def member_diff(old: Member | None, new: Member | None, name: str, label_a: str,
         lineterm="",
     )  # fmt: skip
     return True, "\n".join(lines)
+
+
+# -- views of the diff: one row per key, the keys that moved, one key's history ----------
+def shown_value(value: object) -> str:
+    """A config value as a person reads it: multi-values comma separated, absent as empty."""
+    if value is None:
+        return ""
+    return ", ".join(value) if isinstance(value, tuple) else str(value)
+
+
+def diff_table(store: BackupStore, a: object, b: object, query: str = "/") -> pd.DataFrame:
+    """The key-level diff for display: `key` (section/id/key), `change`, `before`, `after` as text."""
+    diff = diff_config(store, a, b, query or "/")
+    return pd.DataFrame({
+        "key": [row_path(s, i, k) for s, i, k in zip(diff["section"], diff["id"], diff["key"], strict=True)],
+        "change": diff["change"],
+        "before": [shown_value(v) for v in diff["before"]],
+        "after": [shown_value(v) for v in diff["after"]],
+    })  # fmt: skip
+
+
+def timeline_keys(store: BackupStore, a: object, b: object, query: str = "/") -> list[str]:
+    """Keys offered for the timeline plot: those that changed between `a` and `b`, else every key that
+    changed in some snapshot under `query`."""
+    keys = list(diff_table(store, a, b, query)["key"])
+    if keys:
+        return keys
+    timeline = config_timeline(store, query or "/")
+    moved = timeline[timeline["change"] != "initial"]
+    return list(dict.fromkeys(row_path(s, i, k) for s, i, k in moved[["section", "id", "key"]].itertuples(index=False)))
+
+
+def key_history(store: BackupStore, key: str) -> pd.DataFrame:
+    """`date, value` of one key at every config snapshot (`(absent)` where it did not exist)."""
+    frame = store.server_config("standard", "all", key)
+    values = {d: shown_value(v) for d, v in zip(frame["date"], frame["value"], strict=True)}
+    dates = store.server.config_dates()
+    return pd.DataFrame({"date": dates, "value": [values.get(d, "(absent)") for d in dates]})

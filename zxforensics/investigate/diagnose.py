@@ -12,15 +12,14 @@ Each blob is read and verified at most once per call, whatever number of states 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..errors import EvidenceError, NotFound
-from ..parse.notification import Notification
-from ..store.inputs import read_notification
+from ..format.names import CAUSES
+from ..parse.notification import ADDS_UP, Notification
 from .lmtp import validate_message
 
 if TYPE_CHECKING:
@@ -30,7 +29,6 @@ COLUMNS = [
     "account", "account_id", "item_id", "cause", "detail", "type", "folder_path", "states",
     "last_valid_state", "digest", "blob_path", "recoverable_eml",
 ]  # fmt: skip
-CAUSES = ("read_error", "broken", "invalid", "not_in_backup", "restorable")
 # FORMAT.md §9 error kinds -> causes. The seed: a read error is an I/O or permission problem,
 # a broken item is readable but corrupt. A file found under the wrong folder is missing where
 # a restore looks for it (FORMAT.md §9, "misplaced"), so it is a read error too.
@@ -84,8 +82,6 @@ class BlobChecker:
 # -- which items ----------------------------------------------------------------------------
 def report_items(report) -> pd.DataFrame:
     """`account, item_id` (and `report` when given) of the unrestored items of a report in any form."""
-    if isinstance(report, str | bytes | os.PathLike):
-        report = read_notification(report)
     if isinstance(report, Notification):
         return report.unrestored[["account", "item_id"]].copy()
     if isinstance(report, pd.DataFrame):
@@ -94,7 +90,8 @@ def report_items(report) -> pd.DataFrame:
             frame = frame[frame["kind"] == "unrestored"]
         keep = [c for c in ("report", "account", "item_id") if c in frame]
         return frame[keep].reset_index(drop=True)
-    raise TypeError(f"a report is a Notification, a DataFrame or a path, not {type(report).__name__}")
+    raise TypeError(f"a report is a Notification (zx.read_notification reads one) or a DataFrame, "
+                    f"not {type(report).__name__}")
 
 
 def _resolve(store: BackupStore, names) -> dict[str, str | None]:
@@ -301,3 +298,15 @@ def item_history(store: BackupStore, account: str, item_id: int) -> pd.DataFrame
         status.append("verifies" if error is None else f"{error.kind}: {error.detail}")
     columns = ["transaction_id", "start_date", "end_date", "type", "folder_path", "deleted", "digest", "blob_path"]
     return states[columns].assign(blob=status)
+
+
+def report_summary(report: Notification, diagnosis: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`metric, value`: the operation header, the stats line, the consistency check, the causes."""
+    rows = list(report.operation.items())
+    rows += [(f"{key} items", "" if value is None else value) for key, value in report.stats.items()]
+    rows += [("listed unrestored", len(report.unrestored)), ("listed skipped", len(report.skipped))]
+    rows += [("check", text) for text in report.check() or [ADDS_UP]]
+    if diagnosis is not None:
+        counts = diagnosis["cause"].value_counts()
+        rows += [(f"cause {cause}", int(counts.get(cause, 0))) for cause in CAUSES]
+    return pd.DataFrame(rows, columns=["metric", "value"]).astype({"value": "str"})

@@ -1,4 +1,5 @@
-"""Blob -> `.eml`: byte-exact, hash-verified, never overwriting, with a manifest row per file."""
+"""Blob -> `.eml`: byte-exact, hash-verified, never overwriting, with a manifest row per file; and the
+recovery of a diagnosed item (its newest state whose blob verifies), for the widgets and the report alike."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pandas as pd
 
 from ..errors import NotFound, ZxError
 from ..format import layout
+from ..store.backup import investigation
+from .lmtp import header_fields
 from .queries import get_item
 
 if TYPE_CHECKING:
@@ -51,6 +54,7 @@ def append_manifest(out: Path, row: dict) -> None:
         writer.writerow(row)
 
 
+@investigation("extract")
 def extract_item(store: BackupStore, account: str, item_id: int, out_dir, date: object = "last") -> dict:
     """Write the blob of an item's state at `date` to `out_dir`; returns its manifest row."""
     out = check_out_dir(store.root, out_dir)
@@ -83,3 +87,68 @@ def extract_item(store: BackupStore, account: str, item_id: int, out_dir, date: 
     }
     append_manifest(out, row)
     return row
+
+
+# -- recovering diagnosed items --------------------------------------------------------------------
+RECOVERED_COLUMNS = ["account", "item_id", "cause", "transaction_id", "file", "size", "sha256", "verified", "error"]
+
+
+def recovery_state(store: BackupStore, diagnosed) -> pd.Series | None:
+    """The state to recover of a diagnosed item (a row of `diagnose`): its last valid state, else its newest."""
+    states = get_item(store, str(diagnosed.account_id), int(diagnosed.item_id), "all")
+    tx = getattr(diagnosed, "last_valid_state", None)
+    if tx is not None and not pd.isna(tx):
+        match = states[states["transaction_id"] == int(tx)]
+        if not match.empty:
+            return match.iloc[-1]
+    return states.iloc[-1] if len(states) else None
+
+
+def recover_item(store: BackupStore, diagnosis: pd.DataFrame, account: str, item_id: int, out_dir) -> dict:
+    """Extract a diagnosed item's state to recover as `.eml`, and read its headers back.
+
+    Returns `status` (`written`, `exists` or `not_recoverable`), `message`, `path`, `row` (the manifest
+    row, None unless written) and `headers` (`name, value`); asking twice shows the file already written."""
+    found = diagnosis[(diagnosis["account"] == account) & (diagnosis["item_id"] == int(item_id))]
+    if found.empty or not bool(found["recoverable_eml"].iloc[0]):
+        why = "not in the diagnosis" if found.empty else f"{found['cause'].iloc[0]}: {found['detail'].iloc[0]}"
+        return _not_recoverable(f"item {item_id} of {account}: nothing to extract ({why})")
+    item = next(found.itertuples(index=False))
+    state = recovery_state(store, item)
+    target = check_out_dir(store.root, out_dir) / eml_name(account, int(item_id), state["start_date"])
+    status, row = "exists", None
+    if not target.exists():
+        try:
+            row = extract_item(store, str(item.account_id), int(item_id), out_dir, state["start_date"])
+        except ZxError as exc:
+            return _not_recoverable(str(exc))
+        status, target = "written", Path(row["written_path"])
+    verb = "wrote" if status == "written" else "already extracted:"
+    headers = pd.DataFrame(header_fields(target.read_bytes()), columns=["name", "value"])
+    return {"status": status, "message": f"{verb} {target} (state {int(state['transaction_id'])})", "path": target,
+            "row": row, "headers": headers}  # fmt: skip
+
+
+def _not_recoverable(message: str) -> dict:
+    headers = pd.DataFrame(columns=["name", "value"])
+    return {"status": "not_recoverable", "message": message, "path": None, "row": None, "headers": headers}
+
+
+def recover_all(store: BackupStore, diagnosis: pd.DataFrame, out_dir) -> pd.DataFrame:
+    """Every recoverable item of a diagnosis as `.eml` under `out_dir`, one RECOVERED_COLUMNS row each;
+    a failure is a row with its `error`, and the rest is still extracted."""
+    wanted = diagnosis[diagnosis["recoverable_eml"].fillna(False).astype(bool)]
+    rows = []
+    for item in wanted.drop_duplicates(["account_id", "item_id"]).itertuples(index=False):
+        row = {"account": str(item.account), "item_id": int(item.item_id), "cause": str(item.cause)}
+        try:
+            state = recovery_state(store, item)
+            written = extract_item(store, str(item.account_id), int(item.item_id), out_dir, state["start_date"])
+        except ZxError as exc:
+            rows.append({**row, "error": str(exc)})
+            continue
+        rows.append({
+            **row, "transaction_id": written["transaction_id"], "size": written["size"], "sha256": written["sha256"],
+            "file": written["written_path"], "verified": written["verified"],
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=RECOVERED_COLUMNS)

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import NotFound
+from ..errors import InvalidArgument, NotFound
+from ..store.backup import investigation
 from ..store.states import at_instant, select_states
 
 if TYPE_CHECKING:
@@ -18,19 +19,20 @@ if TYPE_CHECKING:
 SEARCH_FILTERS = ("deleted", "all", "not_deleted")
 
 
+@investigation("account_info")
 def account_info(store: BackupStore, account: str, date: str = "most_recent") -> pd.DataFrame:
     """Every attribute of `account_info` as `attribute, value` rows, plus the backup's own stats.
 
     The backup keeps one account_info per account, its newest, so `date` can only be
     `most_recent` (or a date after the last scan, which returns the same)."""
-    account_id = store.resolve_account(account)
-    row = store._accounts.set_index("account_id").loc[account_id]
+    row = store.account_record(account)
     records = [(key, value) for key, value in row["info"].items()]
     for key in ("deleted", "deleted_date", "last_scan", "item_count"):
         records.append((f"backup.{key}", row[key]))
     return pd.DataFrame(records, columns=["attribute", "value"])
 
 
+@investigation("get_item")
 def get_item(store: BackupStore, account: str, item_id: int, date: object = "all") -> pd.DataFrame:
     """All states (or the one at `date`) of one item; NotFound when the backup has no such item."""
     account_id = store.resolve_account(account)
@@ -44,6 +46,7 @@ def get_item(store: BackupStore, account: str, item_id: int, date: object = "all
     return chosen.sort_values(["start_date", "transaction_id"], kind="stable").reset_index(drop=True)
 
 
+@investigation("search_items")
 def search_items(
     store: BackupStore,
     account: str,
@@ -57,7 +60,7 @@ def search_items(
     (case-insensitive), `type`, and the item's date (its own date, else its state's start)
     before/after an instant. `filter`: `deleted` items only, `not_deleted`, or `all`."""
     if filter not in SEARCH_FILTERS:
-        raise ValueError(f"search_filter must be one of {', '.join(SEARCH_FILTERS)}, not {filter!r}")
+        raise InvalidArgument(f"search_filter must be one of {', '.join(SEARCH_FILTERS)}, not {filter!r}")
     account_id = store.resolve_account(account)
     items = select_states(store.item_states([account_id]), "last", store.tz)
     keep = pd.Series(True, index=items.index)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import pandas as pd
 
 from ..format import digest as vdigest
+from ..store.backup import investigation
 from ..store.states import at_instant, select_states
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ class Retention:
         return pd.DataFrame(rows, columns=["metric", "value"]).astype({"value": "string"})
 
 
+@investigation("retention")
 def retention(
     store: BackupStore, data_retention_days: int = 30, account_retention_days: int = 30, at: object = None
 ) -> Retention:
@@ -92,14 +93,9 @@ class Basis:
     on_disk: pd.Series  # digest -> compressed size of the blob at its canonical path
 
 
-_BASES: WeakKeyDictionary = WeakKeyDictionary()
-
-
 def basis(store: BackupStore) -> Basis:
-    """The store's Basis, computed on the first call (it lists every blob file) and kept with the store."""
-    if store not in _BASES:
-        _BASES[store] = _compute_basis(store)
-    return _BASES[store]
+    """The store's Basis, computed on the first call (it lists every blob file) and kept by the store."""
+    return store.memo("retention.basis", lambda: _compute_basis(store))
 
 
 def _compute_basis(store: BackupStore) -> Basis:

@@ -8,19 +8,16 @@ Deleted accounts and items count as missing: a purge will take them.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import EvidenceError
 from ..format import layout
 from ..format.names import SYSTEM_FOLDERS
 from ..parse import ParseError
 from ..parse.grants import parse_grant
-from ..parse.maps import parse_id_mapper
+from ..store.backup import investigation
 from ..store.frames import folder_paths
-from ..store.inputs import read_map
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -69,7 +66,7 @@ def grants(store: BackupStore, account_ids) -> list[dict]:
             try:
                 grant = parse_grant(value)
             except ParseError as exc:
-                store._record_error(exc, f"{layout.ACCOUNTS_DIR}/{account_id}/{layout.ACCOUNT_INFO}", account_id)
+                store.record_error(exc, f"{layout.ACCOUNTS_DIR}/{account_id}/{layout.ACCOUNT_INFO}", account_id)
                 continue
             found.append({"owner_id": account_id, **grant})
     return found
@@ -123,6 +120,7 @@ def mount_row(view: _View, mount) -> dict:
             "detail": detail}  # fmt: skip
 
 
+@investigation("shares")
 def shares(store: BackupStore) -> pd.DataFrame:
     """One row per grant and per mountpoint: SHARE_COLUMNS, `status` one of SHARE_STATUSES."""
     view = _View(store)
@@ -139,38 +137,38 @@ def id_maps(store: BackupStore) -> pd.DataFrame:
     """Every account's `id_mapper.log`: `account_id, source_id, restored_id`."""
     frames = []
     for account_id in store.accounts()["account_id"].astype(str):
-        rel = f"{layout.ACCOUNTS_DIR}/{account_id}/{layout.ID_MAPPER_LOG}"
-        if not store.evidence.exists(rel):
-            continue
-        try:
-            frame = parse_id_mapper(store.evidence.read(rel))
-        except (EvidenceError, ParseError) as exc:
-            store._record_error(exc, rel, account_id)
-            continue
-        frames.append(frame.assign(account_id=account_id))
+        frame = store.id_mapper(account_id)
+        if frame is not None:
+            frames.append(frame.assign(account_id=account_id))
     if not frames:
         return pd.DataFrame({"account_id": [], "source_id": [], "restored_id": []}).astype({"source_id": "Int64"})
     return pd.concat(frames, ignore_index=True)[["account_id", "source_id", "restored_id"]]
 
 
-def map_files(store: BackupStore) -> list[str]:
-    """Paths of the `map_<sourceServerId>` files at the top of the backup path (FORMAT.md §7)."""
-    return [str(store.root / e.name) for e in store.evidence.scandir("") if e.name.startswith("map_")]
+def import_map(store: BackupStore) -> pd.DataFrame:
+    """The backup's own import maps (`map_*` files) as one frame: `source, destination, file`."""
+    maps = [frame.assign(file=rel) for rel, frame in store.import_maps().items()]
+    if not maps:
+        return pd.DataFrame({"source": [], "destination": [], "file": []}, dtype=str)
+    return pd.concat(maps, ignore_index=True)
 
 
-def as_mapping(mapping) -> dict[str, str]:
-    """A map as read_map gives it, a dict, or a map file (path or bytes) -> {source: destination}."""
+def as_mapping(mapping: pd.DataFrame | dict) -> dict[str, str]:
+    """A map as `zx.read_map` gives it (`source, destination`), or a dict -> {source: destination}."""
     if isinstance(mapping, dict):
         return {str(k).lower(): str(v) for k, v in mapping.items()}
     if not isinstance(mapping, pd.DataFrame):
-        mapping = read_map(mapping if isinstance(mapping, bytes) else os.fspath(mapping))
+        raise TypeError(f"a map is a frame from zx.read_map or a dict, not {type(mapping).__name__}")
     return {str(s).lower(): str(d) for s, d in zip(mapping["source"], mapping["destination"], strict=True)}
 
 
-def fix_shares_plan(store: BackupStore, mapping, items: pd.DataFrame | None = None) -> pd.DataFrame:
-    """doFixShares, planned only: each grant and mountpoint field the map (account ids) and the
-    accounts' `id_mapper.log` (item ids) would rewrite. PLAN_COLUMNS; nothing is changed."""
-    accounts = as_mapping(mapping)
+def fix_shares_plan(
+    store: BackupStore, mapping: pd.DataFrame | dict | None = None, items: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """doFixShares, planned only: each grant and mountpoint field the map (account ids; default the
+    backup's own `map_*` files) and the accounts' `id_mapper.log` (item ids) would rewrite.
+    PLAN_COLUMNS; nothing is changed."""
+    accounts = as_mapping(import_map(store) if mapping is None else mapping)
     items = id_maps(store) if items is None else items
     by_account = {(str(a).lower(), int(s)): int(r)
                   for a, s, r in zip(items["account_id"], items["source_id"], items["restored_id"], strict=True)}

@@ -48,3 +48,11 @@ def summarize(store: BackupStore) -> pd.DataFrame:
         if count:
             rows.append((f"errors: {kind}", int(count)))
     return pd.DataFrame(rows, columns=["metric", "value"]).astype({"value": "string"})
+
+
+def holdings(store: BackupStore) -> pd.DataFrame:
+    """`account, type, items, bytes` of the newest state of each item (bytes: uncompressed blob sizes)."""
+    last = store.items("last")
+    table = last.groupby([last["account"].astype(str), last["type"].astype(str)]).agg(
+        items=("item_id", "size"), bytes=("size", "sum"))
+    return table.reset_index().rename(columns={"level_0": "account"})

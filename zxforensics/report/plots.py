@@ -1,7 +1,9 @@
-"""The recovery report's figures (matplotlib): what a person would rather look at than read.
+"""Every figure the kit draws (matplotlib), for the report, the widgets and the notebooks alike.
 
-Each function takes a frame and returns a Figure; `report_view.figure` turns it into a PNG.
-The Agg canvas is used directly, so no GUI backend (nor pyplot state) is ever involved.
+Each function takes a frame (and the server's zone, where dates are drawn) and returns a Figure;
+`report.view.figure` and `widgets.common.figure_png` turn it into a PNG. The Agg canvas is used
+directly, so no GUI backend (nor pyplot state) is ever involved. Dates are drawn in the server's
+zone, day first, as everywhere else in the kit.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..format.names import CAUSES
 from ..investigate.coherency import by_kind
 from ..investigate.timeline import DESC_CHANGED, DESC_CREATED, DESC_DELETED
 
@@ -24,6 +27,15 @@ PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B
 def _figure(height: float) -> tuple[Figure, object]:
     fig = Figure(figsize=(WIDTH, height), layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _sized(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _local(dates: pd.Series, tz: str) -> pd.Series:
+    """UTC timestamps as naive wall-clock times of the server's zone (what the axes show)."""
+    return dates.dt.tz_convert(tz).dt.tz_localize(None)
 
 
 def _stacked_bars(ax, table: pd.DataFrame, horizontal: bool = False) -> None:
@@ -51,15 +63,16 @@ def _stacked_bars(ax, table: pd.DataFrame, horizontal: bool = False) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def states_over_time(timeline: pd.DataFrame) -> Figure:
-    """Item states per month, split into first states, changes and deletions."""
+def states_over_time(timeline: pd.DataFrame, tz: str = "UTC") -> Figure:
+    """Item states per month (in the server's zone), split into first states, changes and deletions."""
     fig, ax = _figure(3.6)
     when = pd.to_datetime(timeline["datetime"], utc=True, format="ISO8601")
-    month = when.dt.tz_localize(None).dt.to_period("M").astype(str)
-    table = pd.crosstab(month, timeline["timestamp_desc"])
+    month = _local(when, tz).dt.to_period("M")
+    table = pd.crosstab(month, timeline["timestamp_desc"]).sort_index()
+    table.index = [p.strftime("%m/%Y") for p in table.index]  # day-first habits: month before year
     table = table.reindex(columns=[c for c in (DESC_CREATED, DESC_CHANGED, DESC_DELETED) if c in table.columns])
     _stacked_bars(ax, table)
-    ax.set_title("Item states over time (per month, UTC)")
+    ax.set_title(f"Item states over time (per month, {tz})")
     ax.set_ylabel("states")
     return fig
 
@@ -75,7 +88,7 @@ def items_per_type_and_account(items: pd.DataFrame) -> Figure:
     return fig
 
 
-def causes(diagnosis: pd.DataFrame, order: tuple[str, ...]) -> Figure:
+def causes(diagnosis: pd.DataFrame, order: tuple[str, ...] = CAUSES) -> Figure:
     """Unrestored items per account, stacked by cause."""
     table = pd.crosstab(diagnosis["account"].astype(str), diagnosis["cause"].astype(str))
     table = table.reindex(columns=[c for c in order if c in table.columns])
@@ -93,4 +106,72 @@ def findings(found: pd.DataFrame) -> Figure:
     _stacked_bars(ax, table, horizontal=True)
     ax.set_title("Audit findings per kind, by severity")
     ax.set_xlabel("findings")
+    return fig
+
+
+def holdings(table: pd.DataFrame):
+    """Items and bytes (uncompressed, as the metadata says) per account, stacked by item type (`holdings`)."""
+    fig = _sized(11, 0.8 + 0.35 * max(table["account"].nunique(), 3))
+    for position, measure in enumerate(("items", "bytes"), start=1):
+        ax = fig.add_subplot(1, 2, position)
+        pivot = table.pivot_table(index="account", columns="type", values=measure, aggfunc="sum", fill_value=0)
+        pivot.plot.barh(stacked=True, ax=ax, legend=position == 2, width=0.8)
+        ax.set_title(f"{measure} per account and type (newest states)")
+        if measure == "bytes":  # one huge blob (a bomb, a video) must not hide the others
+            ax.set_xscale("symlog", linthresh=1024)
+            ax.set_title("bytes per account and type (log scale)")
+        ax.set_ylabel("")
+        if position == 2:
+            ax.legend(fontsize="small", loc="lower right")
+            ax.set_yticklabels([])
+    return fig
+
+
+def states_by_type(states: pd.DataFrame, tz: str):
+    """States started per month (in the server's zone), by type, with the deletions as a line."""
+    month = _local(states["start_date"], tz).dt.to_period("M")
+    table = pd.crosstab(month, states["type"].astype(str)).sort_index()
+    deletions = states[states["deleted"]].groupby(month[states["deleted"]]).size().reindex(table.index, fill_value=0)
+    table.index = [p.strftime("%m/%Y") for p in table.index]
+    fig = _sized(9, 3.5)
+    ax = fig.add_subplot()
+    table.plot.bar(stacked=True, ax=ax, width=0.85, rot=45)
+    ax.plot(range(len(table)), deletions.to_numpy(), color="black", marker="o", label="deletions")
+    ax.set_title(f"Item states over time (month of the state's start, {tz})")
+    ax.set_ylabel("states")
+    ax.legend(fontsize="small", ncols=2)
+    return fig
+
+
+def purge_forecast(forecast: pd.DataFrame, tz: str = "UTC"):
+    """Blob bytes and items a purge would free at each date of `purge_forecast`."""
+    fig = _sized(9, 3.2)
+    ax = fig.add_subplot()
+    dates = _local(forecast["date"], tz)
+    ax.step(dates, forecast["bytes_freed"] / 1024, where="post", marker="o", label="KiB of blobs freed")
+    ax.set_ylabel("KiB freed")
+    other = ax.twinx()
+    other.step(dates, forecast["items"], where="post", color="tab:orange", marker="s", label="deleted items purged")
+    other.set_ylabel("items purged")
+    ax.set_title("Purge forecast")
+    fig.legend(loc="upper left", fontsize="small")
+    fig.autofmt_xdate()
+    return fig
+
+
+def key_history(history: pd.DataFrame, key: str, tz: str):
+    """A step plot of one key's value across the snapshots (values on the y axis, in order of appearance)."""
+    from matplotlib.dates import DateFormatter
+
+    levels = list(dict.fromkeys(history["value"]))
+    fig = Figure(figsize=(8, 1.2 + 0.45 * max(len(levels), 2)))
+    ax = fig.add_subplot()
+    local = _local(pd.to_datetime(history["date"], utc=True), tz)
+    ax.step(local, [levels.index(v) for v in history["value"]], where="post", marker="o")
+    ax.set_yticks(range(len(levels)), [v if len(v) <= 40 else v[:37] + "..." for v in levels])
+    ax.set_ylim(-0.5, len(levels) - 0.5)
+    ax.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))  # day first, as the vendor writes dates
+    ax.set_title(key)
+    ax.set_xlabel(f"snapshot date ({tz})")
+    fig.autofmt_xdate()
     return fig

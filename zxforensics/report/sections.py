@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import ZxError
+from ..format.names import CAUSES
 from ..investigate.config_diff import diff_config, diff_customizations
 from ..investigate.diagnose import diagnose
-from ..investigate.extract import check_out_dir
+from ..investigate.extract import RECOVERED_COLUMNS, check_out_dir, recover_all
 from ..investigate.timeline import timeline, write_timeline
 from ..store.backup import open_backup
 from ..store.inputs import read_notification
@@ -34,8 +35,6 @@ DEFAULT_TITLE = "Recovery report"
 EML_DIR = "eml"
 TABLES_DIR = "tables"
 TIMELINE_FILE = "timeline.csv"
-# Causes of an unrestored item (FORMAT.md §9), in the order a reader acts on them.
-CAUSES = ("read_error", "broken", "invalid", "not_in_backup", "restorable")
 
 
 @dataclass
@@ -161,35 +160,11 @@ def extract_recoverable(ctx: ReportContext) -> pd.DataFrame:
     return ctx.cached("recovered", lambda: _extract_all(ctx, diagnosis(ctx)))
 
 
-RECOVERED_COLUMNS = ["account", "item_id", "cause", "transaction_id", "file", "size", "sha256", "verified", "error"]
-
-
 def _extract_all(ctx: ReportContext, diag: pd.DataFrame) -> pd.DataFrame:
-    wanted = diag[diag["recoverable_eml"].fillna(False).astype(bool)].drop_duplicates(["account_id", "item_id"])
-    eml_dir = ctx.out_dir / EML_DIR
-    rows = []
-    for item in wanted.itertuples(index=False):
-        row = {"account": str(item.account), "item_id": int(item.item_id), "cause": str(item.cause)}
-        try:
-            written = ctx.store.extract(str(item.account_id), int(item.item_id), eml_dir, _state_date(ctx, item))
-        except ZxError as exc:
-            rows.append({**row, "error": str(exc)})
-            continue
-        rows.append({
-            **row, "transaction_id": written["transaction_id"], "size": written["size"], "sha256": written["sha256"],
-            "file": str(Path(written["written_path"]).relative_to(ctx.out_dir)), "verified": written["verified"],
-        })  # fmt: skip
-    return pd.DataFrame(rows, columns=RECOVERED_COLUMNS)
-
-
-def _state_date(ctx: ReportContext, item) -> object:
-    """The start of the item's last valid state (a broken item's newest intact one), else `last`."""
-    tx = getattr(item, "last_valid_state", None)
-    if tx is None or pd.isna(tx):
-        return "last"
-    states = ctx.store.get_item(str(item.account_id), int(item.item_id), "all")
-    match = states[states["transaction_id"] == int(tx)]
-    return "last" if match.empty else match["start_date"].iloc[0]
+    recovered = recover_all(ctx.store, diag, ctx.out_dir / EML_DIR)
+    written = recovered["file"].notna()
+    recovered.loc[written, "file"] = [str(Path(f).relative_to(ctx.out_dir)) for f in recovered.loc[written, "file"]]
+    return recovered
 
 
 # -- server configuration ---------------------------------------------------------------------

@@ -133,7 +133,7 @@ def summary_section(ctx: ReportContext) -> list:
         md("### Accounts"),
         table(accounts, store.tz),
         md("### Items over time"),
-        figure(plots.states_over_time(events)),
+        figure(plots.states_over_time(events, store.tz)),
         md("The full timeline of item states is in `timeline.csv` (Timesketch's import format)."),
         figure(plots.items_per_type_and_account(items)),
     ]

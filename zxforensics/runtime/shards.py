@@ -1,8 +1,9 @@
-"""Shards of work over one tree, in worker processes when the work is large enough to pay for them.
+"""Shards of work in worker processes, when the work is large enough to pay for them: one way for the
+whole kit (the scan of accounts, blob verification, copy comparison).
 
-Workers come from `zxforensics.pool` (forked, as the scan's; a broken pool falls back to this
-process); each worker opens the tree itself through `Evidence`, so nothing but paths and small
-result tuples crosses a process.
+Workers come from `runtime.pool` (forked; a broken pool falls back to this process). A shard is a
+contiguous slice of the tasks, so results come back in task order; each worker opens the tree itself,
+so nothing but paths and small results crosses a process.
 """
 
 from __future__ import annotations
@@ -10,49 +11,56 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TypeVar
 
 from .pool import map_shards
 from .progress import progress_bar
 
+R = TypeVar("R")
 MAX_SHARD = 2000  # tasks per shard: bounds the pickled payload and keeps the bar moving
-SHARDS_PER_WORKER = 8  # several shards per worker even out shards holding a few large files
+SHARDS_PER_WORKER = 8  # several shards per worker even out shards holding a few large tasks
 
 
 def default_workers(workers: int | None) -> int:
     return max(1, workers if workers is not None else (os.cpu_count() or 1))
 
 
-def shards(tasks: Sequence, workers: int) -> list[Sequence]:
-    """Contiguous slices, about SHARDS_PER_WORKER per worker and at most MAX_SHARD tasks each."""
-    count = max(1, workers * SHARDS_PER_WORKER, -(-len(tasks) // MAX_SHARD))
+def split(tasks: Sequence, workers: int, per_worker: int = SHARDS_PER_WORKER, max_shard: int = MAX_SHARD) -> list:
+    """Contiguous slices, about `per_worker` per worker and at most `max_shard` tasks each."""
+    count = max(1, workers * per_worker, -(-len(tasks) // max_shard))
     size = max(1, -(-len(tasks) // count))
     return [tasks[i : i + size] for i in range(0, len(tasks), size)]
 
 
-def run_sharded(
-    func: Callable[..., list],
-    root: str,
+def map_sharded(
+    func: Callable[[Sequence], R],
     tasks: Sequence,
     *,
     workers: int | None = None,
     parallel_min: int = 2000,
+    per_worker: int = SHARDS_PER_WORKER,
     show: bool = True,
     desc: str = "",
     unit: str = "it",
-    **kwargs,
-) -> list:
-    """`func(root, shard, **kwargs)` over every shard of `tasks`, results concatenated (unordered).
+) -> list[R]:
+    """`func(shard)` for every shard of `tasks`, one result per shard, in task order.
 
-    Below `parallel_min` tasks, or with one worker, it runs here: a pool costs more than it saves.
-    """
+    Below `parallel_min` tasks, or with one worker, the whole list is one shard run here: a pool
+    costs more than it saves."""
     if not tasks:
         return []
     workers = default_workers(workers)
+    if workers == 1 or len(tasks) < parallel_min:
+        return [func(tasks)]
     with progress_bar(len(tasks), desc, unit, show) as bar:
-        work = partial(func, root, **kwargs)
-        if workers > 1 and len(tasks) >= parallel_min:
-            parts = map_shards(work, shards(tasks, workers), workers, done=lambda shard: bar.update(len(shard)))
-        else:
-            parts = [work(tasks)]
-            bar.update(len(tasks))
-        return [result for part in parts for result in part]
+        return map_shards(func, split(tasks, workers, per_worker), workers, done=lambda shard: bar.update(len(shard)))
+
+
+def run_sharded(func: Callable[..., list], root: str, tasks: Sequence, **options) -> list:
+    """`func(root, shard, **kwargs)` over the shards of `tasks`, results concatenated in task order.
+
+    `options` are map_sharded's (`workers`, `parallel_min`, `show`, `desc`, `unit`); the rest go to `func`."""
+    sharding = {k: options.pop(k) for k in ("workers", "parallel_min", "per_worker", "show", "desc", "unit")
+                if k in options}  # fmt: skip
+    parts = map_sharded(partial(func, root, **options), tasks, **sharding)
+    return [result for part in parts for result in part]

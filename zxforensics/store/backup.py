@@ -1,33 +1,50 @@
-"""BackupStore: the read-only object that owns every access to one backup path.
+"""BackupStore: the read-only object that owns every access to one backup path, and its caches.
 
-It scans through `scan` (pure shard functions) and assembles frames through `frames`;
-the vendor's query verbs (getItem, doItemSearch, getAccountInfo) live in `queries`.
+It scans through `scan` (pure shard functions) and assembles frames through `frames`. Investigations
+are functions over a store (`zx.audit(store)`); those that read well as methods (`store.audit()`,
+`store.get_item(...)`) register themselves with `investigation`, so the store never imports them.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property, partial
 from pathlib import Path
+from types import MethodType
 
 import pandas as pd
 
-from ..errors import ErrorRecord, EvidenceError, NotABackupPath, NotFound
+from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound
 from ..evidence.blobgzip import DEFAULT_MAX_BLOB_SIZE, decompress_blob
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..format import digest as vdigest
 from ..format import layout
 from ..format.dates import default_tz_name, get_tz
 from ..format.keys import get_folded
-from ..investigate import queries
-from ..parse import ParseError
 from ..parse.items import load_json
-from ..runtime.pool import map_shards
-from ..runtime.progress import progress_bar
+from ..parse.maps import parse_id_mapper, parse_map
+from ..runtime.shards import map_sharded
 from . import frames, scan
+from .server import ServerArchives
 from .states import select_states
 
 PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
+SHARDS_PER_WORKER = 4  # account shards per scan worker
+
+# name -> function(store, ...): the investigations offered as store methods (see `investigation`).
+INVESTIGATIONS: dict[str, Callable] = {}
+
+
+def investigation(name: str) -> Callable[[Callable], Callable]:
+    """Offer `func(store, ...)` as `store.<name>(...)` too: a registry, as dissect.target's plugins,
+    filled by the investigation modules when they are imported (`zxforensics.investigate` imports them)."""
+
+    def register(func: Callable) -> Callable:
+        INVESTIGATIONS[name] = func
+        return func
+
+    return register
 
 
 def resolve_backup_path(path: str | os.PathLike) -> Path:
@@ -51,6 +68,36 @@ def resolve_backup_path(path: str | os.PathLike) -> Path:
     )
 
 
+def server_zone(given: str | None, declared: object = None) -> tuple[str, str | None]:
+    """The kit's one time-zone policy: the zone given, else $ZXFORENSICS_TZ, else the one the backup
+    declares (`backupstat`), else UTC. Returns the zone and, when the declared one is unknown, why it
+    was passed over (a zone the user gives must be valid: BadDate)."""
+    chosen = given or default_tz_name()
+    if chosen:
+        get_tz(chosen)
+        return chosen, None
+    if isinstance(declared, str) and declared:
+        try:
+            get_tz(declared)
+            return declared, None
+        except BadDate as exc:
+            return "UTC", f"{exc}; dates are shown in UTC"
+    return "UTC", None
+
+
+def archive_file_zone(path: str | os.PathLike, given: str | None = None) -> str:
+    """The zone of a server archive a user names (getServerConfig `file`): the one given, else
+    $ZXFORENSICS_TZ, else the zone of the backup path holding it (`<backup>/server/<archive>`), else UTC."""
+    if given or default_tz_name():
+        return server_zone(given)[0]
+    holder = Path(os.path.realpath(path)).parent.parent
+    try:
+        doc = load_json(Evidence(holder).read(layout.BACKUPSTAT))
+    except DataError:
+        return "UTC"
+    return server_zone(None, get_folded(doc, "timezone") if isinstance(doc, dict) else None)[0]
+
+
 class BackupStore:
     """Read-only view of a Zextras backup path as DataFrames; nothing in it is ever written."""
 
@@ -71,20 +118,40 @@ class BackupStore:
         self._scanned: set[str] = set()
         self._item_counts: dict[str, int] = {}
         self._blob_failures: dict[str, EvidenceError] = {}  # a bad blob is decompressed once, not per read
-        # The server's zone: given, else $ZXFORENSICS_TZ, else declared by the backup, else UTC.
-        self.tz = tz or default_tz_name() or get_folded(self.backupstat(), "timezone") or "UTC"
-        get_tz(self.tz)
+        self._memo: dict[str, object] = {}
+        self.tz, refused = server_zone(tz, get_folded(self.backupstat(), "timezone"))
+        if refused:
+            self.record_errors([ErrorRecord(layout.BACKUPSTAT, "invalid_metadata", f"timeZone: {refused}").as_dict()])
+        self.server = ServerArchives(self.evidence, self.tz, self.record_errors)
 
     def __repr__(self) -> str:
         return f"BackupStore({str(self.root)!r}, tz={self.tz!r})"
 
+    def __getattr__(self, name: str):
+        """`store.audit(...)` and the other registered investigations, bound to this store."""
+        func = None if name.startswith("_") else INVESTIGATIONS.get(name)
+        if func is None:
+            hint = "" if name.startswith("_") else " (investigations register when zxforensics.investigate is imported)"
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}{hint}")
+        return MethodType(func, self)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *INVESTIGATIONS})
+
+    def memo(self, key: str, compute: Callable[[], object]) -> object:
+        """A value computed once per store (an investigation's basis): the store owns every cache."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     # -- errors ---------------------------------------------------------------------------
-    def _record(self, records: list[dict]) -> None:
+    def record_errors(self, records: list[dict]) -> None:
+        """Add rows to the errors table (ErrorRecord dicts): whoever met them, the scan goes on."""
         self._error_records.extend(records)
 
-    def _record_error(self, exc: EvidenceError | ParseError, path: str, account_id=None, item_id=None) -> None:
-        """Add an exception that an investigation caught to the errors table (it goes on)."""
-        self._error_records.append(ErrorRecord(path, exc.kind, exc.detail, account_id, item_id).as_dict())
+    def record_error(self, exc: DataError, path: str | None = None, account_id=None, item_id=None) -> None:
+        """Add a caught DataError (EvidenceError, ParseError) to the errors table."""
+        self._error_records.append(ErrorRecord.of(exc, path, account_id, item_id))
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -96,26 +163,75 @@ class BackupStore:
         """The `backupstat` object (empty when absent or unreadable, with an errors row)."""
         try:
             doc = load_json(self.evidence.read(layout.BACKUPSTAT))
-        except (EvidenceError, ParseError) as exc:
-            if getattr(exc, "kind", "") != "missing":
-                self._record_error(exc, layout.BACKUPSTAT)
+        except DataError as exc:
+            if exc.kind != "missing":
+                self.record_error(exc, layout.BACKUPSTAT)
             return {}
         return doc if isinstance(doc, dict) else {}
 
     @cached_property
+    def _top_level(self) -> tuple[str, ...]:
+        try:
+            return tuple(entry.name for entry in self.evidence.scandir(""))
+        except EvidenceError as exc:
+            self.record_error(exc, "")
+            return ()
+
+    def top_level(self) -> tuple[str, ...]:
+        """Names at the top of the backup path (`lock_*`, `map_*`, `backupstat`...), listed once."""
+        return self._top_level
+
+    def map_files(self) -> list[str]:
+        """Relative paths of the `map_<sourceServerId>` import maps (FORMAT.md §7)."""
+        return [name for name in self.top_level() if name.startswith("map_")]
+
+    def import_maps(self) -> dict[str, pd.DataFrame]:
+        """Every `map_<sourceServerId>` file, parsed as `source, destination`; an unreadable one is an errors row."""
+        maps = {}
+        for rel in self.map_files():
+            try:
+                maps[rel] = parse_map(self.evidence.read(rel))
+            except DataError as exc:
+                self.record_error(exc, rel)
+        return maps
+
+    def read_file(self, rel: str, limit: int | None = None) -> bytes:
+        """Bytes of one file of the backup path (read-only, bounded); raises EvidenceError."""
+        return self.evidence.read(rel, limit)
+
+    def id_mapper(self, account: str) -> pd.DataFrame | None:
+        """The account's `id_mapper.log` as `source_id, restored_id`; None when it has none.
+
+        An unreadable one is an errors row (and None)."""
+        account_id = self.resolve_account(account)
+        rel = f"{layout.ACCOUNTS_DIR}/{account_id}/{layout.ID_MAPPER_LOG}"
+        if not self.evidence.exists(rel):
+            return None
+        try:
+            return parse_id_mapper(self.evidence.read(rel))
+        except DataError as exc:
+            self.record_error(exc, rel, account_id)
+            return None
+
+    # -- accounts -------------------------------------------------------------------------
+    @cached_property
     def _account_ids(self) -> list[str]:
         ids, errors = scan.list_account_ids(self.evidence)
-        self._record(errors)
+        self.record_errors(errors)
         return ids
 
     @cached_property
     def _accounts(self) -> pd.DataFrame:
-        """Account headers (account_info, account_stat); item counts are filled by accounts()."""
+        """Account headers (account_info, account_stat) with the COS-level backup disable of the LDAP
+        dump; item counts are filled by accounts()."""
         rows, errors = scan.scan_headers(str(self.root), self._account_ids)
-        self._record(errors)
-        from .server import apply_backup_disabled
-
-        return apply_backup_disabled(self, frames.assemble_accounts(rows))
+        self.record_errors(errors)
+        accounts = frames.assemble_accounts(rows)
+        disabled = self.server.backup_disabled(accounts)
+        if disabled:
+            values = [disabled.get(str(a), False) for a in accounts["account_id"]]
+            accounts["backup_disabled"] = pd.array(values, dtype="boolean")
+        return accounts
 
     def accounts(self, extra: bool = False) -> pd.DataFrame:
         """One row per account; `extra=True` adds every other account_info attribute as a column."""
@@ -123,13 +239,21 @@ class BackupStore:
         missing = [a for a in df["account_id"] if a not in self._item_counts]
         if missing:  # a listing of the item folders: no item file is opened
             counts, errors = scan.count_items(str(self.root), missing)
-            self._record(errors)
+            self.record_errors(errors)
             self._item_counts.update(counts)
         df["item_count"] = df["account_id"].map(self._item_counts).astype("int64")
         if not extra:
             return df
         attrs = pd.DataFrame.from_records(list(self._accounts["info"])).add_prefix("attr_")
         return pd.concat([df, attrs], axis=1)
+
+    def account_record(self, account: str) -> dict:
+        """Everything the backup keeps of one account: its accounts() row, with `info` (account_info)."""
+        account_id = self.resolve_account(account)
+        row = self._accounts.set_index("account_id").loc[account_id].to_dict()
+        row["account_id"] = account_id
+        row["item_count"] = int(self.accounts().set_index("account_id").at[account_id, "item_count"])
+        return row
 
     def resolve_account(self, account: str) -> str:
         """The zimbraId of an account given by zimbraId, mail address or alias (case-insensitive)."""
@@ -160,6 +284,11 @@ class BackupStore:
         pairs = zip(df["account_id"], df["name"], strict=True)
         return {str(a): (n if isinstance(n, str) else str(a)) for a, n in pairs}
 
+    def info_attribute(self, account_id: str, name: str):
+        """One account_info attribute of an account, by case-insensitive name (None when absent)."""
+        info = self._accounts.set_index("account_id")["info"].get(account_id, {})
+        return get_folded(info, name.lower())
+
     # -- item states ----------------------------------------------------------------------
     def _scan(self, account_ids: list[str]) -> None:
         todo = [a for a in account_ids if a not in self._scanned]
@@ -167,17 +296,12 @@ class BackupStore:
             return
         shard_scan = partial(scan.scan_shard, str(self.root), max_file_size=self.evidence.max_file_size)
         ordered = sorted(todo)  # shards contiguous and in order: their concatenation needs no sort
-        if self.workers > 1 and len(todo) >= PARALLEL_MIN_ACCOUNTS:
-            count = self.workers * 4
-            shards = [ordered[i * len(ordered) // count : (i + 1) * len(ordered) // count] for i in range(count)]
-            with progress_bar(len(todo), "scanning accounts", "account") as bar:
-                results = map_shards(shard_scan, [s for s in shards if s], self.workers, lambda s: bar.update(len(s)))
-        else:  # one shard, one thread pool for its reads
-            results = [shard_scan(ordered)]
+        results = map_sharded(shard_scan, ordered, workers=self.workers, parallel_min=PARALLEL_MIN_ACCOUNTS,
+                              per_worker=SHARDS_PER_WORKER, desc="scanning accounts", unit="account")  # fmt: skip
         real_paths: dict = {}
         tables = []
         for result in results:
-            self._record(result.errors)
+            self.record_errors(result.errors)
             real_paths.update(result.real_paths)
             self._item_counts.update({row["account_id"]: row["item_count"] for row in result.accounts})
             tables.append(result.states)
@@ -195,7 +319,7 @@ class BackupStore:
 
     def item_states(self, accounts: list[str] | str | None = None) -> pd.DataFrame:
         """One row per state of every item (or of some accounts), dates in UTC."""
-        ids = self._account_ids if accounts is None else [self.resolve_account(a) for a in _as_list(accounts)]
+        ids = self._account_ids if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
         self._scan(ids)
         df = self._states
         if df is None:  # nothing scanned: no account, or an empty selection
@@ -211,17 +335,28 @@ class BackupStore:
     # -- blobs ----------------------------------------------------------------------------
     @cached_property
     def _blob_files(self) -> pd.DataFrame:
-        """The listing of `items/`, taken once per store (summary, audit, retention all need it)."""
         table, errors = scan.scan_blobs(str(self.root))
-        self._record(errors)
-        return frames.to_pandas(table) if table.num_rows else pd.DataFrame(columns=frames.BLOB_COLUMNS)
+        self.record_errors(errors)
+        df = frames.to_pandas(table) if table.num_rows else pd.DataFrame(columns=frames.BLOB_COLUMNS[:-2])
+        df["misplaced"] = df.get("misplaced", pd.Series(dtype=bool)).fillna(False).astype(bool)
+        misplaced = df[df["misplaced"]]
+        where = layout.ITEMS_DIR
+        self.record_errors([
+            ErrorRecord(f"{where}/{prefix}/{name}", "misplaced",
+                        f"blob belongs in {where}/{name[:2]}/, found in {where}/{prefix}/").as_dict()
+            for name, prefix in zip(misplaced["digest"], misplaced["prefix"], strict=True)
+        ])  # fmt: skip
+        return df
+
+    def blob_files(self) -> pd.DataFrame:
+        """The listing of `items/`, taken once per store: `digest, prefix, path, compressed_size, misplaced`."""
+        return self._blob_files.copy()
 
     def blobs(self) -> pd.DataFrame:
         """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`."""
-        df = self._blob_files.copy()
+        df = self.blob_files()
         used = set(self.item_states()["digest"].dropna().unique())
-        df["referenced"] = df["digest"].isin(used) & ~df["misplaced"].astype(bool)
-        df["misplaced"] = df["misplaced"].astype(bool)
+        df["referenced"] = df["digest"].isin(used) & ~df["misplaced"]
         return df[frames.BLOB_COLUMNS]
 
     def read_blob(self, digest: str) -> bytes:
@@ -230,13 +365,14 @@ class BackupStore:
         return raw
 
     def read_blob_checked(self, digest: str) -> tuple[bytes, int]:
-        """Raw bytes and the number of gzip layers; raises EvidenceError with the kit's kind."""
-        if not vdigest.is_digest(digest):
-            raise EvidenceError("bad_name", f"{digest!r} is not a blob digest", digest)
+        """Raw bytes and the number of gzip layers; raises EvidenceError with the kit's kind, and
+        records it in the errors table (once per blob)."""
         if digest in self._blob_failures:
             raise self._blob_failures[digest]
-        rel = vdigest.blob_relpath(digest)
+        rel = vdigest.blob_relpath(digest) if vdigest.is_digest(digest) else digest
         try:
+            if not vdigest.is_digest(digest):
+                raise EvidenceError("bad_name", f"{digest!r} is not a blob digest", digest)
             data = self.evidence.read(rel, limit=self.max_blob_size)
             raw, layers = decompress_blob(data, self.max_blob_size, digest, rel)
             if not vdigest.verify(digest, raw):
@@ -245,70 +381,22 @@ class BackupStore:
                 raise EvidenceError("digest_mismatch", f"content {algo} is {actual}, not the file name", rel)
         except EvidenceError as exc:
             self._blob_failures[digest] = exc
+            self.record_error(exc, exc.path or rel)
             raise
         return raw, layers
 
-    # -- the vendor's verbs ---------------------------------------------------------------
-    def account_info(self, account: str, date: str = "most_recent") -> pd.DataFrame:
-        """getAccountInfo: the account's attributes as `attribute, value` rows."""
-        return queries.account_info(self, account, date)
-
-    def get_item(self, account: str, item_id: int, date: object = "all") -> pd.DataFrame:
-        """getItem: the states of one item (`date` as in items())."""
-        return queries.get_item(self, account, item_id, date)
-
-    def search_items(self, account: str, text=None, type=None, before=None, after=None, filter="deleted"):
-        """doItemSearch: items of an account matching text, type and dates (`filter` deleted|all)."""
-        return queries.search_items(self, account, text, type, before, after, filter)
-
-    def extract(self, account: str, item_id: int, out_dir: str | os.PathLike, date: object = "last"):
-        """Write an item's blob as `.eml`, byte-exact and verified, with its manifest row."""
-        from ..investigate.extract import extract_item
-
-        return extract_item(self, account, item_id, out_dir, date)
-
-    # -- server configuration (zxforensics.serverconf) -----------------------------------
+    # -- server configuration (store.server owns the archives) ----------------------------
     def server_archives(self) -> pd.DataFrame:
         """Every `server/` archive: `component, date, path, size, members`."""
-        from .server import server_archives
-
-        return server_archives(self)
+        return self.server.archives()
 
     def server_config(self, kind: str = "standard", date: object = "last", query: str = "/") -> pd.DataFrame:
         """getServerConfig offline: `date, section, id, key, value` (or archive members for customizations)."""
-        from .server import server_config
-
-        return server_config(self, kind, date, query)
+        return self.server.config(kind, date, query)
 
     def ldap(self, date: object = "last") -> dict[str, pd.DataFrame]:
         """The LDIF dump as frames of accounts, COS, domains and distribution lists."""
-        from .server import ldap
-
-        return ldap(self, date)
-
-    # -- audits (zxforensics.investigate) -------------------------------------------------
-    def audit(self, accounts: list[str] | str | None = None, **options) -> pd.DataFrame:
-        """doCoherencyCheck offline, detection only: `kind, severity, account_id, item_id, digest, path, detail`."""
-        from ..investigate.coherency import audit
-
-        return audit(self, accounts, **options)
-
-    def retention(self, data_retention_days: int = 30, account_retention_days: int = 30, at: object = None):
-        """What a purge at `at` would remove, and the blob bytes it would free."""
-        from ..investigate.retention import retention
-
-        return retention(self, data_retention_days, account_retention_days, at)
-
-    def shares(self) -> pd.DataFrame:
-        """doCheckShares offline: one row per grant and per mountpoint, with a `status`."""
-        from ..investigate.shares import shares
-
-        return shares(self)
-
-    def info_attribute(self, account_id: str, name: str):
-        """One account_info attribute of an account, by case-insensitive name (None when absent)."""
-        info = self._accounts.set_index("account_id")["info"].get(account_id, {})
-        return get_folded(info, name.lower())
+        return self.server.ldap(date)
 
 
 # pandas 3 is copy-on-write: a shallow copy already protects the cache from a caller's edits,
@@ -321,7 +409,8 @@ def _detached(df: pd.DataFrame) -> pd.DataFrame:
     return df.copy(deep=not _COPY_ON_WRITE)
 
 
-def _as_list(accounts: list[str] | str) -> list[str]:
+def as_list(accounts: list[str] | str) -> list[str]:
+    """Accounts given as a list or as one comma-separated string."""
     if isinstance(accounts, str):
         return [a.strip() for a in accounts.split(",") if a.strip()]
     return list(accounts)

@@ -1,4 +1,5 @@
-"""Files a user names, outside the store: the restore notification, an import map, a map of ids.
+"""Files a user names, outside the store: the restore notification, an import map, a map of ids, a saved
+getAllOperations output. The one place that reads them.
 
 They are read here, with the evidence's rules (`evidence.read_file`), and handed to the pure
 parsers of `parse/`; text and bytes given directly go to the parsers as they are.
@@ -15,6 +16,7 @@ from ..errors import NotAReport
 from ..evidence.files import read_file
 from ..parse.maps import parse_id_mapper, parse_map
 from ..parse.notification import SECTION_RE, Notification, parse_notification
+from ..parse.operations import read_operations as parse_operations
 
 MAX_MAP_FILE = 64 * 1024 * 1024
 
@@ -58,6 +60,14 @@ def read_map(source: str | os.PathLike | bytes) -> pd.DataFrame:
 def read_id_mapper(source: str | os.PathLike | bytes) -> pd.DataFrame:
     """An account's `id_mapper.log` (path or bytes): `source_id, restored_id`."""
     return parse_id_mapper(_bytes(source))
+
+
+def read_operations(source: str | os.PathLike | bytes, tz: str | None = None) -> pd.DataFrame:
+    """A saved getAllOperations output (a path, its bytes or its text) as a table, dates in UTC
+    (the text's dates are in the server's zone `tz`)."""
+    if isinstance(source, str) and not (_names_a_file(source) and Path(source).expanduser().is_file()):
+        return parse_operations(source, tz=tz)
+    return parse_operations(_bytes(source), tz=tz)
 
 
 def _bytes(source: str | os.PathLike | bytes) -> bytes:

@@ -27,7 +27,7 @@ def server_name(store: BackupStore) -> str:
     server_id = get_folded(store.backupstat(), "serverid")
     if server_id:
         return str(server_id)
-    locks = [e.name[len("lock_") :] for e in store.evidence.scandir("") if e.name.startswith("lock_")]
+    locks = [name.removeprefix("lock_") for name in store.top_level() if name.startswith("lock_")]
     return locks[0] if locks else store.root.name
 
 

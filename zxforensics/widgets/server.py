@@ -1,8 +1,9 @@
 """Widgets of the server configuration investigation: two snapshot dates and a query drive the key-level
 diff, a per-key timeline plot, and the customizations diff with a selected file's unified diff.
 
-Every action is a plain function here (`snapshot_options`, `diff_table`, `timeline_keys`,
-`timeline_figure`, `customization_table`, `member_diff_text`); `ServerConfigDiffView` only wires them.
+The work is the package's (`config_diff.diff_table`, `timeline_keys`, `key_history`, `plots.key_history`);
+the helpers here only choose what a control shows (`snapshot_options`, `customization_table`,
+`member_diff_text`), and `ServerConfigDiffView` wires them.
 """
 
 from __future__ import annotations
@@ -13,21 +14,13 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..format.dates import format_vendor_date
-from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS, config_timeline, diff_config, diff_customizations
-from ..parse.server_config import row_path
+from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS, diff_customizations, diff_table, key_history, timeline_keys
+from ..report import plots
 from ..store.backup import BackupStore
-from ..store.server import config_dates
 from .common import View, figure_png, frame_html
 
 LAST = "last"
 NO_DIFF = "(no textual diff: binary content)"
-
-
-def _shown(value: object) -> str:
-    """A config value as a person reads it: multi-values comma separated, absent as empty."""
-    if value is None:
-        return ""
-    return ", ".join(value) if isinstance(value, tuple) else str(value)
 
 
 def snapshot_options(store: BackupStore, extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -36,7 +29,7 @@ def snapshot_options(store: BackupStore, extra: tuple[str, ...] = ()) -> list[tu
     Values are `dd/MM/yyyy HH:mm:ss` in the server's zone (what the vendor's `date` takes); `extra`
     dates (a notebook parameter that is no snapshot date) are kept as options of their own.
     """
-    dates = config_dates(store)
+    dates = store.server.config_dates()
     options: list[tuple[str, str]] = []
     if dates:
         options.append((f"last ({format_vendor_date(dates[-1], store.tz, zone=True)})", LAST))
@@ -46,56 +39,6 @@ def snapshot_options(store: BackupStore, extra: tuple[str, ...] = ()) -> list[tu
     values = {value for _label, value in options}
     options += [(str(value), str(value)) for value in extra if value and str(value) not in values]
     return options
-
-
-def diff_table(store: BackupStore, a: object, b: object, query: str = "/") -> pd.DataFrame:
-    """The key-level diff for display: `key` (section/id/key), `change`, `before`, `after` as text."""
-    diff = diff_config(store, a, b, query or "/")
-    return pd.DataFrame({
-        "key": [row_path(s, i, k) for s, i, k in zip(diff["section"], diff["id"], diff["key"], strict=True)],
-        "change": diff["change"],
-        "before": [_shown(v) for v in diff["before"]],
-        "after": [_shown(v) for v in diff["after"]],
-    })  # fmt: skip
-
-
-def timeline_keys(store: BackupStore, a: object, b: object, query: str = "/") -> list[str]:
-    """Keys offered for the timeline plot: those that changed between `a` and `b`, else every key that
-    changed in some snapshot under `query`."""
-    keys = list(diff_table(store, a, b, query)["key"])
-    if keys:
-        return keys
-    timeline = config_timeline(store, query or "/")
-    moved = timeline[timeline["change"] != "initial"]
-    return list(dict.fromkeys(row_path(s, i, k) for s, i, k in moved[["section", "id", "key"]].itertuples(index=False)))
-
-
-def key_history(store: BackupStore, key: str) -> pd.DataFrame:
-    """`date, value` of one key at every config snapshot (`(absent)` where it did not exist)."""
-    frame = store.server_config("standard", "all", key)
-    values = {d: _shown(v) for d, v in zip(frame["date"], frame["value"], strict=True)}
-    dates = config_dates(store)
-    return pd.DataFrame({"date": dates, "value": [values.get(d, "(absent)") for d in dates]})
-
-
-def timeline_figure(store: BackupStore, key: str):
-    """A step plot of one key's value across the snapshots (values on the y axis, in order of appearance)."""
-    from matplotlib.dates import DateFormatter
-    from matplotlib.figure import Figure
-
-    history = key_history(store, key)
-    levels = list(dict.fromkeys(history["value"]))
-    fig = Figure(figsize=(8, 1.2 + 0.45 * max(len(levels), 2)))
-    ax = fig.add_subplot()
-    local = [d.tz_convert(store.tz).tz_localize(None) for d in history["date"]]
-    ax.step(local, [levels.index(v) for v in history["value"]], where="post", marker="o")
-    ax.set_yticks(range(len(levels)), [v if len(v) <= 40 else v[:37] + "..." for v in levels])
-    ax.set_ylim(-0.5, len(levels) - 0.5)
-    ax.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))  # day first, as the vendor writes dates
-    ax.set_title(key)
-    ax.set_xlabel(f"snapshot date ({store.tz})")
-    fig.autofmt_xdate()
-    return fig
 
 
 def customization_table(changes: pd.DataFrame) -> pd.DataFrame:
@@ -170,7 +113,10 @@ class ServerConfigDiffView(View):
         self._show_member()
 
     def _plot(self, _change=None) -> None:
-        self.plot.value = figure_png(timeline_figure(self.store, self.key.value)) if self.key.value else b""
+        self.plot.value = figure_png(self._key_figure(self.key.value)) if self.key.value else b""
+
+    def _key_figure(self, key: str):
+        return plots.key_history(key_history(self.store, key), key, self.store.tz)
 
     def _show_member(self, _change=None) -> None:
         self.member_diff.value = diff_html(member_diff_text(self.changes, self.member.value))

@@ -16,8 +16,8 @@ from importlib import import_module
 
 import orjson
 
-from .. import __version__
 from ..errors import ZxError
+from ..version import __version__
 from .registry import VERBS, UsageError
 
 # Modules that register verbs (one per investigation).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
-from ..parse import ParseError
+from ..errors import ParseError
 from .dates import get_tz
 
 # [vendor] the seed's file name; [ours] the component names `config` and `ldap` beside the seed's

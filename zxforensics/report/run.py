@@ -18,10 +18,10 @@ from pathlib import Path
 
 import orjson
 
-from .. import __version__
 from ..errors import ZxError
 from ..investigate.extract import check_out_dir
 from ..store.backup import open_backup, resolve_backup_path
+from ..version import __version__
 from .sections import DEFAULT_TITLE, EML_DIR, TABLES_DIR, TIMELINE_FILE
 
 NOTEBOOK = "recovery_report.ipynb"

@@ -12,9 +12,9 @@ import io
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from .. import __version__
 from ..format.dates import format_vendor_date
 from ..investigate.coherency import by_kind, with_account_names
+from ..version import __version__
 from . import plots as plots
 from . import sections as rs
 from .sections import CAUSES, ReportContext, open_report

@@ -26,7 +26,7 @@ from ..format import digest as vdigest
 from ..format import layout
 from .builder import StoreBuilder, gzip_bytes
 from .catalog import SERVER_ID, SERVER_NAME, AccountSpec, account_id, ms, stable_id
-from .faults import _message as fault_message
+from .faults import fault_message
 from .generate import AccountPlan, account_records, chain, populate_account
 
 OLD_SERVER_ID = stable_id("server:old.domain.com")  # the server the accounts were imported from

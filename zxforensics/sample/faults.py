@@ -40,7 +40,7 @@ ORPHAN_NOTE = b"orphan blob: no item references this content\n"
 MISPLACED_NOTE = b"misplaced blob: stored under another prefix\n"
 
 
-def _message(n: int, subject: str, body: str = "") -> bytes:
+def fault_message(n: int, subject: str, body: str = "") -> bytes:
     from email.message import EmailMessage
 
     msg = EmailMessage(policy=LF_POLICY)
@@ -78,18 +78,18 @@ def add(builder: StoreBuilder, plans: dict[str, AccountPlan]) -> None:
         plans[mail].item_ids.append(item_id)
 
     # missing blob: referenced, never written
-    ghost = _message(1255, "Minutes of the board meeting")
+    ghost = fault_message(1255, "Minutes of the board meeting")
     put("account1@domain.com", 1255, [(vdigest.digest_of(ghost), len(ghost))], "Minutes of the board meeting")
 
     # truncated gzip in the newest state; the two earlier drafts verify
-    versions = [_message(49965, f"Offer v{v}", f"Offer, version {v}.\n") for v in (1, 2, 3)]
+    versions = [fault_message(49965, f"Offer v{v}", f"Offer, version {v}.\n") for v in (1, 2, 3)]
     digests = [(builder.blob(raw), len(raw)) for raw in versions[:2]]
     last = vdigest.digest_of(versions[2])
     builder.write(vdigest.blob_relpath(last), gzip_bytes(versions[2])[:-40])
     put("account2@domain.com", 49965, [*digests, (last, len(versions[2]))], "Offer v3")
 
     # digest mismatch: the file under a digest holds other content
-    claimed = _message(856, "Signed contract")
+    claimed = fault_message(856, "Signed contract")
     builder.write(vdigest.blob_relpath(vdigest.digest_of(claimed)), gzip_bytes(claimed.replace(b"Signed", b"Forged")))
     put("account14@domain.com", 856, [(vdigest.digest_of(claimed), len(claimed))], "Signed contract")
 
@@ -101,7 +101,7 @@ def add(builder: StoreBuilder, plans: dict[str, AccountPlan]) -> None:
     plans["account14@domain.com"].item_ids.extend([13339, 45200, 45655])
 
     # not gzip: the blob file holds the raw message
-    plain = _message(5001, "Uncompressed blob")
+    plain = fault_message(5001, "Uncompressed blob")
     builder.write(vdigest.blob_relpath(vdigest.digest_of(plain)), plain)
     put("carol@domain.com", 5001, [(vdigest.digest_of(plain), len(plain))], "Uncompressed blob")
 
@@ -111,7 +111,7 @@ def add(builder: StoreBuilder, plans: dict[str, AccountPlan]) -> None:
     put("bob@example.com", 5002, [(bomb_digest, BOMB_SIZE)], "Huge attachment")
 
     # blob stored under the wrong prefix: missing where a restore looks, misplaced for the audit
-    lost = _message(5003, "Filed in the wrong place")
+    lost = fault_message(5003, "Filed in the wrong place")
     lost_digest = vdigest.digest_of(lost)
     wrong_prefix = "zz" if not lost_digest.startswith("zz") else "yy"
     builder.write(f"{layout.ITEMS_DIR}/{wrong_prefix}/{lost_digest}", gzip_bytes(lost))
@@ -124,18 +124,18 @@ def add(builder: StoreBuilder, plans: dict[str, AccountPlan]) -> None:
     plans["alice@example.com"].item_ids.extend([5004, 5005])
 
     # dangling link inside the tree, in the blob's place
-    dangling = _message(5006, "Link to nowhere")
+    dangling = fault_message(5006, "Link to nowhere")
     dangling_digest = vdigest.digest_of(dangling)
     builder.symlink(vdigest.blob_relpath(dangling_digest), "../../items/00/does-not-exist")
     put("alice@example.com", 5006, [(dangling_digest, len(dangling))], "Link to nowhere")
 
     # misplaced item file: 4241 belongs in items/41/
-    good = _message(4241, "Misfiled metadata")
+    good = fault_message(4241, "Misfiled metadata")
     builder.item(alice, 4241, _states(4241, [(builder.blob(good), len(good))], "Misfiled metadata", start), nn="42")
     plans["alice@example.com"].item_ids.append(4241)
 
     # double gzip (valid, restorable) and an orphan blob
-    twice = _message(5010, "Compressed twice")
+    twice = fault_message(5010, "Compressed twice")
     put(DOUBLE_GZIP_ITEM[0], DOUBLE_GZIP_ITEM[1], [(builder.blob(twice, double_gzip=True), len(twice))],
         "Compressed twice")  # fmt: skip
     builder.blob(ORPHAN_NOTE)

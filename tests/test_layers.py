@@ -14,6 +14,7 @@ PACKAGE = ROOT / "zxforensics"
 # different packages of one rank (the faces; sample and report) never import each other.
 RANKS = {
     "errors": 0,
+    "output": 3,
     "version": 0,
     "format": 1,
     "runtime": 2,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import zxforensics as zx
 from zxforensics.cli import main
 from zxforensics.errors import EvidenceError, ZxError
 from zxforensics.sample.faults import DOUBLE_GZIP_ITEM
@@ -58,3 +59,24 @@ def test_cli_extract(sample_path, tmp_path, capsys):
     code = main(["extract", "admin@example.com", "24700", "out", str(tmp_path), "backup_path", str(sample_path)])
     out = capsys.readouterr().out
     assert code == 0 and "24700-20130715T080326Z.eml" in out
+
+
+@pytest.mark.parametrize("mail", ["../../../../tmp/zx-escape", "/tmp/zx-escape", "a/b@example.com"])
+def test_a_hostile_mail_is_never_a_path(make_store, tmp_path, mail):
+    """account_info's `mail` comes from the evidence: an unsafe one gives the folder the account id."""
+    builder = make_store()
+    builder.account({"zimbraId": "acc-1", "mail": mail}, {"lastScan": 0})
+    digest = builder.blob(b"Subject: x\r\n\r\nbody\r\n")
+    builder.item("acc-1", 300, [{"transactionId": 1, "id": 300, "type": "message", "startDate": 1_000_000,
+                                 "digest": digest, "size": 21}])  # fmt: skip
+    store = zx.open_backup(builder.root)
+    row = store.extract("acc-1", 300, tmp_path / "out")
+    assert Path(row["written_path"]).parent == tmp_path / "out" / "acc-1"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["acc-1", "manifest.csv"]
+    assert not Path("/tmp/zx-escape").exists()
+
+
+def test_a_manifest_link_in_the_output_is_refused(sample_store, sample_path, tmp_path):
+    (tmp_path / "manifest.csv").symlink_to(sample_path / "backupstat")
+    with pytest.raises(ZxError, match="link"):
+        sample_store.extract("admin@example.com", 24700, tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..format.text import render
-from ..investigate.extract import check_out_dir
+from ..output import check_out_dir
 from ..report.sections import DEFAULT_TITLE
 from .common import BACKUP_PATH, TZ, backup_path, open_store
 from .registry import Param, Result, verb

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import OutputError
-from .extract import check_out_dir
+from ..output import check_out_dir
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore

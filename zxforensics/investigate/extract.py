@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import NotFound, ZxError
-from ..format import layout
+from ..format import digest as vdigest
+from ..output import OutputDir, safe_name
 from ..store.backup import investigation
 from .lmtp import header_fields
 from .queries import get_item
@@ -28,49 +29,47 @@ MANIFEST_COLUMNS = [
 ]  # fmt: skip
 
 
-def check_out_dir(store_root: Path, out_dir: str | os.PathLike) -> Path:
-    """Refuse an output folder inside the evidence (or the evidence itself)."""
-    out = Path(os.path.realpath(out_dir))
-    root = Path(os.path.realpath(store_root))
-    if out == root or root in out.parents:
-        raise ZxError(f"refusing to write into the backup path: {out} is inside {root}")
-    return out
+def account_folder(store: BackupStore, account_id: str) -> str:
+    """The folder of an account's `.eml` files: its mail address when that is a safe name no other account
+    shares case-insensitively, else its zimbraId (a name from the evidence is never a path)."""
+
+    def folders() -> dict[str, str]:
+        names = store.accounts()[["account_id", "name"]].astype(str)
+        folded = names["name"].str.casefold()
+        shared = set(folded[folded.duplicated(keep=False)])
+        return {a: (a if n.casefold() in shared else safe_name(n, a)) for a, n in names.itertuples(index=False)}
+
+    return store.memo("extract.account_folders", folders).get(account_id, safe_name(account_id, "account"))
 
 
-def eml_name(account: str, item_id: int, start: pd.Timestamp) -> str:
-    """`<account mail>/<item id>-<state start, UTC, 20130712T163544Z>.eml` (FORMAT.md §9)."""
+def eml_parts(folder: str, item_id: int, start: pd.Timestamp) -> tuple[str, str]:
+    """`(<account folder>, <item id>-<state start, UTC, 20130712T163544Z>.eml)` (FORMAT.md §9)."""
     stamp = start.tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
-    return f"{account}/{item_id}-{stamp}.eml"
+    return folder, f"{int(item_id)}-{stamp}.eml"
 
 
-def append_manifest(out: Path, row: dict) -> None:
-    """Append one row to `out/manifest.csv`, writing the header when the file is new."""
-    path = out / MANIFEST
-    new = not path.exists()
-    with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
-        if new:
-            writer.writeheader()
-        writer.writerow(row)
+def append_manifest(out: OutputDir, row: dict) -> None:
+    """Append one row to `manifest.csv` (never through a link), with the header when the file is new."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS)
+    if not out.exists(MANIFEST):
+        writer.writeheader()
+    writer.writerow(row)
+    out.append_text(MANIFEST, text=buffer.getvalue())
 
 
 @investigation("extract")
 def extract_item(store: BackupStore, account: str, item_id: int, out_dir, date: object = "last") -> dict:
     """Write the blob of an item's state at `date` to `out_dir`; returns its manifest row."""
-    out = check_out_dir(store.root, out_dir)
+    out = OutputDir(out_dir, [store.root])
     state = get_item(store, account, item_id, date).iloc[-1]
     digest = state["digest"]
     if not isinstance(digest, str) or not digest:
         raise NotFound(f"item {item_id} of {account} has no blob to extract (type {state['type']})")
     raw, _layers = store.read_blob_checked(digest)
     name = state["account"] if isinstance(state["account"], str) else state["account_id"]
-    target = out / eml_name(str(name), int(item_id), state["start_date"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with target.open("xb") as handle:  # never overwrite
-            handle.write(raw)
-    except FileExistsError:
-        raise ZxError(f"refusing to overwrite {target}") from None
+    parts = eml_parts(account_folder(store, str(state["account_id"])), int(item_id), state["start_date"])
+    target = out.write_bytes(*parts, data=raw)  # never overwrites, never through a link
     written = target.read_bytes()
     sha256 = hashlib.sha256(written).hexdigest()
     row = {
@@ -80,7 +79,7 @@ def extract_item(store: BackupStore, account: str, item_id: int, out_dir, date: 
         "digest": digest,
         "sha256": sha256,
         "size": len(written),
-        "source_blob": str(store.root / layout.ITEMS_DIR / digest[:2] / digest),
+        "source_blob": str(store.root / vdigest.blob_relpath(digest)),
         "written_path": str(target),
         "extracted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "verified": written == raw and sha256 == hashlib.sha256(raw).hexdigest(),
@@ -115,9 +114,10 @@ def recover_item(store: BackupStore, diagnosis: pd.DataFrame, account: str, item
         return _not_recoverable(f"item {item_id} of {account}: nothing to extract ({why})")
     item = next(found.itertuples(index=False))
     state = recovery_state(store, item)
-    target = check_out_dir(store.root, out_dir) / eml_name(account, int(item_id), state["start_date"])
-    status, row = "exists", None
-    if not target.exists():
+    parts = eml_parts(account_folder(store, str(item.account_id)), int(item_id), state["start_date"])
+    out = OutputDir(out_dir, [store.root])
+    target, status, row = out.path(*parts), "exists", None
+    if not out.exists(*parts):
         try:
             row = extract_item(store, str(item.account_id), int(item_id), out_dir, state["start_date"])
         except ZxError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import ZxError
-from ..investigate.extract import check_out_dir
+from ..output import check_out_dir
 from ..store.backup import open_backup, resolve_backup_path
 from ..version import __version__
 from .sections import DEFAULT_TITLE, EML_DIR, TABLES_DIR, TIMELINE_FILE

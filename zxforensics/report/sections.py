@@ -19,8 +19,9 @@ from ..errors import ZxError
 from ..format.names import CAUSES
 from ..investigate.config_diff import diff_config, diff_customizations
 from ..investigate.diagnose import diagnose
-from ..investigate.extract import RECOVERED_COLUMNS, check_out_dir, recover_all
+from ..investigate.extract import RECOVERED_COLUMNS, recover_all
 from ..investigate.timeline import timeline, write_timeline
+from ..output import check_out_dir
 from ..store.backup import open_backup
 from ..store.inputs import read_notification
 

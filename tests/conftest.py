@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sample_paths import SAMPLE_BACKUP
+from sample_paths import SAMPLE_BACKUP, SAMPLE_DATA
 
 import zxforensics as zx
 from zxforensics.sample.builder import StoreBuilder
@@ -25,6 +25,13 @@ def sample_path() -> Path:
 def sample_store(sample_path):
     """One store over the sample, shared by the session (it caches its scans)."""
     return zx.open_backup(sample_path)
+
+
+@pytest.fixture(scope="session")
+def sample_restore(sample_store):
+    """The sample's restore notification and its diagnosis: `(report, diagnosis)`."""
+    report = zx.read_notification(SAMPLE_DATA / "notifications" / "restore_report.eml")
+    return report, zx.diagnose(sample_store, report)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
-from zxforensics.investigate.diagnose import CAUSES, COLUMNS, cause_counts, item_history
+from zxforensics.investigate.diagnose import CAUSES, COLUMNS, cause_counts, item_history, report_summary
 from zxforensics.sample.catalog import account_id
 from zxforensics.sample.faults import BOMB_SIZE, FAULTS
 from zxforensics.sample.restore_cases import INVALID_ITEMS, report_unrestored
@@ -198,3 +198,12 @@ def test_blobless_items_and_history(make_store):
     history = item_history(store, "x@y.z", 301)
     assert history["blob"].tolist() == ["verifies", "missing: no such file"]
     assert history["transaction_id"].tolist() == [1, 2]
+
+
+def test_report_summary(sample_restore):
+    stats = dict(report_summary(sample_restore[0], sample_restore[1]).itertuples(index=False))
+    assert stats["operation"] == "External Restore" and stats["server"] == "test.domain.com"
+    assert stats["unrestored items"] == "32" and stats["skipped items"] == "19"
+    assert stats["listed unrestored"] == "32" and stats["listed skipped"] == "19"
+    assert stats["check"] == "the per-account lists add up to the stats line"
+    assert [stats[f"cause {c}"] for c in CAUSES] == ["5", "7", "15", "3", "2"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 import zxforensics as zx
 from zxforensics.cli import main
 from zxforensics.errors import EvidenceError, ZxError
+from zxforensics.investigate.extract import recover_item
 from zxforensics.sample.faults import DOUBLE_GZIP_ITEM
 from zxforensics.sample.messages import SEED_RESTORED_EML
 
@@ -80,3 +82,37 @@ def test_a_manifest_link_in_the_output_is_refused(sample_store, sample_path, tmp
     (tmp_path / "manifest.csv").symlink_to(sample_path / "backupstat")
     with pytest.raises(ZxError, match="link"):
         sample_store.extract("admin@example.com", 24700, tmp_path)
+
+
+def test_recover_item(sample_restore, sample_store, tmp_path):
+    result = recover_item(sample_store, sample_restore[1], "account2@domain.com", 49965, tmp_path)
+    assert result["status"] == "written"
+    assert result["path"] == tmp_path / "account2@domain.com" / "49965-20140111T090000Z.eml"
+    assert result["row"]["transaction_id"] == 2 and result["row"]["verified"]
+    headers = dict(result["headers"].itertuples(index=False))
+    assert headers["Subject"] == "Offer v2" and headers["Message-ID"] == "<fault-49965@domain.com>"
+    with (tmp_path / "manifest.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["account"], r["item_id"], r["transaction_id"]) for r in rows] == [("account2@domain.com", "49965", "2")]
+    again = recover_item(sample_store, sample_restore[1], "account2@domain.com", 49965, tmp_path)
+    assert again["status"] == "exists" and again["message"].startswith("already extracted: ")
+    assert again["headers"].equals(result["headers"])
+    assert len((tmp_path / "manifest.csv").read_text().splitlines()) == 2
+
+
+def test_recover_invalid_message_shows_raw_headers(sample_restore, sample_store, tmp_path):
+    result = recover_item(sample_store, sample_restore[1], "frank@example.com", 6313, tmp_path)
+    assert result["status"] == "written"
+    assert dict(result["headers"].itertuples(index=False))["From"] == '"billing"@'
+
+
+def test_recover_refusals(sample_restore, sample_store, tmp_path, sample_path):
+    broken = recover_item(sample_store, sample_restore[1], "bob@example.com", 5002, tmp_path)
+    assert broken["status"] == "not_recoverable" and broken["path"] is None
+    assert broken["message"] == ("item 5002 of bob@example.com: nothing to extract (broken: blob of state 1 "
+                                 "too_large: decompresses past the 536870912-byte limit)")  # fmt: skip
+    unknown = recover_item(sample_store, sample_restore[1], "bob@example.com", 1, tmp_path)
+    assert unknown["message"].endswith("(not in the diagnosis)")
+    with pytest.raises(ZxError, match="refusing to write into the backup path"):
+        recover_item(sample_store, sample_restore[1], "account2@domain.com", 49965, sample_path / "out")
+    assert not list(tmp_path.iterdir())

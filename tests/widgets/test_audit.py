@@ -9,7 +9,6 @@ from sample_paths import NOTEBOOKS
 
 import zxforensics as zx
 from zxforensics.investigate.coherency import FINDING_KINDS
-from zxforensics.investigate.summary import holdings
 from zxforensics.report import plots
 from zxforensics.sample.catalog import ACCOUNTS, account_id
 from zxforensics.widgets import audit as wa
@@ -44,17 +43,6 @@ def test_filter_findings(store, findings):
         ["missing_blob", "frank@example.com", 7102], ["size_mismatch", "frank@example.com", 7101]]
     assert len(wa.filter_findings(store, findings)) == len(findings)
     assert wa.filter_findings(store, findings, [""]).empty  # no backup-wide finding in a limited audit
-
-
-def test_holdings_and_plots(store, findings):
-    table = holdings(store)
-    frank = table[table["account"] == "frank@example.com"].set_index("type")
-    last = store.items("last", ["frank@example.com"])
-    assert frank["items"].sum() == len(last)
-    assert frank.loc["mountpoint", "items"] == 1
-    for fig in (plots.findings(findings), plots.holdings(table), plots.states_by_type(store.item_states(), store.tz)):
-        assert fig.axes and fig.axes[0].get_title()
-    assert plots.states_by_type(store.item_states(), store.tz).axes[0].get_xticklabels()[0].get_text() == "06/2013"
 
 
 def test_retention_actions(store):

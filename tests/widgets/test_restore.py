@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 import pandas as pd
 import pytest
 from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
-from zxforensics.errors import ZxError
-from zxforensics.investigate.diagnose import CAUSES, cause_counts, report_summary
-from zxforensics.investigate.extract import recover_item
-from zxforensics.report import plots
 from zxforensics.widgets import restore as rw
-from zxforensics.widgets.common import figure_png, frame_html
+from zxforensics.widgets.common import frame_html
 
 REPORT = SAMPLE_DATA / "notifications" / "restore_report.eml"
 
@@ -28,27 +22,6 @@ def case(sample_store):
 def test_open_case(sample_path):
     opened = rw.open_case(sample_path, REPORT)
     assert len(opened.diagnosis) == 32 and opened.report.stats["unrestored"] == 32
-
-
-def test_report_stats(case):
-    stats = dict(report_summary(case.report, case.diagnosis).itertuples(index=False))
-    assert stats["operation"] == "External Restore" and stats["server"] == "test.domain.com"
-    assert stats["unrestored items"] == "32" and stats["skipped items"] == "19"
-    assert stats["listed unrestored"] == "32" and stats["listed skipped"] == "19"
-    assert stats["check"] == "the per-account lists add up to the stats line"
-    assert [stats[f"cause {c}"] for c in CAUSES] == ["5", "7", "15", "3", "2"]
-
-
-def test_cause_chart(case):
-    fig = plots.causes(case.diagnosis)
-    ax = fig.axes[0]
-    accounts = [label.get_text() for label in ax.get_yticklabels()]
-    assert accounts == list(cause_counts(case.diagnosis).index)
-    assert len(ax.patches) == len(accounts) * len(CAUSES)
-    widths = {(p.get_y(), p.get_facecolor()): p.get_width() for p in ax.patches}
-    assert sum(widths.values()) == 32
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(CAUSES)
-    assert figure_png(fig).startswith(b"\x89PNG")
 
 
 def test_filters(case):
@@ -72,40 +45,6 @@ def test_history_view(case):
     assert history["blob"].iloc[2].startswith("truncated_gzip: ")
     missing = rw.history_view(case.store, "account14@domain.com", 13339)
     assert missing["note"].iloc[0].startswith("item 13339 of account14@domain.com not found")
-
-
-def test_extract_eml(case, tmp_path):
-    result = recover_item(case.store, case.diagnosis, "account2@domain.com", 49965, tmp_path)
-    assert result["status"] == "written"
-    assert result["path"] == tmp_path / "account2@domain.com" / "49965-20140111T090000Z.eml"
-    assert result["row"]["transaction_id"] == 2 and result["row"]["verified"]
-    headers = dict(result["headers"].itertuples(index=False))
-    assert headers["Subject"] == "Offer v2" and headers["Message-ID"] == "<fault-49965@domain.com>"
-    with (tmp_path / "manifest.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
-    assert [(r["account"], r["item_id"], r["transaction_id"]) for r in rows] == [("account2@domain.com", "49965", "2")]
-    again = recover_item(case.store, case.diagnosis, "account2@domain.com", 49965, tmp_path)
-    assert again["status"] == "exists" and again["message"].startswith("already extracted: ")
-    assert again["headers"].equals(result["headers"])
-    assert len((tmp_path / "manifest.csv").read_text().splitlines()) == 2
-
-
-def test_extract_invalid_message_shows_raw_headers(case, tmp_path):
-    result = recover_item(case.store, case.diagnosis, "frank@example.com", 6313, tmp_path)
-    assert result["status"] == "written"
-    assert dict(result["headers"].itertuples(index=False))["From"] == '"billing"@'
-
-
-def test_extract_refusals(case, tmp_path, sample_path):
-    broken = recover_item(case.store, case.diagnosis, "bob@example.com", 5002, tmp_path)
-    assert broken["status"] == "not_recoverable" and broken["path"] is None
-    assert broken["message"] == ("item 5002 of bob@example.com: nothing to extract (broken: blob of state 1 "
-                                 "too_large: decompresses past the 536870912-byte limit)")  # fmt: skip
-    unknown = recover_item(case.store, case.diagnosis, "bob@example.com", 1, tmp_path)
-    assert unknown["message"].endswith("(not in the diagnosis)")
-    with pytest.raises(ZxError, match="refusing to write into the backup path"):
-        recover_item(case.store, case.diagnosis, "account2@domain.com", 49965, sample_path / "out")
-    assert not list(tmp_path.iterdir())
 
 
 def test_view_initial_values_and_filters(case, tmp_path):

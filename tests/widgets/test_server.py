@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 from sample_paths import NOTEBOOKS
 
-from zxforensics.investigate.config_diff import diff_table, key_history, timeline_keys
-from zxforensics.report import plots
 from zxforensics.widgets import server as sw
 
 MAIL_MODE = "serverConfig/zimbraMailMode/test.domain.com"
@@ -24,31 +20,6 @@ def test_snapshot_options(sample_store):
     assert len(options) == 8 and options[-1] == ("22/02/2014 04:00:58 CET", "22/02/2014 04:00:58")
     extra = sw.snapshot_options(sample_store, ("25/02/2014 12:00:00", "last"))
     assert extra[-1] == ("25/02/2014 12:00:00", "25/02/2014 12:00:00") and len(extra) == 9
-
-
-def test_diff_table_and_timeline_keys(sample_store):
-    table = diff_table(sample_store, "26/02/2014 04:01:22", "last")
-    assert table.values.tolist() == [
-        ["globalConfig/zimbraMtaRestriction", "removed", "reject_invalid_helo_hostname, reject_non_fqdn_sender", ""],
-        ["zimlets/com_zimbra_ymemoticons/zimbraZimletPriority", "changed", "11", "4"],
-    ]
-    assert timeline_keys(sample_store, "24/02/2014 04:01:09", "25/02/2014 04:00:47", "serverConfig") == [MAIL_MODE]
-    # no difference between the two dates: every key that changed in some snapshot under the query
-    assert timeline_keys(sample_store, "last", "last", "globalConfig") == [
-        "globalConfig/zimbraMtaMaxMessageSize", "globalConfig/zimbraMtaRestriction",
-    ]  # fmt: skip
-
-
-def test_key_history_and_figure(sample_store):
-    history = key_history(sample_store, "domains/example.com/zimbraPublicServiceHostname")
-    assert list(history["value"]) == ["(absent)"] * 4 + ["mail.example.com"] * 3
-    assert history["date"].iloc[0] == pd.Timestamp("2014-02-22 03:00:58", tz="UTC")
-    fig = plots.key_history(key_history(sample_store, MAIL_MODE), MAIL_MODE, sample_store.tz)
-    assert isinstance(fig, Figure)
-    ax = fig.axes[0]
-    assert ax.get_title() == MAIL_MODE
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["https", "both"]
-    assert list(ax.lines[0].get_ydata()) == [0, 0, 0, 1, 1, 1, 1]
 
 
 def test_customization_actions(sample_store):

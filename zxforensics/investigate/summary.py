@@ -42,7 +42,7 @@ def summarize(store: BackupStore) -> pd.DataFrame:
         ("blob files", len(blobs)),
         ("blob bytes on disk", int(blobs["compressed_size"].fillna(0).sum())),
         ("orphan blobs", int((~blobs["referenced"]).sum())),
-        ("metadata read errors", len(errors)),
+        ("read errors (metadata and blobs met so far)", len(errors)),
     ]
     for kind, count in errors["kind"].value_counts().items():
         if count:

@@ -112,7 +112,7 @@ def compare_copies_verb(values: dict, options: dict) -> Result:
     "retention",
     (),
     {"backup_path": BACKUP_PATH, "data_retention_days": DAYS, "account_retention_days": DAYS,
-     "date": Param("date", None, help="dd/MM/yyyy HH:mm:ss (default now)"), "tz": TZ},
+     "date": Param("date", None, help="dd/MM/yyyy HH:mm:ss (default: the last scan)"), "tz": TZ},
     help="What a Backup Purge at `date` would remove (deleted items, deleted or backup-disabled accounts)\n"
     "and the blob bytes it would free. 0 days keeps forever, as the vendor does.",
 )

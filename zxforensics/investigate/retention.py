@@ -76,9 +76,15 @@ class Retention:
 def retention(
     store: BackupStore, data_retention_days: int = 30, account_retention_days: int = 30, at: object = None
 ) -> Retention:
-    """What a purge at `at` (default now; a user date is in the server's zone) would remove."""
-    instant = pd.Timestamp.now(tz="UTC") if at is None else pd.Timestamp(at_instant(at, store.tz))
+    """What a purge at `at` would remove: by default at the backup's last scan (a backup's "now"), else
+    now when it never scanned; a user date is in the server's zone."""
+    instant = purge_instant(store) if at is None else pd.Timestamp(at_instant(at, store.tz))
     return plan_at(basis(store), instant, data_retention_days, account_retention_days)
+
+
+def purge_instant(store: BackupStore) -> pd.Timestamp:
+    """A purge's default date: the backup's last scan, else now (a backup that never scanned)."""
+    return store.last_scan() or pd.Timestamp.now(tz="UTC")
 
 
 @dataclass
@@ -175,7 +181,7 @@ def purge_forecast(
     from the last scan to 13 weeks after it)."""
     base = basis(store)
     if dates is None:
-        dates = pd.date_range(base.accounts["last_scan"].max().normalize(), periods=14, freq="7D")
+        dates = pd.date_range(purge_instant(store).normalize(), periods=14, freq="7D")
     rows = []
     for date in dates:
         instant = pd.Timestamp(at_instant(pd.Timestamp(date), store.tz))

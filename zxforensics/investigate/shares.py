@@ -45,6 +45,24 @@ class _View:
         self.folders = set(zip(folders["account_id"].astype(str).str.lower(), folders["item_id"], strict=True))
         self.mounts = last[last["type"] == "mountpoint"]
         self.grants = grants(store, accounts["account_id"].astype(str))
+        self.moved = as_mapping(import_map(store))  # old id -> new id, from the backup's own import maps
+        self.by_name = {str(n).lower(): str(a) for a, n in zip(alive["account_id"], alive["name"], strict=True)}
+
+    def moved_to(self, account_id: str | None, name: str | None = None) -> str | None:
+        """The id in this backup of an account a share names by an id it does not hold: through the
+        import map, else by the address the grant names (None when neither finds it)."""
+        new = self.moved.get(str(account_id).lower())
+        if new and new.lower() in self.alive:
+            return new
+        return self.by_name.get(str(name).lower()) if name else None
+
+    def missing(self, role: str, account_id: str | None, name: str | None = None) -> str:
+        """Why a share's `role` (grantee, owner) is missing, without contradicting the accounts table."""
+        new = self.moved_to(account_id, name)
+        if new is None:
+            return f"{role} {account_id}" + (f" ({name})" if name else "") + " is not in the backup"
+        return (f"{role} id {account_id} is not in the backup, but {self.name(new)} is, as {new}: "
+                "its id changed in an import (doFixShares would rewrite it)")
 
     def name(self, account_id: str | None) -> str | None:
         return self.names.get(str(account_id).lower()) if account_id else None
@@ -86,7 +104,7 @@ def grant_row(view: _View, grant: dict) -> dict:
                  & (view.mounts["owner_id"].astype(str).str.lower() == owner.lower())
                  & (view.mounts["remote_id"] == folder)).any()  # fmt: skip
     if kind == "usr" and str(grantee).lower() not in view.alive:
-        status, detail = "grantee_missing", f"grantee {grantee} ({grant.get('granteeName', '?')}) is not in the backup"
+        status, detail = "grantee_missing", view.missing("grantee", grantee, grant.get("granteeName"))
     elif folder is None or not view.has_folder(owner, folder):
         status, detail = "folder_missing", f"folder {grant.get('folderId')} of the owner is gone"
     elif kind == "usr" and not has_mount:
@@ -106,7 +124,7 @@ def mount_row(view: _View, mount) -> dict:
                   and (g.get("granteeType", "usr") != "usr" or str(g.get("granteeId")).lower() == holder.lower())
                   for g in view.grants)  # fmt: skip
     if owner is None or owner.lower() not in view.alive:
-        status, detail = "owner_missing", f"owner {owner} is not in the backup"
+        status, detail = "owner_missing", view.missing("owner", owner)
     elif remote is None or not view.has_folder(owner, remote):
         status, detail = "folder_missing", f"the owner's folder {remote} is gone"
     elif not granted:

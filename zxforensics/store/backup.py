@@ -29,6 +29,7 @@ from . import frames, scan
 from .server import ServerArchives
 from .states import select_states
 
+MAX_EPOCH_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z: past it a "date" is damage, not a date
 PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
 SHARDS_PER_WORKER = 4  # account shards per scan worker
 
@@ -168,6 +169,16 @@ class BackupStore:
                 self.record_error(exc, layout.BACKUPSTAT)
             return {}
         return doc if isinstance(doc, dict) else {}
+
+    def last_scan(self) -> pd.Timestamp | None:
+        """When the backup last scanned: `backupstat`'s lastScan, else the newest account scan, else None.
+
+        "Now" for a backup is its last scan: a purge forecast or an age is measured from it, not from today."""
+        value = get_folded(self.backupstat(), "lastscan")
+        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < MAX_EPOCH_MS:
+            return pd.Timestamp(int(value), unit="ms", tz="UTC")
+        scans = self._accounts["last_scan"].dropna()
+        return scans.max() if len(scans) else None
 
     @cached_property
     def _top_level(self) -> tuple[str, ...]:

@@ -90,7 +90,7 @@ class RetentionView(View):
         self.store = store
         self.data_days = w.BoundedIntText(value=data_days, min=0, max=36500, description="data days")
         self.account_days = w.BoundedIntText(value=account_days, min=0, max=36500, description="account days")
-        self.date = w.Text(value=str(date or ""), description="purge at", placeholder="dd/MM/yyyy HH:mm:ss (now)",
+        self.date = w.Text(value=str(date or ""), description="purge at", placeholder="dd/MM/yyyy HH:mm:ss (last scan)",
                            continuous_update=False)  # fmt: skip
         self.summary, self.accounts, self.items, self.plot = w.HTML(), w.HTML(), w.HTML(), w.Image(format="png")
         for control in (self.data_days, self.account_days, self.date):

@@ -17,6 +17,7 @@ from importlib import import_module
 import orjson
 
 from ..errors import ZxError
+from ..format.text import escape, escape_json, escape_lines, looks_like_formula
 from ..version import __version__
 from .registry import VERBS, UsageError
 
@@ -94,26 +95,42 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except (ZxError, OSError) as exc:  # the input, the evidence or the environment: one line
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # a bug of the kit: say so, and show the traceback when asked
         if options.get("debug"):
             raise
-        print(f"internal error (a bug of zxforensics, please report it): {type(exc).__name__}: {exc}\n"
+        print(f"internal error (a bug of zxforensics, please report it): {type(exc).__name__}: {escape(str(exc))}\n"
               "run again with --debug before the verb to see the traceback", file=sys.stderr)
         return EXIT_BUG
     return result.exit_code
 
 
 def emit(result, fmt: str) -> None:
-    """Print a result as the vendor's text, JSON records or CSV."""
+    """Print a result as the vendor's text, JSON records or CSV.
+
+    Text is escaped where it is built (`format.text`). JSON and CSV keep the exact values: JSON with every
+    character text would escape written as `\\uXXXX`; CSV as it is (it feeds tools, and a changed value is
+    a changed finding), with a warning on stderr when a cell could run as a spreadsheet formula."""
     if fmt == "json" and result.frame is not None:
         # pandas writes ISO dates; orjson re-emits without pandas' escaped slashes
         records = orjson.loads(result.frame.to_json(orient="records", date_format="iso"))
-        print(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode())
+        print(escape_json(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode()))
     elif fmt == "csv" and result.frame is not None:
+        warn_formulas(result.frame)
         sys.stdout.write(result.frame.to_csv(index=False))
     elif result.text is not None:
         print(result.text)
     elif result.frame is not None:
-        print(result.frame.to_string(index=False))
+        print(escape_lines(result.frame.to_string(index=False)))
+
+
+def warn_formulas(frame) -> None:
+    """Say on stderr how many text cells a spreadsheet could run as formulas (`=cmd|...`, `@SUM(...)`)."""
+    found = 0
+    for column in frame.columns:
+        if frame[column].dtype == object or str(frame[column].dtype) in ("string", "category"):
+            found += sum(1 for value in frame[column].astype(object) if looks_like_formula(value))
+    if found:
+        print(f"warning: {found} cells start with = + - @ or a control character: open this CSV in a spreadsheet "
+              "only by importing its columns as text", file=sys.stderr)

@@ -36,3 +36,13 @@ def open_store(values: dict, options: dict) -> BackupStore:
 def vendor_date(value, tz: str, zone: bool = False) -> str:
     """A timestamp (or an ISO string of one) as the vendor prints it, in the server's zone."""
     return format_vendor_date(pd.Timestamp(value) if isinstance(value, str) else value, tz, zone)
+
+
+def blob_lines(digest: object, blob_path: object) -> list[tuple[str, object]]:
+    """The seed's `blob path <path>` line; a digest that is not one (`../../etc/passwd`) is shown as the
+    value it is, never joined to the backup path (reading it is refused: `bad_name`)."""
+    if isinstance(blob_path, str):
+        return [(f"blob path {blob_path}", "")]
+    if isinstance(digest, str) and digest:
+        return [("blob digest (refused: not a digest)", digest)]
+    return []

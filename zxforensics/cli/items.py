@@ -8,11 +8,29 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import EvidenceError, ZxError
-from ..format.text import render
-from .common import BACKUP_PATH, TZ, open_store, vendor_date
+from ..format.text import escape, escape_lines, render
+from .common import BACKUP_PATH, TZ, blob_lines, open_store, vendor_date
 from .registry import Param, Result, verb
 
 DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last|all")
+MAX_STATES_SHOWN = 1000  # states getItem prints as text (the newest); --json/--csv give them all
+
+
+def shown_states(states: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, object]]]:
+    """The newest MAX_STATES_SHOWN states, and a note naming what was cut (an item file can hold millions)."""
+    if len(states) <= MAX_STATES_SHOWN:
+        return states, []
+    cut = len(states) - MAX_STATES_SHOWN
+    note = (f"the {cut} oldest of {len(states)} states are not shown; "
+            "`zxforensics --csv getItem ...` lists them all")  # fmt: skip
+    return states.iloc[cut:], [("note", note)]
+
+
+def dump_text(raw: bytes) -> str:
+    """A blob shown as text: each line escaped (a line break, LF or CRLF, stays one; a byte that is not
+    UTF-8 shows as `\\udcHH`). For reading only: `extract` writes the exact bytes."""
+    lines = [line.removesuffix(b"\r") for line in raw.split(b"\n")]
+    return escape_lines("\n".join(line.decode("utf-8", "surrogateescape") for line in lines))
 
 
 def state_tree(states: pd.DataFrame, tz: str) -> list[list[tuple[str, object]]]:
@@ -24,8 +42,7 @@ def state_tree(states: pd.DataFrame, tz: str) -> list[list[tuple[str, object]]]:
             ("type", state.type),
             ("deleted", bool(state.deleted)),
         ]
-        if isinstance(state.digest, str):
-            group.append((f"blob path {state.blob_path}", ""))
+        group += blob_lines(state.digest, state.blob_path)
         groups.append(group)
     return groups
 
@@ -45,14 +62,15 @@ def get_item(values: dict, options: dict) -> Result:
     except ValueError:
         raise ZxError(f"item must be an integer id, not {values['item']!r}") from None
     states = store.get_item(values["account"], item_id, values["date"])
-    text = render([("itemStates", state_tree(states, store.tz))])
+    shown, note = shown_states(states)
+    text = render([*note, ("itemStates", state_tree(shown, store.tz))])
     digest = states["digest"].dropna()
     if values["dump_blob"] and not digest.empty:
         try:
             raw = store.read_blob(digest.iloc[-1])
         except EvidenceError as exc:  # show the states, then why the blob cannot be dumped
             return Result(states, text + "\n" + render([("blob", f"cannot be read: {exc}")]), exit_code=1)
-        text += "\n" + render([("blob", "")]) + "\n" + raw.decode("utf-8", errors="replace")
+        text += "\n" + render([("blob", "")]) + "\n" + dump_text(raw)
     return Result(states, text)
 
 
@@ -164,4 +182,4 @@ def make_sample(values: dict, options: dict) -> Result:
         build(out, values["seed"])
     else:
         generate_store(out, values["accounts"], values["items"], values["seed"])
-    return Result(None, f"sample store written to {out}")
+    return Result(None, f"sample store written to {escape(str(out))}")

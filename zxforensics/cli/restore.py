@@ -9,7 +9,7 @@ from ..format.text import render
 from ..investigate.diagnose import CAUSES, cause_counts, diagnose, would_fail
 from ..parse.notification import ADDS_UP
 from ..store.inputs import read_notification
-from .common import BACKUP_PATH, TZ, open_store
+from .common import BACKUP_PATH, TZ, blob_lines, open_store
 from .registry import Param, Result, verb
 
 
@@ -22,8 +22,7 @@ def item_groups(diagnosis: pd.DataFrame) -> list[list[tuple[str, object]]]:
             ("type", row.type), ("folder", row.folder_path), ("states", row.states),
             ("lastValidState", row.last_valid_state), ("recoverableEml", bool(row.recoverable_eml)),
         ]  # fmt: skip
-        if isinstance(row.blob_path, str):
-            group.append((f"blob path {row.blob_path}", ""))
+        group += blob_lines(row.digest, row.blob_path)
         groups.append(group)
     return groups
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..format.layout import SERVER_DIR
-from ..format.text import INDENT, fmt_value, leaf, render
+from ..format.text import INDENT, escape, escape_lines, fmt_value, leaf, render
 from ..parse.server_config import row_path, split_query
 from ..store.backup import archive_file_zone
 from ..store.server import COMPONENT_OF_KIND, read_archive_file
@@ -29,8 +29,9 @@ BOLD, DIM, GREEN, CYAN, RESET = "\x1b[1m", "\x1b[2m", "\x1b[32m", "\x1b[36m", "\
 
 
 def underscored_line(key: str, value: object, width: int, colors: bool = False) -> str:
-    """The key, `_` up to `width` columns, the value right-aligned (at least one `_` between)."""
-    text = fmt_value(value)
+    """The key, `_` up to `width` columns, the value right-aligned (at least one `_` between); both escaped
+    before the kit's own colour codes are added, so the evidence's never reach the terminal."""
+    key, text = escape(str(key)), fmt_value(value)
     pad = "_" * max(width - len(key) - len(text), 1)
     if colors:
         return f"{BOLD}{CYAN}{key}{RESET}{DIM}{pad}{RESET}{GREEN}{text}{RESET}"
@@ -53,7 +54,7 @@ def standard_text(frame: pd.DataFrame, dates: list, tz: str, query: str, verbose
         for row in rows.itertuples(index=False):
             label = row_path(row.section, row.id, row.key) if verbose else (row.key or row.id)
             if headed and row.key and (row.section, row.id) != group:
-                lines.append(f"{row.section}/{row.id}")
+                lines.append(escape(f"{row.section}/{row.id}"))
             group = (row.section, row.id)
             lines.append(underscored_line(label, row.value, VALUE_LINE_WIDTH, colors))
         blocks.append("\n".join(lines))
@@ -75,7 +76,7 @@ def _from_file(values: dict, options: dict, kind: str) -> tuple[pd.DataFrame, ob
     tz = archive_file_zone(path, values.get("tz") or options.get("tz"))
     frame, errors, date = read_archive_file(path, kind, values["query"], tz)
     for error in errors:
-        print(f"warning: {error['kind']}: {error['detail']} ({error['path']})", file=sys.stderr)
+        print(escape(f"warning: {error['kind']}: {error['detail']} ({error['path']})"), file=sys.stderr)
     return frame, date, tz, os.path.dirname(os.path.realpath(path)) + "/"
 
 
@@ -133,7 +134,7 @@ def diff_server_config(values: dict, options: dict) -> Result:
         ]
         head = [("from", frame.attrs["archive_a"]), ("to", frame.attrs["archive_b"])]
         text = render([*head, ("changes", groups or "none")])
-        diffs = [d for d in frame["diff"] if isinstance(d, str) and d]
+        diffs = [escape_lines(d) for d in frame["diff"] if isinstance(d, str) and d]
         return Result(frame.drop(columns="diff"), "\n\n".join([text, *diffs]))
     frame = diff_config(store, values["a"], values["b"], values["query"])
     groups = [

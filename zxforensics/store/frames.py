@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ERROR_COLUMNS
+from ..format.digest import DIGEST_RE
 from ..format.names import SYSTEM_FOLDERS
 from .scan import REPEATED, encode_repeated, sort_states
 
@@ -145,10 +146,19 @@ def assemble_states(
 
 
 def _blob_paths(digest: pd.Series, root: str) -> pd.Categorical:
-    """`<root>/items/<xx>/<digest>`, built once per distinct digest, in Arrow (no Python strings)."""
+    """`<root>/items/<xx>/<digest>`, built once per distinct digest, in Arrow (no Python strings).
+
+    A value that is not a digest (`../../../../etc/passwd`) is never a path: its blob_path is null, as
+    reading it is refused (`bad_name`)."""
     names = pa.array(digest.cat.categories.astype(str), pa.string())
     paths = pc.binary_join_element_wise(root + "/items/", pc.utf8_slice_codeunits(names, 0, 2), "/", names, "")
-    return pd.Categorical.from_codes(digest.cat.codes, categories=pd.Index(paths.to_pandas()))
+    codes = digest.cat.codes.to_numpy()
+    valid = pc.match_substring_regex(names, DIGEST_RE.pattern).to_numpy(zero_copy_only=False).astype(bool)
+    if not valid.all():
+        renumbered = np.where(valid, np.cumsum(valid) - 1, -1)
+        codes = np.where(codes >= 0, renumbered[codes], -1)
+        paths = paths.filter(pa.array(valid))
+    return pd.Categorical.from_codes(codes, categories=pd.Index(paths.to_pandas()))
 
 
 def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int], str]) -> pd.Categorical:

@@ -53,7 +53,7 @@ def timeline(values: dict, options: dict) -> Result:
     store = open_store(values, options)
     check_out_dir(store.root, values["out"])
     events = build(store, values["accounts"])
-    path = write_timeline(events, values["out"], overwrite=bool(options.get("force")))
+    path = write_timeline(events, values["out"], overwrite=bool(options.get("force")), evidence_roots=[store.root])
     summary = events.groupby("timestamp_desc").size()
     pairs = [("path", str(path)), ("events", len(events)), *[(str(k), int(v)) for k, v in summary.items()]]
     return Result(events, render([("timeline", pairs)]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +49,11 @@ def eml_parts(folder: str, item_id: int, start: pd.Timestamp) -> tuple[str, str]
     return folder, f"{int(item_id)}-{stamp}.eml"
 
 
+def output_dir(store: BackupStore, out_dir: str | os.PathLike | OutputDir) -> OutputDir:
+    """The output folder of an extraction: an OutputDir given (a report's `eml/`), or one over a path."""
+    return out_dir if isinstance(out_dir, OutputDir) else OutputDir(out_dir, [store.root])
+
+
 def append_manifest(out: OutputDir, row: dict) -> None:
     """Append one row to `manifest.csv` (never through a link), with the header when the file is new."""
     buffer = io.StringIO()
@@ -60,8 +66,11 @@ def append_manifest(out: OutputDir, row: dict) -> None:
 
 @investigation("extract")
 def extract_item(store: BackupStore, account: str, item_id: int, out_dir, date: object = "last") -> dict:
-    """Write the blob of an item's state at `date` to `out_dir`; returns its manifest row."""
-    out = OutputDir(out_dir, [store.root])
+    """Write the blob of an item's state at `date` to `out_dir`; returns its manifest row.
+
+    Nothing is written unless all of it can be: the manifest is checked first (a planted `manifest.csv`
+    link refuses the extraction), then the `.eml` is made new, read back and hashed, then its row appended."""
+    out = output_dir(store, out_dir)
     state = get_item(store, account, item_id, date).iloc[-1]
     digest = state["digest"]
     if not isinstance(digest, str) or not digest:
@@ -69,8 +78,9 @@ def extract_item(store: BackupStore, account: str, item_id: int, out_dir, date: 
     raw, _layers = store.read_blob_checked(digest)
     name = state["account"] if isinstance(state["account"], str) else state["account_id"]
     parts = eml_parts(account_folder(store, str(state["account_id"])), int(item_id), state["start_date"])
+    out.check_appendable(MANIFEST)
     target = out.write_bytes(*parts, data=raw)  # never overwrites, never through a link
-    written = target.read_bytes()
+    written = out.read_bytes(*parts)
     sha256 = hashlib.sha256(written).hexdigest()
     row = {
         "account": name,
@@ -115,16 +125,16 @@ def recover_item(store: BackupStore, diagnosis: pd.DataFrame, account: str, item
     item = next(found.itertuples(index=False))
     state = recovery_state(store, item)
     parts = eml_parts(account_folder(store, str(item.account_id)), int(item_id), state["start_date"])
-    out = OutputDir(out_dir, [store.root])
+    out = output_dir(store, out_dir)
     target, status, row = out.path(*parts), "exists", None
     if not out.exists(*parts):
         try:
-            row = extract_item(store, str(item.account_id), int(item_id), out_dir, state["start_date"])
+            row = extract_item(store, str(item.account_id), int(item_id), out, state["start_date"])
         except ZxError as exc:
             return _not_recoverable(str(exc))
         status, target = "written", Path(row["written_path"])
     verb = "wrote" if status == "written" else "already extracted:"
-    headers = pd.DataFrame(header_fields(target.read_bytes()), columns=["name", "value"])
+    headers = pd.DataFrame(header_fields(out.read_bytes(*parts)), columns=["name", "value"])
     return {"status": status, "message": f"{verb} {target} (state {int(state['transaction_id'])})", "path": target,
             "row": row, "headers": headers}  # fmt: skip
 
@@ -138,6 +148,9 @@ def recover_all(store: BackupStore, diagnosis: pd.DataFrame, out_dir) -> pd.Data
     """Every recoverable item of a diagnosis as `.eml` under `out_dir`, one RECOVERED_COLUMNS row each;
     a failure is a row with its `error`, and the rest is still extracted."""
     wanted = diagnosis[diagnosis["recoverable_eml"].fillna(False).astype(bool)]
+    if wanted.empty:
+        return pd.DataFrame(columns=RECOVERED_COLUMNS)
+    out_dir = output_dir(store, out_dir)
     rows = []
     for item in wanted.drop_duplicates(["account_id", "item_id"]).itertuples(index=False):
         row = {"account": str(item.account), "item_id": int(item.item_id), "cause": str(item.cause)}

@@ -7,13 +7,15 @@ time means) and `message`; `timestamp` (epoch microseconds) and any extra column
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 import pandas as pd
 
-from ..errors import ZxError
+from ..errors import OutputError, ZxError
+from ..output import OutputDir
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -27,6 +29,7 @@ DESC_CREATED = "Item first state"
 DESC_CHANGED = "Item changed"
 DESC_DELETED = "Item deleted"
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+CHUNK_ROWS = 50_000  # rows formatted at a time: a million-event timeline never sits in memory as one text
 
 
 def timeline(store: BackupStore, accounts: list[str] | str | None = None) -> pd.DataFrame:
@@ -79,20 +82,35 @@ def _message(row) -> str:
     return f"{what} ({', '.join(notes)})"
 
 
-def write_timeline(df: pd.DataFrame, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write `df` as CSV (`.csv`) or JSON lines (`.jsonl`), by the file's extension; never overwrites by default."""
-    target = Path(path)
-    fmt = FORMATS.get(target.suffix.lower())
+def write_timeline(
+    df: pd.DataFrame,
+    path: str | os.PathLike | OutputDir,
+    name: str | None = None,
+    overwrite: bool = False,
+    evidence_roots: Sequence[str | os.PathLike] = (),
+) -> Path:
+    """Write `df` as CSV (`.csv`) or JSON lines (`.jsonl`), by the file's extension, in chunks through one
+    file opened by `zxforensics.output` (never through a link, never over a file unless `overwrite`, never
+    inside `evidence_roots`). `path` names the file, or is an OutputDir holding the file `name`.
+
+    Values are written exactly as they are (a CSV cell may start with `=`: import it into a spreadsheet as
+    text; see README, "Evidence is sacred")."""
+    if isinstance(path, OutputDir):
+        out, name = path, str(name)
+    else:
+        target = Path(path)
+        out, name = OutputDir(target.parent, evidence_roots), target.name
+    fmt = FORMATS.get(Path(name).suffix.lower())
     if fmt is None:
-        raise ZxError(f"{target}: give a .csv or .jsonl file name for the timeline")
-    if target.exists() and not overwrite:
-        raise ZxError(f"refusing to overwrite {target} (use --force)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        df.to_csv(target, index=False)
-        return target
-    records = df.astype(object).where(df.notna(), None).to_dict(orient="records")
-    with target.open("wb") as handle:
-        for record in records:
-            handle.write(orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
-    return target
+        raise ZxError(f"{out.path(name)}: give a .csv or .jsonl file name for the timeline")
+    if out.exists(name) and not overwrite:
+        raise OutputError(f"refusing to overwrite {out.path(name)} (use --force)")
+    with out.open_new(name, replace=overwrite) as handle:
+        for start in range(0, max(len(df), 1), CHUNK_ROWS):
+            chunk = df.iloc[start : start + CHUNK_ROWS]
+            if fmt == "csv":
+                handle.write(chunk.to_csv(index=False, header=start == 0).encode("utf-8"))
+                continue
+            for record in chunk.astype(object).where(chunk.notna(), None).to_dict(orient="records"):
+                handle.write(orjson.dumps(record, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+    return out.path(name)

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import OutputError
 
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _FILE_FLAGS = os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 FILE_MODE = 0o644
 DIR_MODE = 0o755
@@ -65,13 +66,14 @@ class OutputDir:
 
     # -- folders --------------------------------------------------------------------------------
     @contextmanager
-    def folder(self, *parts: str) -> Iterator[int]:
-        """A descriptor of the folder `parts` (made when missing), reached without following any link."""
+    def folder(self, *parts: str, create: bool = True) -> Iterator[int]:
+        """A descriptor of the folder `parts` (made when missing, unless not `create`: FileNotFoundError),
+        reached without following any link."""
         self._check_landing(parts)
         fd = os.open(self.root, _DIR_FLAGS)
         try:
             for part in parts:
-                child = _enter(fd, _component(part), self.root)
+                child = _enter(fd, _component(part), self.root, create)
                 os.close(fd)
                 fd = child
             yield fd
@@ -88,13 +90,64 @@ class OutputDir:
         """Whether anything (a link included, never followed) stands at `parts`."""
         *folders, name = parts
         try:
-            with self.folder(*folders) as fd:
+            with self.folder(*folders, create=False) as fd:
                 os.stat(_component(name), dir_fd=fd, follow_symlinks=False)
         except FileNotFoundError:
             return False
         return True
 
+    def subdir(self, *parts: str) -> OutputDir:
+        """The folder `parts` (made without following a link) as an output folder of its own."""
+        return OutputDir(self.make_folder(*parts), self.evidence_roots)
+
+    def files(self, *parts: str) -> list[str]:
+        """Paths relative to the root (`eml/a/b.eml`) of the regular files under the folder `parts` (or of
+        the file `parts`), sorted; a link met on the way is neither followed nor listed."""
+        *folders, name = parts
+        try:
+            with self.folder(*folders, create=False) as parent:
+                found = _regular_files(parent, _component(name), "/".join(parts))
+        except FileNotFoundError:
+            return []
+        return sorted(found)
+
+    # -- reading back what the kit wrote --------------------------------------------------------
+    @contextmanager
+    def open_read(self, *parts: str) -> Iterator[object]:
+        """A binary file object of the regular file at `parts`, reached without following any link."""
+        *folders, name = parts
+        try:
+            with self.folder(*folders, create=False) as parent:
+                fd = os.open(_component(name), _READ_FLAGS, dir_fd=parent)
+        except OSError as exc:
+            raise OutputError(f"cannot read {self.path(*parts)}: {_why(exc)}") from None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OutputError(f"cannot read {self.path(*parts)}: not a regular file")
+            yield handle
+
+    def read_bytes(self, *parts: str) -> bytes:
+        with self.open_read(*parts) as handle:
+            return handle.read()
+
     # -- files ----------------------------------------------------------------------------------
+    def check_appendable(self, *parts: str) -> None:
+        """Raise OutputError unless `append_text(*parts)` would succeed: called before writing anything
+        else, so that a planted `manifest.csv` link refuses a whole extraction, not its last step."""
+        *folders, name = parts
+        self._check_landing(parts)
+        try:
+            with self.folder(*folders, create=False) as parent:
+                fd = os.open(_component(name), _FILE_FLAGS | os.O_APPEND | getattr(os, "O_NONBLOCK", 0), dir_fd=parent)
+        except FileNotFoundError:
+            return  # nothing there yet: append_text will make it
+        except OSError as exc:
+            raise OutputError(f"refusing to append to {self.path(*parts)}: {_why(exc)}") from None
+        try:
+            _check_append_target(fd, self.path(*parts))
+        finally:
+            os.close(fd)
+
     @contextmanager
     def open_new(self, *parts: str, replace: bool = False) -> Iterator[object]:
         """A binary file object for a new file at `parts`: refused when anything stands there, unless
@@ -140,10 +193,7 @@ class OutputDir:
                 except OSError as exc:
                     raise OutputError(f"refusing to append to {self.path(*parts)}: {_why(exc)}") from None
         try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:  # a hard link may be a file of the evidence
-                why = "not a regular file" if not stat.S_ISREG(info.st_mode) else "it has other hard links"
-                raise OutputError(f"refusing to append to {self.path(*parts)}: {why}")
+            _check_append_target(fd, self.path(*parts))
             os.write(fd, text.encode("utf-8"))
         finally:
             os.close(fd)
@@ -175,16 +225,19 @@ def _component(part: str) -> str:
     return text
 
 
-def _enter(parent: int, name: str, root: Path) -> int:
-    """A descriptor of folder `name` in `parent` (made when missing); a link there is refused."""
+def _enter(parent: int, name: str, root: Path, create: bool = True) -> int:
+    """A descriptor of folder `name` in `parent` (made when missing and `create`); a link there is refused."""
     try:
-        os.mkdir(name, DIR_MODE, dir_fd=parent)  # never follows: a link there is EEXIST
+        if create:
+            os.mkdir(name, DIR_MODE, dir_fd=parent)  # never follows: a link there is EEXIST
     except FileExistsError:
         pass
     except OSError as exc:
         raise OutputError(f"cannot make folder {name!r} under {root}: {exc.strerror}") from None
     try:
         return os.open(name, _DIR_FLAGS, dir_fd=parent)
+    except FileNotFoundError:
+        raise
     except OSError as exc:
         raise OutputError(f"refusing to write under {name!r} in {root}: {_why(exc)}") from None
 
@@ -197,6 +250,29 @@ def _why(exc: OSError) -> str:
     if exc.errno == errno.ENXIO:
         return "a FIFO or device stands there"
     return exc.strerror or str(exc)
+
+
+def _check_append_target(fd: int, shown: Path) -> None:
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:  # a hard link may be a file of the evidence
+        why = "not a regular file" if not stat.S_ISREG(info.st_mode) else "it has other hard links"
+        raise OutputError(f"refusing to append to {shown}: {why}")
+
+
+def _regular_files(parent: int, name: str, rel: str) -> list[str]:
+    try:
+        info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        return []
+    if stat.S_ISREG(info.st_mode):
+        return [rel]
+    if not stat.S_ISDIR(info.st_mode):
+        return []
+    fd = os.open(name, _DIR_FLAGS, dir_fd=parent)
+    try:
+        return [path for child in os.listdir(fd) for path in _regular_files(fd, child, f"{rel}/{child}")]
+    finally:
+        os.close(fd)
 
 
 def _unlink_regular(parent: int, name: str, shown: Path) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..format.names import CAUSES
+from ..format.text import escape
 from ..investigate.coherency import by_kind
 from ..investigate.timeline import DESC_CHANGED, DESC_CREATED, DESC_DELETED
 
@@ -38,8 +39,23 @@ def _local(dates: pd.Series, tz: str) -> pd.Series:
     return dates.dt.tz_convert(tz).dt.tz_localize(None)
 
 
+def label(value: object) -> str:
+    """Text from the evidence as a figure shows it: escaped as in text output, and `$` kept literal (an
+    account named `a$\\frac$` would otherwise be parsed as mathtext, and fail the whole figure)."""
+    return escape(str(value)).replace("$", r"\$")
+
+
+def _labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """A frame whose index and column names (accounts, types, values) are safe figure labels."""
+    out = table.copy()
+    out.index = [label(i) for i in table.index]
+    out.columns = [label(c) for c in table.columns]
+    return out
+
+
 def _stacked_bars(ax, table: pd.DataFrame, horizontal: bool = False) -> None:
     """Stacked bars of a frame (rows = bars, columns = stacked parts), each part in its colour."""
+    table = _labelled(table)
     base = pd.Series(0.0, index=table.index)
     positions = range(len(table))
     for n, column in enumerate(table.columns):
@@ -114,7 +130,8 @@ def holdings(table: pd.DataFrame):
     fig = _sized(11, 0.8 + 0.35 * max(table["account"].nunique(), 3))
     for position, measure in enumerate(("items", "bytes"), start=1):
         ax = fig.add_subplot(1, 2, position)
-        pivot = table.pivot_table(index="account", columns="type", values=measure, aggfunc="sum", fill_value=0)
+        pivot = _labelled(table.pivot_table(index="account", columns="type", values=measure, aggfunc="sum",
+                                            fill_value=0))  # fmt: skip
         pivot.plot.barh(stacked=True, ax=ax, legend=position == 2, width=0.8)
         ax.set_title(f"{measure} per account and type (newest states)")
         if measure == "bytes":  # one huge blob (a bomb, a video) must not hide the others
@@ -131,6 +148,7 @@ def states_by_type(states: pd.DataFrame, tz: str):
     """States started per month (in the server's zone), by type, with the deletions as a line."""
     month = _local(states["start_date"], tz).dt.to_period("M")
     table = pd.crosstab(month, states["type"].astype(str)).sort_index()
+    table.columns = [label(c) for c in table.columns]
     deletions = states[states["deleted"]].groupby(month[states["deleted"]]).size().reindex(table.index, fill_value=0)
     table.index = [p.strftime("%m/%Y") for p in table.index]
     fig = _sized(9, 3.5)
@@ -168,10 +186,10 @@ def key_history(history: pd.DataFrame, key: str, tz: str):
     ax = fig.add_subplot()
     local = _local(pd.to_datetime(history["date"], utc=True), tz)
     ax.step(local, [levels.index(v) for v in history["value"]], where="post", marker="o")
-    ax.set_yticks(range(len(levels)), [v if len(v) <= 40 else v[:37] + "..." for v in levels])
+    ax.set_yticks(range(len(levels)), [label(v if len(v) <= 40 else v[:37] + "...") for v in levels])
     ax.set_ylim(-0.5, len(levels) - 0.5)
     ax.xaxis.set_major_formatter(DateFormatter("%d/%m/%Y"))  # day first, as the vendor writes dates
-    ax.set_title(key)
+    ax.set_title(label(key))
     ax.set_xlabel(f"snapshot date ({tz})")
     fig.autofmt_xdate()
     return fig

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
-import shutil
 import sys
 from datetime import UTC, datetime
 from importlib import metadata
@@ -18,8 +17,8 @@ from pathlib import Path
 
 import orjson
 
-from ..errors import ZxError
-from ..output import check_out_dir
+from ..errors import EvidenceError, ZxError
+from ..output import OutputDir
 from ..store.backup import open_backup, resolve_backup_path
 from ..version import __version__
 from .sections import DEFAULT_TITLE, EML_DIR, TABLES_DIR, TIMELINE_FILE
@@ -73,27 +72,61 @@ def find_notebook() -> Path:
     raise ZxError(f"cannot find {NOTEBOOK} (looked in {', '.join(str(p) for p in places)})")
 
 
-def prepare_out_dir(backup_path: str | os.PathLike, out_dir: str | os.PathLike, force: bool) -> Path:
-    """Refuse an output folder inside the backup path, or one already used unless `force`.
+def prepare_out_dir(backup_path: str | os.PathLike, out_dir: str | os.PathLike, force: bool) -> OutputDir:
+    """The report's output folder: refused inside the backup path, or already used unless `force`.
 
-    With `force`, the files of an earlier run (OUTPUTS) are removed, never anything else."""
+    With `force`, the files of an earlier run (OUTPUTS) are removed, never anything else, and never
+    through a link (a link planted there is removed itself)."""
     given = Path(backup_path)
-    for root in {resolve_backup_path(given), given}:
-        check_out_dir(root, out_dir)
-    out = Path(os.path.realpath(out_dir))
-    if out.exists() and not out.is_dir():
-        raise ZxError(f"{out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
+    out = OutputDir(out_dir, list({resolve_backup_path(given), given}))
+    if os.listdir(out.root):
         if not force:
-            raise ZxError(f"refusing to write into {out}: it is not empty (use --force to replace a report)")
+            raise ZxError(f"refusing to write into {out.root}: it is not empty (use --force to replace a report)")
         for name in OUTPUTS:
-            target = out / name
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.exists() or target.is_symlink():
-                target.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+            out.remove(name)
     return out
+
+
+class _NotebookOutput:
+    """papermill's I/O handler for `zxforensics-out://<name>`: papermill saves the executed notebook
+    (again after every cell) through the run's OutputDir, never through a path it would open itself."""
+
+    scheme = "zxforensics-out://"
+    out: OutputDir | None = None
+
+    def name(self, path: str) -> str:
+        return path.removeprefix(self.scheme)
+
+    def read(self, path: str) -> str:
+        return self.out.read_bytes(self.name(path)).decode("utf-8")
+
+    def listdir(self, path: str) -> list[str]:
+        return [f"{self.scheme}{name}" for name in self.out.files(self.name(path))]
+
+    def write(self, buf: str, path: str) -> None:
+        self.out.write_text(self.name(path), text=buf, replace=True)
+
+    def pretty_path(self, path: str) -> str:
+        return str(self.out.path(self.name(path)))
+
+
+_NOTEBOOK_OUTPUT = _NotebookOutput()
+
+
+def execute(papermill, notebook: Path, out: OutputDir, parameters: dict, kernel_name: str | None, progress: bool):
+    """Run the notebook with papermill, its output written as `out/NOTEBOOK_OUT` through `out`."""
+    from papermill.iorw import papermill_io
+
+    _NOTEBOOK_OUTPUT.out = out
+    papermill_io.register(_NotebookOutput.scheme, _NOTEBOOK_OUTPUT)  # the newest registration is used first
+    try:
+        papermill.execute_notebook(
+            str(notebook), _NotebookOutput.scheme + NOTEBOOK_OUT, parameters=parameters, kernel_name=kernel_name,
+            progress_bar=progress, cwd=str(notebook.parent),
+        )  # fmt: skip
+    except papermill.PapermillExecutionError as exc:
+        failure = f"{exc.ename}: {exc.evalue}"
+        raise ZxError(f"the report failed in cell {exc.exec_count}: {failure} (see {out.path(NOTEBOOK_OUT)})") from None
 
 
 def run_report(
@@ -122,37 +155,29 @@ def run_report(
         "notification": str(Path(notification).resolve()) if notification else None,
         "date_a": None if date_a is None else str(date_a),
         "date_b": None if date_b is None else str(date_b),
-        "out_dir": str(out),
+        "out_dir": str(out.root),
         "title": title,
         "tz": tz,
     }
     notebook = find_notebook()
-    executed = out / NOTEBOOK_OUT
-    try:
-        papermill.execute_notebook(
-            str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,
-            progress_bar=progress, cwd=str(notebook.parent),
-        )  # fmt: skip
-    except papermill.PapermillExecutionError as exc:
-        failure = f"{exc.ename}: {exc.evalue}"
-        raise ZxError(f"the report failed in cell {exc.exec_count}: {failure} (see {executed})") from None
-    html = render_html(executed, out / HTML_OUT, title)
+    execute(papermill, notebook, out, parameters, kernel_name, progress)
+    html = render_html(out, title)
     manifest = write_manifest(out, parameters, notebook, started)
-    written = {"html": html, "notebook": executed, "manifest": manifest}
+    written = {"html": html, "notebook": out.path(NOTEBOOK_OUT), "manifest": manifest}
     for name, key in ((TIMELINE_FILE, "timeline"), (EML_DIR, "eml"), (TABLES_DIR, "tables")):
-        if (out / name).exists():
-            written[key] = out / name
+        if out.exists(name):
+            written[key] = out.path(name)
     return written
 
 
-def render_html(notebook: Path, target: Path, title: str) -> Path:
+def render_html(out: OutputDir, title: str) -> Path:
     """The executed notebook as one HTML file: code and prompts hidden, images inline, no CDN scripts."""
     import nbformat
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = nbformat.read(notebook, as_version=4)
+    nb = nbformat.reads(out.read_bytes(NOTEBOOK_OUT).decode("utf-8"), as_version=4)
     nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="lab", template_file=_TEMPLATE, extra_loaders=[DictLoader({_TEMPLATE: _TEMPLATE_TEXT})],
@@ -160,8 +185,7 @@ def render_html(notebook: Path, target: Path, title: str) -> Path:
     )  # fmt: skip
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}), enabled=True)
     body, _resources = exporter.from_notebook_node(nb)
-    target.write_text(body, encoding="utf-8")
-    return target
+    return out.write_text(HTML_OUT, text=body)
 
 
 def sha256_file(path: Path) -> str:
@@ -169,7 +193,19 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def write_manifest(out: Path, parameters: dict, notebook: Path, started: datetime) -> Path:
+def output_files(out: OutputDir) -> list[dict]:
+    """`path, size, sha256` of every regular file the run wrote (OUTPUTS), read back without following links."""
+    outputs = []
+    for name in OUTPUTS:
+        for rel in out.files(name):
+            if rel != MANIFEST:
+                with out.open_read(*rel.split("/")) as handle:
+                    digest = hashlib.file_digest(handle, "sha256")
+                    outputs.append({"path": rel, "size": handle.tell(), "sha256": digest.hexdigest()})
+    return outputs
+
+
+def write_manifest(out: OutputDir, parameters: dict, notebook: Path, started: datetime) -> Path:
     """`run_manifest.json`: parameters, versions, times, and the SHA-256 of every input read and file written."""
     inputs = [{"role": "notebook", "path": str(notebook), "size": notebook.stat().st_size,
                "sha256": sha256_file(notebook)}]  # fmt: skip
@@ -178,14 +214,6 @@ def write_manifest(out: Path, parameters: dict, notebook: Path, started: datetim
         inputs.append({"role": "notification", "path": str(source), "size": source.stat().st_size,
                        "sha256": sha256_file(source)})  # fmt: skip
     inputs += evidence_inputs(parameters["backup_path"], parameters["tz"], out)
-    outputs = []
-    for name in OUTPUTS:
-        target = out / name
-        files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
-        for path in files:
-            if path.is_file() and path.name != MANIFEST:
-                rel = str(path.relative_to(out))
-                outputs.append({"path": rel, "size": path.stat().st_size, "sha256": sha256_file(path)})
     document = {
         "tool": "zxforensics",
         "version": __version__,
@@ -197,11 +225,9 @@ def write_manifest(out: Path, parameters: dict, notebook: Path, started: datetim
         "started": started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "ended": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "inputs": inputs,
-        "outputs": outputs,
+        "outputs": output_files(out),
     }
-    path = out / MANIFEST
-    path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    return path
+    return out.write_bytes(MANIFEST, data=orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def versions() -> dict[str, str | None]:
@@ -214,24 +240,27 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def evidence_inputs(backup_path: str, tz: str | None, out: Path) -> list[dict]:
+def evidence_inputs(backup_path: str, tz: str | None, out: OutputDir) -> list[dict]:
     """Hashes of the evidence files the report read as whole files: the server archives and extracted blobs.
 
-    Read through `Evidence` (read-only, no atime change), as every file of a backup path."""
+    Read through `Evidence` (read-only, no atime change), as every file of a backup path; one that cannot
+    be read is listed with its `error`, not a failed report."""
     store = open_backup(backup_path, tz=tz)
     rels = [("server_archive", _relative(store.root, p)) for p in store.server_archives()["path"].astype(str)]
-    manifest = out / EML_DIR / "manifest.csv"
-    if manifest.is_file():
+    if out.exists(EML_DIR, "manifest.csv"):
         import pandas as pd
 
-        for path in pd.read_csv(manifest)["source_blob"].astype(str):
-            rels.append(("blob", _relative(store.root, path)))
+        with out.open_read(EML_DIR, "manifest.csv") as handle:
+            rels += [("blob", _relative(store.root, path)) for path in pd.read_csv(handle)["source_blob"].astype(str)]
     records = []
     for role, rel in dict.fromkeys(rels):
-        with store.evidence.open_binary(rel) as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        records.append({"role": role, "path": str(store.root / rel), "size": store.evidence.size(rel),
-                        "sha256": digest})  # fmt: skip
+        record = {"role": role, "path": str(store.root / rel)}
+        try:
+            with store.evidence.open_binary(rel) as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            records.append({**record, "size": store.evidence.size(rel), "sha256": digest})
+        except EvidenceError as exc:
+            records.append({**record, "error": str(exc)})
     return records
 
 

@@ -21,7 +21,7 @@ from ..investigate.config_diff import diff_config, diff_customizations
 from ..investigate.diagnose import diagnose
 from ..investigate.extract import RECOVERED_COLUMNS, recover_all
 from ..investigate.timeline import timeline, write_timeline
-from ..output import check_out_dir
+from ..output import OutputDir
 from ..store.backup import open_backup
 from ..store.inputs import read_notification
 
@@ -50,6 +50,12 @@ class ReportContext:
     date_b: object = None
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     cache: dict = field(default_factory=dict)
+    out: OutputDir = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Every file of the report is written through `out` (never through a link, never into the evidence)."""
+        self.out = OutputDir(self.out_dir, [self.store.root])
+        self.out_dir = self.out.root
 
     def cached(self, key: str, compute: Callable[[], object]) -> object:
         if key not in self.cache:
@@ -74,8 +80,6 @@ def open_report(
         os.environ["TQDM_DISABLE"] = "1"
     store = open_backup(backup_path, tz=tz or None)
     out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="zxforensics-report-"))
-    out = check_out_dir(store.root, out)
-    out.mkdir(parents=True, exist_ok=True)
     source = None
     if notification:
         source = Path(notification).resolve()
@@ -86,11 +90,7 @@ def open_report(
 
 def save_table(ctx: ReportContext, name: str, df: pd.DataFrame) -> Path:
     """Write a section's full table as `out_dir/tables/<name>.csv` (the HTML may show only its head)."""
-    folder = ctx.out_dir / TABLES_DIR
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.csv"
-    df.to_csv(path, index=False)
-    return path
+    return ctx.out.write_text(TABLES_DIR, f"{name}.csv", text=df.to_csv(index=False), replace=True)
 
 
 # -- summary --------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def timeline_events(ctx: ReportContext) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         events = timeline(ctx.store)
-        write_timeline(events, ctx.out_dir / TIMELINE_FILE, overwrite=True)
+        write_timeline(events, ctx.out, TIMELINE_FILE, overwrite=True)
         return events
 
     return ctx.cached("timeline", compute)
@@ -162,7 +162,8 @@ def extract_recoverable(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _extract_all(ctx: ReportContext, diag: pd.DataFrame) -> pd.DataFrame:
-    recovered = recover_all(ctx.store, diag, ctx.out_dir / EML_DIR)
+    wanted = diag["recoverable_eml"].fillna(False).astype(bool).any()
+    recovered = recover_all(ctx.store, diag, ctx.out.subdir(EML_DIR) if wanted else ctx.out_dir / EML_DIR)
     written = recovered["file"].notna()
     recovered.loc[written, "file"] = [str(Path(f).relative_to(ctx.out_dir)) for f in recovered.loc[written, "file"]]
     return recovered

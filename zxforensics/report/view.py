@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import html
 import io
+import string
 
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from ..format.dates import format_vendor_date
+from ..format.text import escape, escape_lines
 from ..investigate.coherency import by_kind, with_account_names
 from ..version import __version__
 from . import plots as plots
@@ -43,26 +45,45 @@ def show(blocks: list) -> None:
 
 
 def md(text: str) -> Markdown:
+    """A block of the kit's own Markdown; every value in it from the evidence or a user goes through `inert`."""
     return Markdown(text)
+
+
+# Every ASCII punctuation character as a numeric character reference: CommonMark never reads one as
+# syntax, so `![x](http://...)`, `[a](javascript:...)`, `<img ...>`, a bare URL, `*`, `#` or a backtick taken
+# from the evidence render as the text they are.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})
+
+
+def inert(value: object) -> str:
+    """A value from the evidence (or a user) for a Markdown block: its text, never Markdown or HTML, with
+    the characters a terminal would interpret escaped as in text output (`\\x1b`, `\\n`)."""
+    return escape(str(value)).translate(_INERT)
+
+
+def code(value: object) -> str:
+    """A value shown as code (a path, a file name): inline HTML, its content inert."""
+    return f"<code>{inert(value)}</code>"
 
 
 def table(df: pd.DataFrame, tz: str = "UTC", limit: int = ROWS, saved: str | None = None) -> HTML:
     """A frame as a plain HTML table: dates in the server's zone, at most `limit` rows, with a note."""
     shown = readable(df.head(limit), tz)
-    cells = pd.DataFrame({html.escape(str(c)): [_cell_html(v) for v in shown[c]] for c in shown.columns})
+    cells = pd.DataFrame({html.escape(escape(str(c))): [_cell_html(v) for v in shown[c]] for c in shown.columns})
     body = cells.to_html(index=False, border=0, classes="zx-table", escape=False)
     notes = []
     if len(df) > limit:
         notes.append(f"first {limit} of {len(df)} rows")
     if saved:
-        notes.append(f"all rows in <code>{html.escape(saved)}</code>")
+        notes.append(f"all rows in <code>{html.escape(escape(saved))}</code>")
     note = f'<p class="zx-note">{"; ".join(notes)}</p>' if notes else ""
     return HTML(body + note)
 
 
 def _cell_html(value: object) -> str:
-    """Escaped text; a long unbroken token (hash, digest, path) may wrap anywhere."""
-    text = html.escape(str(value))
+    """Escaped text (HTML, and controls as in text output); a long unbroken token (hash, digest, path) may
+    wrap anywhere."""
+    text = html.escape(escape(str(value)))
     return f'<span class="zx-long">{text}</span>' if len(text) > LONG_TOKEN and " " not in text else text
 
 
@@ -105,12 +126,12 @@ def when(value: object, tz: str) -> str:
 def title_block(ctx: ReportContext) -> list:
     started = ctx.started.strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [
-        f"# {html.escape(ctx.title)}",
-        f"Backup path `{ctx.store.root}` · server time zone {ctx.store.tz} · generated {started} "
+        f"# {inert(ctx.title)}",
+        f"Backup path {code(ctx.store.root)} · server time zone {inert(ctx.store.tz)} · generated {started} "
         f"by zxforensics {__version__}, offline and read-only.",
     ]
     if ctx.notification is not None:
-        lines.append(f"Restore notification: `{ctx.notification}`.")
+        lines.append(f"Restore notification: {code(ctx.notification)}.")
     return [md("\n\n".join(lines))]
 
 
@@ -123,8 +144,8 @@ def summary_section(ctx: ReportContext) -> list:
     last = pd.Timestamp(int(stat["lastScan"]), unit="ms", tz="UTC") if stat.get("lastScan") else None
     lines = (
         f"The backup holds **{len(items)} items** of **{len(accounts)} accounts** "
-        f"({int(accounts['deleted'].sum())} deleted), scanned from {when(first, store.tz)} "
-        f"to {when(last, store.tz)}."
+        f"({int(accounts['deleted'].sum())} deleted), scanned from {inert(when(first, store.tz))} "
+        f"to {inert(when(last, store.tz))}."
     )
     events = rs.timeline_events(ctx)
     return [
@@ -162,11 +183,11 @@ def _outcome(report, diag: pd.DataFrame, tz: str) -> list:
         header = report.operation
         blocks.append(table(pd.DataFrame({"field": list(header), "value": [str(v) for v in header.values()]}), tz))
     blocks.append(md(
-        f"The restore reports **{stats.get('restored')} restored**, **{stats.get('skipped')} skipped** and "
-        f"**{stats.get('unrestored')} unrestored** items."
+        f"The restore reports **{inert(stats.get('restored'))} restored**, **{inert(stats.get('skipped'))} skipped** "
+        f"and **{inert(stats.get('unrestored'))} unrestored** items."
     ))
     for problem in report.check():
-        blocks.append(md(f"> **Check:** {html.escape(str(problem))}"))
+        blocks.append(md(f"> **Check:** {inert(problem)}"))
     return blocks
 
 
@@ -182,9 +203,10 @@ def causes_section(ctx: ReportContext) -> list:
     others = sorted(set(diag["cause"].astype(str)) - set(CAUSES))
     for cause in present + others:
         rows = diag[diag["cause"].astype(str) == cause]
-        blocks += [md(f"### {cause}: {len(rows)} item{'s' if len(rows) != 1 else ''}\n\n{EXPLAIN.get(cause, '')}"),
+        plural = "s" if len(rows) != 1 else ""
+        blocks += [md(f"### {inert(cause)}: {len(rows)} item{plural}\n\n{EXPLAIN.get(cause, '')}"),
                    table(rows[columns], ctx.store.tz)]
-    blocks.append(md(f"Every row, with blob paths and digests: `{saved.relative_to(ctx.out_dir)}`."))
+    blocks.append(md(f"Every row, with blob paths and digests: {code(saved.relative_to(ctx.out_dir))}."))
     return blocks
 
 
@@ -219,13 +241,13 @@ def config_section(ctx: ReportContext) -> list:
     if changes is None:
         return [*blocks, md("No configuration snapshot to compare.")]
     a, b = changes.attrs.get("date_a"), changes.attrs.get("date_b")
-    blocks.append(md(f"### Standard configuration: snapshot of {when(a, tz)} against {when(b, tz)}"))
+    blocks.append(md(f"### Standard configuration: snapshot of {inert(when(a, tz))} against {inert(when(b, tz))}"))
     if changes.empty:
         blocks.append(md("No change in the standard configuration between these snapshots."))
     else:
         counts = changes["change"].astype(str).value_counts()
         saved = rs.save_table(ctx, "config_changes", changes).relative_to(ctx.out_dir)
-        blocks += [md(", ".join(f"**{n}** {kind}" for kind, n in counts.items()) + "."),
+        blocks += [md(", ".join(f"**{n}** {inert(kind)}" for kind, n in counts.items()) + "."),
                    table(changes, tz, saved=str(saved))]
     return blocks + _customizations(ctx)
 
@@ -234,7 +256,7 @@ def _customizations(ctx: ReportContext) -> list:
     custom = rs.customization_changes(ctx)
     if custom is None:
         return []
-    a, b = when(custom.attrs.get("date_a"), ctx.store.tz), when(custom.attrs.get("date_b"), ctx.store.tz)
+    a, b = (inert(when(custom.attrs.get(d), ctx.store.tz)) for d in ("date_a", "date_b"))
     blocks = [md(f"### Customizations (conf/ and postfix/conf/): archive of {a} against {b}")]
     if custom.empty:
         return [*blocks, md("No file changed.")]
@@ -243,8 +265,9 @@ def _customizations(ctx: ReportContext) -> list:
         if isinstance(getattr(row, "diff", None), str) and row.diff:
             lines = row.diff.splitlines()
             more = f"\n… {len(lines) - DIFF_LINES} more lines" if len(lines) > DIFF_LINES else ""
-            text = html.escape("\n".join(lines[:DIFF_LINES]) + more)
-            blocks.append(HTML(f'<p class="zx-note">{html.escape(str(row.member))} ({row.change})</p>'
+            text = html.escape(escape_lines("\n".join(lines[:DIFF_LINES])) + more)
+            member, change = (html.escape(escape(str(v))) for v in (row.member, row.change))
+            blocks.append(HTML(f'<p class="zx-note">{member} ({change})</p>'
                                f'<pre class="zx-diff">{text}</pre>'))
     return blocks
 
@@ -258,7 +281,7 @@ def audit_section(ctx: ReportContext) -> list:
     shown = with_account_names(ctx.store, found).drop(columns=["account_id", "digest"])
     blocks = [
         md(f"The coherency check (every blob decompressed and its digest verified) found **{len(found)} "
-           "findings**: " + ", ".join(f"{n} {s}" for s, n in severities.items()) + "."),
+           "findings**: " + ", ".join(f"{n} {inert(s)}" for s, n in severities.items()) + "."),
         table(by_kind(found)),
         figure(plots.findings(found)),
         table(shown, ctx.store.tz, saved=str(saved)),
@@ -268,7 +291,8 @@ def audit_section(ctx: ReportContext) -> list:
 
 def _retention(ctx: ReportContext) -> list:
     plan = rs.retention_forecast(ctx)
-    blocks = [md(f"### Retention: what a purge on {when(plan.at, ctx.store.tz)} would remove"), table(plan.summary())]
+    blocks = [md(f"### Retention: what a purge on {inert(when(plan.at, ctx.store.tz))} would remove"),
+              table(plan.summary())]
     accounts = plan.purged_accounts()
     if not accounts.empty:
         blocks += [md("Accounts the purge removes:"), table(accounts.drop(columns="account_id"), ctx.store.tz)]
@@ -284,7 +308,7 @@ def _shares(ctx: ReportContext) -> list:
     if shares.empty:
         return [*blocks, md("No share in this backup.")]
     counts = shares["status"].astype(str).value_counts()
-    blocks.append(md(", ".join(f"**{n}** {s}" for s, n in counts.items()) + "."))
+    blocks.append(md(", ".join(f"**{n}** {inert(s)}" for s, n in counts.items()) + "."))
     broken = shares[shares["status"].astype(str) != "ok"]
     if not broken.empty:
         ids = [c for c in ("owner_id", "grantee_id") if c in broken.columns]

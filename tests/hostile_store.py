@@ -6,6 +6,7 @@ inert (escaped in a terminal, never live markup in the HTML).
 
 from __future__ import annotations
 
+import os
 import re
 import tarfile
 
@@ -32,6 +33,13 @@ BAD_DIGEST_ITEM = 301
 BAD_DIGEST = "../../../../etc/passwd"
 MESSAGE = b"From: x@example.com\r\nSubject: \x1b]0;owned\x07hi\r\n\r\nbody \x1b[31mred\x1b[0m\r\n"
 UNSAFE = re.compile(f"[{UNSAFE_CLASS}]")
+ESCAPE_TARGET = f"/tmp/zx-h6-escape-{os.getpid()}"  # where a mail used as a path would land
+# account id -> a mail that must never become a path component (the folder falls back to the id)
+PATH_MAILS = {
+    "acc-dots": f"../../../..{ESCAPE_TARGET}", "acc-abs": ESCAPE_TARGET, "acc-nul": "a\x00b@example.com",
+    "acc-long": "x" * 300 + "@example.com", "acc-twin1": "Twin@Example.com", "acc-twin2": "twin@example.com",
+}  # fmt: skip
+SAFE_ACCOUNT = ("acc-ok", "ok@example.com")
 
 
 def build(builder: StoreBuilder) -> StoreBuilder:
@@ -68,6 +76,17 @@ def build(builder: StoreBuilder) -> StoreBuilder:
     return builder
 
 
+def add_path_accounts(builder: StoreBuilder) -> None:
+    """Accounts whose mail is a path, holds NUL, is over 255 bytes or differs from another only in case,
+    and one plain account; each with message ITEM_ID."""
+    raw = MESSAGE.replace(b"Subject:", b"Date: Fri, 12 Jul 2013 14:35:44 +0000\r\nSubject:")
+    digest = builder.blob(raw)
+    for account_id, mail in [*PATH_MAILS.items(), SAFE_ACCOUNT]:
+        builder.account({"zimbraId": account_id, "mail": mail}, {"lastScan": 1_393_556_400_000})
+        builder.item(account_id, ITEM_ID, [{"id": ITEM_ID, "type": "message", "folderId": 2, "transactionId": 5,
+                                            "startDate": 1_373_639_744_000, "digest": digest, "size": len(raw)}])
+
+
 def notification() -> str:
     """A restore notification whose header and `account:` lines carry EVIL, Markdown and HTML."""
     return (
@@ -75,7 +94,8 @@ def notification() -> str:
         "Started: 03/03/2014 09:12:05\nEnded: 03/03/2014 09:57:41\n\n"
         "- stats -\nRestored Items: 1\nSkipped Items: 0\nUnrestored Items: 9\n\n"
         f"- unrestored items -\naccount: {MAIL}\nunrestored items: {ITEM_ID},{BAD_DIGEST_ITEM},{ITEM_ID}\n\n"
-        f"account: {EVIL_MAIL}\nunrestored items: 400,401\n"
+        f"account: {EVIL_MAIL}\nunrestored items: 400,401,400\n\n"
+        + "".join(f"account: {account_id}\nunrestored items: {ITEM_ID}\n\n" for account_id in PATH_MAILS)
     )
 
 

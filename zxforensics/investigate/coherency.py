@@ -77,13 +77,15 @@ def audit(
     found = backup_wide(store) + account_folders(store, ids) + metadata_findings(store.errors, ids)
     refs = references(states)
     tasks, layout_found = blob_layout(list(files["digest"]), list(files["prefix"]), refs, full=ids is None)
+    store.record_errors(layout_errors(layout_found), once=True)
     found += layout_found
     results = run_sharded(
         check_blobs, str(store.root), tasks, workers=workers if workers is not None else store.workers,
         parallel_min=PARALLEL_MIN_BLOBS, show=progress, desc="verifying blobs", unit="blob",
         limit=store.max_blob_size,
     )  # fmt: skip
-    store.record_errors([ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind])
+    verdicts = [ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind]
+    store.record_errors(verdicts, once=True)
     found += blob_findings(results, refs, full=ids is None)
     return assemble(found)
 
@@ -210,6 +212,20 @@ def blob_layout(names: list[str], prefixes: list[str], refs: Refs, full: bool) -
             detail = f"{digest!r} is not a blob digest"
         found += [finding("missing_blob", rel, detail, a, i, digest) for a, i, _sizes in items]
     return tasks, found
+
+
+def layout_errors(found: list[dict]) -> list[dict]:
+    """The errors rows of the layout findings that are read failures: a referenced blob with no file
+    (`missing`, or `bad_name` for a digest that is not one) and a file under items/ that is no blob (the
+    listing already recorded the misplaced ones); one row per path, as a failed read_blob records it."""
+    rows = {}
+    for f in found:
+        if f["kind"] == "missing_blob":
+            bad = f["digest"] is not None and not vdigest.is_digest(f["digest"])
+            rows[f["path"]] = ErrorRecord(f["path"], "bad_name" if bad else "missing", f["detail"]).as_dict()
+        elif f["kind"] == "bad_name":
+            rows[f["path"]] = ErrorRecord(f["path"], "bad_name", f["detail"]).as_dict()
+    return list(rows.values())
 
 
 def misplaced_blob(rel: str, name: str, prefix: str, items: list) -> list[dict]:

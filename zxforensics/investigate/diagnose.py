@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import EvidenceError, NotFound
+from ..errors import ErrorRecord, EvidenceError, NotFound
 from ..format.names import CAUSES
 from ..parse.notification import ADDS_UP, Notification
 from .lmtp import validate_message
@@ -226,6 +226,7 @@ def wanted_items(store: BackupStore, report=None, accounts=None) -> pd.DataFrame
         errors = item_errors(store.errors)
         return store_items(store, states, errors[errors["account_id"].isin(ids)])
     items = report_items(report)
+    record_input_problems(store, report)
     resolved = _resolve(store, items["account"])
     items["account_id"] = [resolved[a] for a in items["account"]]
     known = items["account_id"].notna()
@@ -234,6 +235,14 @@ def wanted_items(store: BackupStore, report=None, accounts=None) -> pd.DataFrame
         items = items[items["account_id"].isin(_resolve_all(store, accounts))]
     order = [c for c in ("report", "account", "account_id", "item_id") if c in items]
     return items[order].astype({"item_id": "int64"}).reset_index(drop=True)
+
+
+def record_input_problems(store: BackupStore, report) -> None:
+    """The lines of a notification that did not parse are read failures of an input named for this store:
+    rows of its errors table (`invalid_metadata`, the notification as their path)."""
+    problems = getattr(report, "problems", None) or []
+    path = getattr(report, "source", None) or "notification"
+    store.record_errors([ErrorRecord(str(path), "invalid_metadata", str(p)).as_dict() for p in problems])
 
 
 def _resolve_all(store: BackupStore, accounts) -> list[str]:

@@ -115,6 +115,7 @@ class BackupStore:
         self.max_blob_size = max_blob_size
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self._error_records: list[dict] = []
+        self._error_keys: set[tuple[str, str]] = set()  # (path, kind) of every row, for `once`
         self._states: pd.DataFrame | None = None
         self._scanned: set[str] = set()
         self._item_counts: dict[str, int] = {}
@@ -146,13 +147,22 @@ class BackupStore:
         return self._memo[key]
 
     # -- errors ---------------------------------------------------------------------------
-    def record_errors(self, records: list[dict]) -> None:
-        """Add rows to the errors table (ErrorRecord dicts): whoever met them, the scan goes on."""
-        self._error_records.extend(records)
+    def record_errors(self, records: list[dict], once: bool = False) -> None:
+        """Add rows to the errors table (ErrorRecord dicts): whoever met them, the scan goes on.
 
-    def record_error(self, exc: DataError, path: str | None = None, account_id=None, item_id=None) -> None:
+        `once`: a row whose path already has a row of its kind is left out (a blob read, then audited, is
+        one problem whatever the words of each reader's detail)."""
+        for record in records:
+            key = (record["path"], record["kind"])
+            if once and key in self._error_keys:
+                continue
+            self._error_keys.add(key)
+            self._error_records.append(record)
+
+    def record_error(self, exc: DataError, path: str | None = None, account_id=None, item_id=None,
+                     once: bool = False) -> None:  # fmt: skip
         """Add a caught DataError (EvidenceError, ParseError) to the errors table."""
-        self._error_records.append(ErrorRecord.of(exc, path, account_id, item_id))
+        self.record_errors([ErrorRecord.of(exc, path, account_id, item_id)], once)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -391,10 +401,22 @@ class BackupStore:
                 actual = vdigest.digest_of(raw, algo)
                 raise EvidenceError("digest_mismatch", f"content {algo} is {actual}, not the file name", rel)
         except EvidenceError as exc:
+            if exc.kind == "missing" and vdigest.is_digest(digest):
+                exc = self._name_misplaced_copies(exc, digest)
             self._blob_failures[digest] = exc
-            self.record_error(exc, exc.path or rel)
-            raise
+            self.record_error(exc, exc.path or rel, once=True)
+            raise exc from None
         return raw, layers
+
+    def _name_misplaced_copies(self, exc: EvidenceError, digest: str) -> EvidenceError:
+        """A blob missing at its canonical path may sit under another prefix: still missing for a restore
+        (FORMAT.md §9), but the error names the copy, and the listing records it `misplaced`."""
+        files = self._blob_files
+        copies = files.loc[(files["digest"] == digest) & files["misplaced"], "prefix"]
+        if copies.empty:
+            return exc
+        where = ", ".join(f"{layout.ITEMS_DIR}/{prefix}/" for prefix in copies)
+        return EvidenceError(exc.kind, f"{exc.detail}; a misplaced copy sits in {where}", exc.path)
 
     # -- server configuration (store.server owns the archives) ----------------------------
     def server_archives(self) -> pd.DataFrame:

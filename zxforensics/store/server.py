@@ -185,6 +185,7 @@ class ServerArchives:
             return None, {}
         row = chosen.iloc[0]
         read = read_archive(self.evidence, row["rel"])
+        self._record(read.errors)  # the same rows as its summary's: one per problem in the errors table
         return row, {m.name: m for m in read.members}
 
     # -- LDAP ------------------------------------------------------------------------------------

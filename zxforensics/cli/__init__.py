@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from importlib import import_module
 
 import orjson
@@ -97,11 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ZxError, OSError) as exc:  # the input, the evidence or the environment: one line
         print(f"error: {escape(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as exc:  # a bug of the kit: say so, and show the traceback when asked
+    except Exception as exc:  # a bug of the kit: one line (the traceback before it with --debug), exit 70
         if options.get("debug"):
-            raise
-        print(f"internal error (a bug of zxforensics, please report it): {type(exc).__name__}: {escape(str(exc))}\n"
-              "run again with --debug before the verb to see the traceback", file=sys.stderr)
+            traceback.print_exc()
+        hint = "" if options.get("debug") else "; --debug before the verb shows the traceback"
+        print(f"internal error (a bug of zxforensics, please report it{hint}): {type(exc).__name__}: "
+              f"{escape(str(exc))}", file=sys.stderr)
         return EXIT_BUG
     return result.exit_code
 

@@ -217,8 +217,12 @@ class BackupStore:
         return maps
 
     def read_file(self, rel: str, limit: int | None = None) -> bytes:
-        """Bytes of one file of the backup path (read-only, bounded); raises EvidenceError."""
-        return self.evidence.read(rel, limit)
+        """Bytes of one file of the backup path (read-only, bounded); raises EvidenceError, and records it."""
+        try:
+            return self.evidence.read(rel, limit)
+        except EvidenceError as exc:
+            self.record_error(exc, rel, once=True)
+            raise
 
     def id_mapper(self, account: str) -> pd.DataFrame | None:
         """The account's `id_mapper.log` as `source_id, restored_id`; None when it has none.

@@ -101,3 +101,13 @@ def test_index_refuses_output_inside_the_evidence(run, sample_path):
 def test_help_lists_verbs(run):
     code, out, _ = run("help")
     assert code == 0 and "getItem" in out and "doItemSearch" in out
+
+
+def test_make_sample_writes_only_into_a_new_or_empty_folder(run, tmp_path):
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "mine.txt").write_text("mine")
+    code, out, err = run("make-sample", tmp_path / "used", "accounts", "1", "items", "2")
+    assert (code, out) == (2, "") and "new or empty folder" in err
+    assert [p.name for p in (tmp_path / "used").iterdir()] == ["mine.txt"]
+    code, out, _err = run("make-sample", tmp_path / "new", "accounts", "1", "items", "2")
+    assert code == 0 and (tmp_path / "new" / "backupstat").is_file()

@@ -178,6 +178,8 @@ def make_sample(values: dict, options: dict) -> Result:
     from ..sample import make_sample as build
 
     out = Path(values["out"])
+    if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise ZxError(f"{out} exists: the generator writes only into a new or empty folder")
     if values["accounts"] is None:
         build(out, values["seed"])
     else:

@@ -74,6 +74,18 @@ def test_write_csv_and_jsonl(events, tmp_path):
         zx.write_timeline(small, tmp_path / "t.txt")
 
 
+def test_written_in_chunks_as_one_file(events, tmp_path, monkeypatch):
+    from zxforensics.investigate import timeline as module
+
+    monkeypatch.setattr(module, "CHUNK_ROWS", 3)
+    small = events.head(8)
+    assert zx.write_timeline(small, tmp_path / "t.csv").read_text() == small.to_csv(index=False)
+    assert len(zx.write_timeline(small, tmp_path / "t.jsonl").read_bytes().splitlines()) == 8
+    assert zx.write_timeline(small.head(0), tmp_path / "e.csv").read_text().strip() == ",".join(small.columns)
+    assert zx.write_timeline(small.head(2), tmp_path / "t.csv", overwrite=True).read_text() == small.head(2).to_csv(
+        index=False)
+
+
 def test_cli_timeline(tmp_path, sample_path, capsys):
     out = tmp_path / "timeline.jsonl"
     args = ["timeline", "backup_path", str(sample_path), "accounts", "account2@domain.com", "out", str(out)]

@@ -85,9 +85,9 @@ def _message(row) -> str:
 def write_timeline(
     df: pd.DataFrame,
     path: str | os.PathLike | OutputDir,
-    name: str | None = None,
     overwrite: bool = False,
     evidence_roots: Sequence[str | os.PathLike] = (),
+    name: str | None = None,
 ) -> Path:
     """Write `df` as CSV (`.csv`) or JSON lines (`.jsonl`), by the file's extension, in chunks through one
     file opened by `zxforensics.output` (never through a link, never over a file unless `overwrite`, never

@@ -111,7 +111,7 @@ def timeline_events(ctx: ReportContext) -> pd.DataFrame:
 
     def compute() -> pd.DataFrame:
         events = timeline(ctx.store)
-        write_timeline(events, ctx.out, TIMELINE_FILE, overwrite=True)
+        write_timeline(events, ctx.out, overwrite=True, name=TIMELINE_FILE)
         return events
 
     return ctx.cached("timeline", compute)

@@ -47,6 +47,8 @@ def _escape_one(match: re.Match) -> str:
 
 def escape(text: str) -> str:
     """`text` with every non-printable character escaped (see the module's docstring); reversible."""
+    if text.isprintable() and "\\" not in text:  # every character escaped is one Python calls unprintable
+        return text
     return _TO_ESCAPE.sub(_escape_one, text)
 
 

@@ -1,0 +1,148 @@
+"""What the browser tests share: the system's chromium under Playwright, servers run in their own process
+groups, and the checks a person would make on a view (controls drawn, no error, account, Extract)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from pathlib import Path
+
+import psutil
+from playwright.sync_api import Page, expect
+
+from zxforensics.cli.dashboard import start_server, stop_server
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright cannot download its own browser here
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+VIEWPORT = {"width": 1280, "height": 860}
+SCREENSHOTS_ENV = "ZXFORENSICS_SCREENSHOTS"
+RUN_TIMEOUT = 180.0  # s for a notebook to run and its widgets to draw (a slow CI machine; about 15 s here)
+ERROR_TEXTS = ("Error displaying widget", "Traceback", "There was an error when executing cell")
+# the sample's account with one recoverable item (FORMAT.md's sample): what Extract must write
+OTHER_ACCOUNT, OTHER_ITEM = "admin@example.com", 24700
+
+# One poll of the page: widget outputs still loading, error texts, controls drawn, and a signature that
+# stops changing once the page is drawn. Both JupyterLab and Voilà draw outputs as .jp-OutputArea-output.
+_STATE_JS = """(errorTexts) => {
+  const outputs = [...document.querySelectorAll('.jp-OutputArea-output')];
+  const text = outputs.map(o => o.innerText).join('\\n');
+  const controls = document.querySelectorAll('.jp-OutputArea-output .jupyter-widgets select, '
+                                           + '.jp-OutputArea-output .jupyter-widgets button');
+  return {loading: text.includes('Loading widget...') || !!document.querySelector('#loading'),
+          errors: errorTexts.filter(t => text.includes(t)),
+          controls: controls.length,
+          signature: [outputs.length, controls.length, text.length].join(':')};
+}"""
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """The environment of every server and browser the tests start: HOME and Jupyter's folders in `home`,
+    so nothing in the user's ~ is read or written; no test-only switches (a person's kernel has none)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "ZXFORENSICS_"))}
+    for name in ("TQDM_DISABLE", "MPLBACKEND", "IPYTHONDIR", "MPLCONFIGDIR"):
+        env.pop(name, None)
+    folders = {"HOME": "home", "JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
+               "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython"}  # fmt: skip
+    for name, folder in folders.items():
+        (home / folder).mkdir(parents=True, exist_ok=True)
+        env[name] = str(home / folder)
+    return env
+
+
+@contextlib.contextmanager
+def running(command: list[str], env: dict[str, str], log: Path):
+    """A server for the duration of a block; stopped by process group, and the kernels it started (their
+    own sessions) ended by pid if it left any, also when the block fails."""
+    with log.open("w") as handle:
+        server = start_server(command, env, handle)
+        try:
+            yield server
+        finally:
+            started = _descendants(server.pid)
+            stop_server(server)
+            _end(started)
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _end(processes: list[psutil.Process], timeout: float = 10.0) -> None:
+    alive = [p for p in processes if p.is_running()]
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.terminate()
+    _gone, alive = psutil.wait_procs(alive, timeout=timeout)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+
+
+def log_tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_until_drawn(page: Page, ready_js: str = "() => true", timeout: float = RUN_TIMEOUT) -> dict:
+    """Poll until the page is drawn: `ready_js` holds, no widget is loading, a control is there, and
+    nothing changed for three polls (0.75 s). An error text fails at once; a timeout fails with the state."""
+    deadline, same, last, state = time.monotonic() + timeout, 0, None, {}
+    while time.monotonic() < deadline:
+        state = page.evaluate(_STATE_JS, list(ERROR_TEXTS))
+        assert not state["errors"], f"{page.url}: {state['errors']} in the outputs"
+        ready = page.evaluate(ready_js) and not state["loading"] and state["controls"] > 0
+        same = same + 1 if ready and state["signature"] == last else 0
+        if same >= 3:
+            return state
+        last = state["signature"] if ready else None
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{page.url}: not drawn within {timeout:.0f} s (last state {state})")
+
+
+def assert_controls(page: Page, buttons: bool) -> None:
+    """Widgets drawn as controls: `select` elements (and `button`s where the view has one) in widget outputs."""
+    widgets = page.locator(".jp-OutputArea-output .jupyter-widgets")
+    assert widgets.locator("select").count() > 0, "no select drawn in the widget outputs"
+    if buttons:
+        assert widgets.locator("button").count() > 0, "no button drawn in the widget outputs"
+
+
+def dropdown(page: Page, label: str):
+    return page.locator(f".jp-OutputArea-output .widget-dropdown:has(> label:text-is('{label}')) select")
+
+
+def check_account_and_extract(page: Page, out_dir: Path) -> Path:
+    """Choose another account: the item list follows; click Extract: its .eml lands in `out_dir`."""
+    items = dropdown(page, "item")
+    before = items.locator("option").all_inner_texts()
+    assert before, "the item list is empty before choosing an account"
+    dropdown(page, "account").select_option(OTHER_ACCOUNT)
+    expect(items.locator("option").first).to_contain_text(OTHER_ACCOUNT, timeout=30_000)
+    after = items.locator("option").all_inner_texts()
+    assert after != before and all(OTHER_ACCOUNT in option for option in after), (before, after)
+    page.get_by_role("button", name="Extract .eml").click()
+    folder = out_dir / OTHER_ACCOUNT
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list(folder.glob(f"{OTHER_ITEM}-*.eml")):
+        time.sleep(0.2)
+    written = list(folder.glob(f"{OTHER_ITEM}-*.eml"))
+    assert len(written) == 1, f"Extract wrote no {OTHER_ITEM}-*.eml into {folder}"
+    assert b"\nSubject: " in written[0].read_bytes()
+    message = page.get_by_text(re.compile(rf"wrote {re.escape(str(folder))}/{OTHER_ITEM}-.*\.eml"))
+    expect(message.first).to_be_visible(timeout=30_000)  # the view says where, too
+    return written[0]
+
+
+def screenshot(page: Page, folder: Path, name: str, anchor=None) -> Path:
+    """A viewport screenshot, `anchor` (a locator) at the top when given."""
+    if anchor is not None:
+        anchor.first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out/demo
 
-.PHONY: install demo test lint bench sample clean
+.PHONY: install demo dashboard test lint bench sample clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ demo: install
 		notification sample_data/notifications/restore_report.txt out $(OUT) title "Recovery report: sample backup"
 	@echo
 	@echo "Report: $(abspath $(OUT))/report.html"
+
+# The notebooks as a web app over the sample: prints its URL; Ctrl-C stops it.
+dashboard: install
+	$(BIN)/zxforensics dashboard backup_path sample_data/backup notification sample_data/notifications/restore_report.eml
 
 test: install
 	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax tests notebooks

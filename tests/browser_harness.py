@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -36,6 +37,16 @@ _STATE_JS = """(errorTexts) => {
           controls: controls.length,
           signature: [outputs.length, controls.length, text.length].join(':')};
 }"""
+
+
+@dataclass
+class Served:
+    """A server a test started: its URL, its token (when apart from the URL), where Extract writes, its log."""
+
+    url: str
+    out_dir: Path
+    log: Path
+    token: str = ""
 
 
 def isolated_env(home: Path) -> dict[str, str]:
@@ -85,23 +96,25 @@ def _end(processes: list[psutil.Process], timeout: float = 10.0) -> None:
 
 
 def log_tail(log: Path, lines: int = 40) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    return f"--- the end of {log}:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def wait_until_drawn(page: Page, ready_js: str = "() => true", timeout: float = RUN_TIMEOUT) -> dict:
+def wait_until_drawn(page: Page, server: Served, ready_js: str = "() => true", timeout: float = RUN_TIMEOUT) -> None:
     """Poll until the page is drawn: `ready_js` holds, no widget is loading, a control is there, and
-    nothing changed for three polls (0.75 s). An error text fails at once; a timeout fails with the state."""
+    nothing changed for three polls (0.75 s). An error text fails at once, a timeout with the last state;
+    either way with the end of the server's log."""
     deadline, same, last, state = time.monotonic() + timeout, 0, None, {}
     while time.monotonic() < deadline:
         state = page.evaluate(_STATE_JS, list(ERROR_TEXTS))
-        assert not state["errors"], f"{page.url}: {state['errors']} in the outputs"
+        if state["errors"]:
+            raise AssertionError(f"{page.url}: {state['errors']} in the outputs\n{log_tail(server.log)}")
         ready = page.evaluate(ready_js) and not state["loading"] and state["controls"] > 0
         same = same + 1 if ready and state["signature"] == last else 0
         if same >= 3:
-            return state
+            return
         last = state["signature"] if ready else None
         page.wait_for_timeout(250)
-    raise AssertionError(f"{page.url}: not drawn within {timeout:.0f} s (last state {state})")
+    raise AssertionError(f"{page.url}: not drawn within {timeout:.0f} s (last {state})\n{log_tail(server.log)}")
 
 
 def assert_controls(page: Page, buttons: bool) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from browser_harness import (
     RUN_TIMEOUT,
+    Served,
     assert_controls,
     check_account_and_extract,
     dropdown,
@@ -23,13 +23,6 @@ from browser_harness import (
 from sample_paths import SAMPLE_BACKUP, SAMPLE_DATA
 
 from zxforensics.cli.dashboard import URL_PREFIX, VIEWS, free_port
-
-
-@dataclass
-class Dashboard:
-    url: str
-    out_dir: Path
-    log: Path
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +39,7 @@ def dashboard(tmp_path_factory, browser_env):
         while not (lines := [x for x in log.read_text().splitlines() if x.startswith(URL_PREFIX)]):
             assert server.poll() is None and time.monotonic() < deadline, f"no URL printed:\n{log_tail(log)}"
             time.sleep(0.2)
-        yield Dashboard(lines[0].removeprefix(URL_PREFIX), out_dir, log)
+        yield Served(lines[0].removeprefix(URL_PREFIX), out_dir, log)
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +61,11 @@ def views(browser, dashboard):
             page.close()
 
 
-def drawn(views, dashboard: Dashboard, notebook: str):
+def drawn(views, dashboard: Served, notebook: str):
     """A view's tab once drawn; never a line of code."""
     page = views[VIEWS[notebook]]
     page.bring_to_front()
-    try:
-        wait_until_drawn(page)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n--- the dashboard's log:\n{log_tail(dashboard.log)}") from None
+    wait_until_drawn(page, dashboard)
     assert page.locator(".jp-CodeCell .jp-InputArea").count() == 0, "the dashboard shows code"
     return page
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from browser_harness import (
     RUN_TIMEOUT,
+    Served,
     assert_controls,
     check_account_and_extract,
     dropdown,
@@ -59,14 +59,6 @@ ERROR_OUTPUTS_JS = """() => {
 }"""
 
 
-@dataclass
-class Lab:
-    url: str
-    token: str
-    out_dir: Path
-    log: Path
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, browser_env):
     """JupyterLab on 127.0.0.1, a free port and a random token, over copies of the notebooks."""
@@ -95,7 +87,7 @@ def lab(tmp_path_factory, browser_env):
             wait_until_serving(server, f"{url}/api/status?token={token}")
         except ZxError as exc:
             pytest.fail(f"{exc}\n{log_tail(log)}")
-        yield Lab(url, token, out_dir, log)
+        yield Served(url, out_dir, log, token)
 
 
 @pytest.fixture(scope="module")
@@ -116,14 +108,11 @@ def notebooks(lab, browser):
             page.close()
 
 
-def ran(notebooks, lab: Lab, name: str):
+def ran(notebooks, lab: Served, name: str):
     """The notebook's tab once every cell is numbered and every widget drawn, with no error output."""
     page = notebooks[name]
     page.bring_to_front()
-    try:
-        wait_until_drawn(page, ALL_NUMBERED_JS)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n--- JupyterLab's log:\n{log_tail(lab.log)}") from None
+    wait_until_drawn(page, lab, ALL_NUMBERED_JS)
     assert page.evaluate(ERROR_OUTPUTS_JS) == []
     page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")  # room for outputs
     return page

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from ..errors import ZxError
-from ..investigate.extract import check_out_dir
+from ..output import OutputDir
 from ..store.backup import resolve_backup_path
 from .common import BACKUP_PATH, BACKUP_PATH_ENV, backup_path
 from .registry import Param, Result, verb
@@ -52,14 +52,14 @@ START_TIMEOUT = 60.0
     "zxforensics dashboard backup_path /mnt/import notification restore.eml out /cases/42/eml",
 )
 def dashboard(values: dict, options: dict) -> Result:
-    backup = resolve_backup_path(backup_path(values))
+    given = backup_path(values)
+    backup = resolve_backup_path(given)
     notification = values["notification"]
     if notification and not Path(notification).is_file():
         raise ZxError(f"notification {notification}: no such file")
-    out = Path(values["out"] or tempfile.mkdtemp(prefix="zxforensics-dashboard-"))
-    check_out_dir(backup, out).mkdir(parents=True, exist_ok=True)
+    out = OutputDir(values["out"] or tempfile.mkdtemp(prefix="zxforensics-dashboard-"), [given, backup]).root
     inputs = {"backup_path": str(backup), "notification": str(Path(notification).resolve()) if notification else None,
-              "out_dir": str(out.resolve())}  # fmt: skip
+              "out_dir": str(out)}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="zxforensics-views-") as views:
         served = write_views(Path(views), inputs)
         token = secrets.token_urlsafe(24)

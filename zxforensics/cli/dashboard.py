@@ -63,20 +63,13 @@ def dashboard(values: dict, options: dict) -> Result:
     with tempfile.TemporaryDirectory(prefix="zxforensics-views-") as views:
         served = write_views(Path(views), inputs)
         token = secrets.token_urlsafe(24)
+        url = f"http://{values['host']}:{values['port']}/?token={token}"
         # Voilà draws the outputs once a view has run: a progress bar there is only a closed widget
         # ("Error displaying widget: model not found"), so the kernels draw none.
         env = {**kernel_env(inputs), "TQDM_DISABLE": "1"}
-        server = start_server(voila_command(Path(views), values["host"], values["port"], token), env)
-        try:
-            url = f"http://{values['host']}:{values['port']}/"
-            wait_until_serving(server, f"{url}?token={token}")
-            print(f"{URL_PREFIX}{url}?token={token}")
-            print(f"Views: {', '.join(served)}")
-            print(f"Extracted .eml files go to: {inputs['out_dir']}")
-            print("Ctrl-C stops it.", flush=True)
-            wait_for_stop(server)
-        finally:
-            stop_server(server)
+        banner = [f"{URL_PREFIX}{url}", f"Views: {', '.join(served)}", f"Extracted .eml files go to: {out}",
+                  "Ctrl-C stops it."]  # fmt: skip
+        serve(voila_command(Path(views), values["host"], values["port"], token), env, url, banner)
     return Result(text="dashboard stopped")
 
 
@@ -170,15 +163,24 @@ def wait_until_serving(server: subprocess.Popen, url: str, timeout: float = STAR
     raise ZxError(f"the server did not answer at {url.split('?')[0]} within {timeout:.0f} s")
 
 
-def wait_for_stop(server: subprocess.Popen) -> None:
-    """Block until Ctrl-C, SIGTERM or the server's own exit."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+def serve(command: list[str], env: dict[str, str], url: str, banner: list[str]) -> None:
+    """Run a server until Ctrl-C, SIGTERM or its own exit, printing `banner` once it answers at `url`;
+    whatever ends the wait, the server is stopped (by process group) before this returns. SIGINT is
+    caught even where it came ignored (a background job of a script), so that `kill -INT` stops it too."""
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = None
     try:
+        server = start_server(command, env)
+        wait_until_serving(server, url)
+        print("\n".join(banner), flush=True)
         server.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if server is not None:
+            stop_server(server)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _interrupt(_signum, _frame) -> None:

@@ -16,7 +16,8 @@ from types import MethodType
 import pandas as pd
 
 from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound
-from ..evidence.blobgzip import DEFAULT_MAX_BLOB_SIZE, decompress_blob
+from ..evidence.blobgzip import DEFAULT_MAX_BLOB_SIZE
+from ..evidence.blobs import read_verified_blob
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..format import digest as vdigest
 from ..format import layout
@@ -394,21 +395,13 @@ class BackupStore:
         records it in the errors table (once per blob)."""
         if digest in self._blob_failures:
             raise self._blob_failures[digest]
-        rel = vdigest.blob_relpath(digest) if vdigest.is_digest(digest) else digest
         try:
-            if not vdigest.is_digest(digest):
-                raise EvidenceError("bad_name", f"{digest!r} is not a blob digest", digest)
-            data = self.evidence.read(rel, limit=self.max_blob_size)
-            raw, layers = decompress_blob(data, self.max_blob_size, digest, rel)
-            if not vdigest.verify(digest, raw):
-                algo = vdigest.hash_name(digest)
-                actual = vdigest.digest_of(raw, algo)
-                raise EvidenceError("digest_mismatch", f"content {algo} is {actual}, not the file name", rel)
+            raw, layers = read_verified_blob(self.evidence, digest, self.max_blob_size)
         except EvidenceError as exc:
             if exc.kind == "missing" and vdigest.is_digest(digest):
                 exc = self._name_misplaced_copies(exc, digest)
             self._blob_failures[digest] = exc
-            self.record_error(exc, exc.path or rel, once=True)
+            self.record_error(exc, exc.path or digest, once=True)
             raise exc from None
         return raw, layers
 

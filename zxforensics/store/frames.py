@@ -56,7 +56,13 @@ def ms_to_utc(values: pd.Series) -> pd.Series:
 
 
 def folder_paths(states: pd.DataFrame) -> dict[tuple[str, int], str]:
-    """(account_id, folder_id) -> `/Inbox/Projects`, from each folder's newest state.
+    """(account_id, folder_id) -> `/Inbox/Projects`, from each folder's newest state."""
+    return {key: "/" + "/".join(name for _id, name in chain if name) for key, chain in folder_chains(states).items()}
+
+
+def folder_chains(states: pd.DataFrame) -> dict[tuple[str, int], list[tuple[int, str]]]:
+    """(account_id, folder_id) -> the folders from the top down to it, `[(2, "Inbox"), (257, "Projects")]`,
+    from each folder's newest state among `states` (give the states at a date for the tree of that date).
 
     System folders without a folder item keep Zimbra's names; a cycle or a missing
     parent stops the walk, so a damaged tree still gives a path.
@@ -71,24 +77,21 @@ def folder_paths(states: pd.DataFrame) -> dict[tuple[str, int], str]:
         nodes[(str(account_id), int(item_id))] = ("" if pd.isna(name) else str(name), parent)
     used = states[["account_id", "folder_id"]].dropna().drop_duplicates()
     wanted = set(zip(used["account_id"].astype(str), used["folder_id"].astype(int), strict=True)) | set(nodes)
-    paths: dict[tuple[str, int], str] = {}
+    chains: dict[tuple[str, int], list[tuple[int, str]]] = {}
     for account_id, folder_id in wanted:
-        parts: list[str] = []
+        chain: list[tuple[int, str]] = []
         seen: set[int] = set()
         current: int | None = folder_id
         while current is not None and current not in seen and current != 1:
             seen.add(current)
             node = nodes.get((account_id, current))
             if node is None:
-                if current in SYSTEM_FOLDERS:
-                    parts.append(SYSTEM_FOLDERS[current])
-                else:
-                    parts.append(f"<folder {current}>")
+                chain.append((current, SYSTEM_FOLDERS.get(current, f"<folder {current}>")))
                 break
-            parts.append(node[0])
+            chain.append((current, node[0]))
             current = node[1]
-        paths[(account_id, folder_id)] = "/" + "/".join(p for p in reversed(parts) if p)
-    return paths
+        chains[(account_id, folder_id)] = chain[::-1]
+    return chains
 
 
 def _lookup_paths(df: pd.DataFrame, paths: dict[tuple[str, int], str]) -> pd.Categorical:

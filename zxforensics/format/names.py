@@ -17,6 +17,7 @@ ERROR_KINDS = (
     "bad_name",
     "hostile_member",
     "misplaced",
+    "invalid_mime",  # a mail whose MIME cannot be read as declared: broken structure, unknown charset, too deep
 )
 
 # Causes of an unrestored item.

@@ -21,7 +21,7 @@ from .generate import account_records, generate_store, populate_account
 ITEMS_PER_ACCOUNT = 64
 # Modules adding their cases: `add(builder, plans)` inside the store, and optionally
 # `add_siblings(sample_dir, backup_path)` for files beside it (notifications, copies...).
-EXTENSIONS = ("restore_cases", "server", "audit_cases")
+EXTENSIONS = ("restore_cases", "server", "audit_cases", "mail_cases")
 
 __all__ = ["generate_store", "make_sample", "make_sample_data"]
 

@@ -32,6 +32,9 @@ _EXPORTS = {
     "account_info": "investigate.queries",
     "extract": "investigate.extract:extract_item",
     "summarize": "investigate.summary",
+    # hand-over: a mailbox at a date, and search inside the mails
+    "export_mailbox": "investigate.mailbox_export",
+    "search_content": "investigate.content_search",
     # restore investigation
     "read_notification": "store.inputs",
     "read_notifications": "store.inputs",

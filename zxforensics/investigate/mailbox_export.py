@@ -42,6 +42,7 @@ MANIFEST_COLUMNS = [
     "account", "account_id", "item_id", "transaction_id", "type", "start_date", "deleted", "folder", "flags",
     "mail_flags", "written_path", "sha256", "size", "digest", "verified",
 ]  # fmt: skip
+NOT_EXPORTED = "not exported"  # how the errors rows of an export begin
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
 
 
@@ -124,6 +125,13 @@ def export_mailbox(
     return manifest
 
 
+def export_errors(store, account: str) -> pd.DataFrame:
+    """The errors rows of the items of `account` that an export could not write."""
+    errors = store.errors
+    mine = (errors["account_id"] == store.resolve_account(account)) & errors["detail"].str.startswith(NOT_EXPORTED)
+    return errors[mine].reset_index(drop=True)
+
+
 def new_output(out_dir: str | os.PathLike) -> Path:
     """`out_dir` when it does not exist or is an empty folder: an export never mixes with other files."""
     path = Path(out_dir)
@@ -185,11 +193,11 @@ def export_one(store, writer, state, names: FolderNames, format: str) -> dict:
     digest = state.digest
     if not isinstance(digest, str) or not digest:
         rel = layout.item_relpath(account_id, item_id)
-        return ErrorRecord(rel, "missing", "the state has no blob: not exported", account_id, item_id).as_dict()
+        return ErrorRecord(rel, "missing", f"{NOT_EXPORTED}: the state has no blob", account_id, item_id).as_dict()
     try:
         raw, _layers = store.read_blob_checked(digest)
     except EvidenceError as exc:
-        return ErrorRecord(exc.path, exc.kind, f"not exported: {exc.detail}", account_id, item_id).as_dict()
+        return ErrorRecord(exc.path, exc.kind, f"{NOT_EXPORTED}: {exc.detail}", account_id, item_id).as_dict()
     folder_id = int(state.folder_id) if not pd.isna(state.folder_id) else 1
     when = state.date if not pd.isna(state.date) else state.start_date
     folder, file_name = file_target(state, names, folder_id)

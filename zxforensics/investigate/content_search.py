@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..errors import ErrorRecord, EvidenceError, InvalidArgument
+from ..errors import ErrorRecord, EvidenceError, InvalidArgument, ZxError
 from ..evidence.blobs import read_verified_blob
 from ..evidence.files import Evidence
 from ..format import digest as vdigest
+from ..output import OutputDir
 from ..parse.mail_text import SEARCH_FIELDS, mail_text
 from ..runtime.shards import run_sharded
 from ..store.backup import as_list, investigation
 from ..store.states import is_all
+from .extract import account_folder, eml_parts, extract_item
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -137,3 +140,16 @@ def search_content(
     for column in ("account", "account_id", "type", "folder_path", "digest"):
         matched[column] = matched[column].astype("string")
     return matched[HIT_COLUMNS].reset_index(drop=True)
+
+
+def extract_hit(store: BackupStore, hit, out_dir) -> dict:
+    """Write a hit's state (a row of `search_content`) as `.eml` (`extract`); `status` is `written`,
+    `exists` (asked twice: the file is there) or `failed`, with a `message` and the manifest `row`."""
+    parts = eml_parts(account_folder(store, str(hit.account_id)), int(hit.item_id), hit.start_date)
+    try:
+        if OutputDir(out_dir, [store.root]).exists(*parts):
+            return {"status": "exists", "message": f"already extracted: {Path(out_dir) / Path(*parts)}", "row": None}
+        row = extract_item(store, str(hit.account_id), int(hit.item_id), out_dir, hit.start_date)
+    except ZxError as exc:
+        return {"status": "failed", "message": f"item {hit.item_id} of {hit.account}: {exc}", "row": None}
+    return {"status": "written", "message": f"wrote {row['written_path']} (state {row['transaction_id']})", "row": row}

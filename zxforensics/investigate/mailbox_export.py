@@ -132,6 +132,18 @@ def export_errors(store, account: str) -> pd.DataFrame:
     return errors[mine].reset_index(drop=True)
 
 
+def new_export_folder(parent: str | os.PathLike, account: str, date: object, format: str) -> Path:
+    """A folder under `parent` no export used yet: `<account>-<date>-<format>`, then `-2`, `-3`... (the
+    name is made safe: a date holds `/` and `:`)."""
+    stem = re.sub(r"[^\w@.+-]+", "_", f"{account}-{date}-{format}").strip("._") or "export"
+    stem = safe_name(stem[:180], "export")
+    for n in range(1, 10_000):
+        candidate = Path(parent) / (stem if n == 1 else f"{stem}-{n}")
+        if not os.path.lexists(candidate):
+            return candidate
+    raise OutputError(f"no free export folder under {parent}")
+
+
 def new_output(out_dir: str | os.PathLike) -> Path:
     """`out_dir` when it does not exist or is an empty folder: an export never mixes with other files."""
     path = Path(out_dir)

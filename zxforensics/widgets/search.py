@@ -1,0 +1,116 @@
+"""Widgets of the hand-over: search inside the mails and extract a hit as `.eml`, and export a mailbox
+as it was at a date.
+
+The work is the package's (`search_content`, `extract_hit`, `export_mailbox`); the views only wire
+controls to it, and their `search`, `extract` and `export` methods are what the buttons do, so a
+notebook cell or a test calls them without a browser.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..investigate.content_search import extract_hit, search_content
+from ..investigate.mailbox_export import EXPORT_FORMATS, export_errors, export_mailbox, new_export_folder
+from ..store.backup import BackupStore
+from .common import View, append_frame, append_text, frame_html
+
+HIT_SHOWN = ["account", "item_id", "transaction_id", "folder_path", "start_date", "deleted", "field", "snippet"]
+
+
+def hit_options(hits: pd.DataFrame) -> list[tuple[str, int]]:
+    """The hit dropdown: one entry per row of `search_content`, labelled by item, state and field."""
+    return [(f"{row.item_id} state {row.transaction_id} {row.account} ({row.field})", index)
+            for index, row in enumerate(hits.itertuples(index=False))]  # fmt: skip
+
+
+def export_summary(store: BackupStore, account: str, manifest: pd.DataFrame, out) -> pd.DataFrame:
+    """What an export wrote, folder by folder, and how many items it could not write."""
+    counts = manifest.groupby("folder").size().rename("messages").reset_index()
+    failed = len(export_errors(store, account))
+    total = pd.DataFrame([{"folder": f"(all, in {out})", "messages": len(manifest)},
+                          {"folder": "(not exported: see store.errors)", "messages": failed}])  # fmt: skip
+    return pd.concat([counts, total], ignore_index=True)
+
+
+class ContentSearchView(View):
+    """Pattern, accounts, date and options driving the hit table; the Extract .eml button writes the
+    selected hit's state to `out_dir`."""
+
+    def __init__(self, store: BackupStore, out_dir, pattern: str = "", accounts: str | None = None,
+                 date: str | None = None) -> None:  # fmt: skip
+        import ipywidgets as w
+
+        self.store, self.out_dir = store, out_dir
+        self.pattern = w.Text(value=pattern, description="pattern")
+        self.accounts = w.Text(value=accounts or "", description="accounts", placeholder="all (or a,b)")
+        self.date = w.Text(value=date or "", description="date", placeholder="every state (or last, dd/MM/yyyy)")
+        self.regex = w.Checkbox(value=False, description="regular expression")
+        self.include_deleted = w.Checkbox(value=True, description="deleted items too")
+        self.search_button = w.Button(description="Search", icon="search")
+        self.table = w.HTML()
+        self.hit = w.Dropdown(description="hit")
+        self.extract_button = w.Button(description="Extract .eml", icon="download")
+        self.out = w.Output()
+        self.hits = pd.DataFrame(columns=HIT_SHOWN)
+        self.search_button.on_click(lambda _b: self.search())
+        self.extract_button.on_click(lambda _b: self.extract())
+        self.widget = w.VBox([w.HBox([self.pattern, self.accounts, self.date]),
+                              w.HBox([self.regex, self.include_deleted, self.search_button]), self.table,
+                              w.HBox([self.hit, self.extract_button]), self.out])  # fmt: skip
+
+    def search(self) -> pd.DataFrame:
+        """What the Search button does: the hits, shown in the table and the dropdown."""
+        self.hits = search_content(self.store, self.pattern.value, self.accounts.value or None,
+                                   self.date.value or None, regex=self.regex.value,
+                                   include_deleted=self.include_deleted.value)  # fmt: skip
+        self.table.value = frame_html(self.hits[HIT_SHOWN], empty=f"no mail holds {self.pattern.value!r}")
+        self.hit.options = hit_options(self.hits)
+        self.hit.value = 0 if len(self.hits) else None
+        return self.hits
+
+    def extract(self) -> dict | None:
+        """What the Extract button does: the selected hit's state as `.eml` under `out_dir`."""
+        if self.hit.value is None:
+            append_text(self.out, "no hit selected")
+            return None
+        result = extract_hit(self.store, self.hits.iloc[self.hit.value], self.out_dir)
+        append_text(self.out, result["message"])
+        if result["row"] is not None:
+            append_frame(self.out, pd.DataFrame([result["row"]]))
+        return result
+
+
+class MailboxExportView(View):
+    """Account, date, format and options; the Export button writes the mailbox to a new folder under
+    `out_dir` and shows what went where."""
+
+    def __init__(self, store: BackupStore, out_dir, account: str | None = None, date: str = "last",
+                 format: str = "maildir") -> None:  # fmt: skip
+        import ipywidgets as w
+
+        self.store, self.out_dir = store, out_dir
+        names = sorted(store.accounts()["name"].dropna().astype(str), key=str.lower)
+        start = next((n for n in names if account and n.lower() == account.lower()), names[0] if names else None)
+        self.account = w.Dropdown(options=names, value=start, description="account")
+        self.date = w.Text(value=date, description="date", placeholder="last or dd/MM/yyyy HH:mm:ss")
+        self.format = w.Dropdown(options=list(EXPORT_FORMATS), value=format, description="format")
+        self.include_deleted = w.Checkbox(value=False, description="deleted items too")
+        self.folder = w.Text(value="", description="folder", placeholder="every folder (or /Inbox)")
+        self.export_button = w.Button(description="Export", icon="archive")
+        self.out = w.Output()
+        self.last_export = None  # the folder the last export wrote
+        self.export_button.on_click(lambda _b: self.export())
+        self.widget = w.VBox([w.HBox([self.account, self.date, self.format]),
+                              w.HBox([self.folder, self.include_deleted, self.export_button]), self.out])  # fmt: skip
+
+    def export(self) -> pd.DataFrame:
+        """What the Export button does: the manifest of a new export folder under `out_dir`."""
+        target = new_export_folder(self.out_dir, self.account.value, self.date.value, self.format.value)
+        manifest = export_mailbox(self.store, self.account.value, target, self.date.value or "last",
+                                  self.format.value, self.include_deleted.value, self.folder.value or None,
+                                  progress=False)  # fmt: skip
+        self.last_export = target
+        append_text(self.out, f"exported {len(manifest)} messages of {self.account.value} to {target}")
+        append_frame(self.out, export_summary(self.store, self.account.value, manifest, target))
+        return manifest

@@ -172,8 +172,10 @@ class _Walker:
             self.text(part)  # a multipart whose parts cannot be told apart is searched as its text
 
     def name(self, part: Message) -> None:
-        try:
-            name = part.get_filename() or part.get_param("name")
+        disposition, ctype = str(part.get("content-disposition", "")), str(part.get("content-type", ""))
+        try:  # parameters are parsed only where a name may be (most parts have none)
+            name = part.get_filename() if "name" in disposition.lower() else None
+            name = name or (part.get_param("name") if "name" in ctype.lower() else None)
         except _EMAIL_FAILURES:
             return
         if isinstance(name, tuple):  # an RFC 2231 value get_param leaves undecoded

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import tempfile
 import time
 from pathlib import Path
+
+from shell import time_bash_loop
 
 from zxforensics.evidence.files import Evidence
 
@@ -45,14 +45,7 @@ def warm(root: Path, tasks: list[tuple[str, str]]) -> None:
 
 def shell_loop(files: list[str]) -> float:
     """`gzip -dc FILE | sha256sum` for each blob, from a bash loop (what an administrator would type)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lst", delete=False) as listing:
-        listing.write("\n".join(files) + "\n")
-    script = f'while IFS= read -r f; do gzip -dc -- "$f" | sha256sum; done < {listing.name} > /dev/null'
-    started = time.perf_counter()
-    subprocess.run(["bash", "-c", script], check=True)
-    elapsed = time.perf_counter() - started
-    os.unlink(listing.name)
-    return elapsed
+    return time_bash_loop(files, 'gzip -dc -- "$f" | sha256sum > /dev/null')
 
 
 def main() -> None:

@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from handover_store import blob_files, ensure_store, warm
+from shell import time_bash_loop
 
 
 def gzip_loop(files: list[str], out: Path) -> float:
     """`gzip -dc FILE > out/N.eml` for each blob, from a bash loop."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lst", delete=False) as listing:
-        listing.write("\n".join(files) + "\n")
-    script = f'n=0; while IFS= read -r f; do n=$((n+1)); gzip -dc -- "$f" > "{out}/$n.eml"; done < {listing.name}'
-    started = time.perf_counter()
-    subprocess.run(["bash", "-c", script], check=True)
-    elapsed = time.perf_counter() - started
-    os.unlink(listing.name)
-    return elapsed
+    return time_bash_loop(files, f'gzip -dc -- "$f" > "{out}/$n.eml"')
 
 
 def main() -> None:

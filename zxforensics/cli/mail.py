@@ -13,6 +13,10 @@ from .registry import Param, Result, verb
 DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
 
 
+def flag(default: bool) -> Param:
+    return Param("bool", default, ("true", "false"))
+
+
 @verb(
     "exportMailbox",
     ("account",),
@@ -20,7 +24,7 @@ DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
                   metavar="DIR"),
      "date": Param("date", "last", help="dd/MM/yyyy HH:mm:ss|last"),
      "format": Param("string", "maildir", EXPORT_FORMATS),
-     "include_deleted": Param("bool", False, ("true", "false")),
+     "include_deleted": flag(False),
      "folder": Param("string", None, help="a folder path, e.g. /Inbox (its subfolders too)"),
      "backup_path": BACKUP_PATH, "tz": TZ},
     help="Write an account's mailbox as it was at a date (Maildir++, one mbox per folder, or .eml files),\n"
@@ -47,8 +51,7 @@ def export_mailbox_verb(values: dict, options: dict) -> Result:
     "doContentSearch",
     ("pattern",),
     {"accounts": Param("string", None, help="account1,account2 (default: every account)"),
-     "date": DATE, "regex": Param("bool", False, ("true", "false")),
-     "include_deleted": Param("bool", True, ("true", "false")),
+     "date": DATE, "regex": flag(False), "include_deleted": flag(True),
      "fields": Param("string", ",".join(SEARCH_FIELDS), help="comma-separated among these"),
      "backup_path": BACKUP_PATH, "tz": TZ},
     help="Search inside the mails (decoded bodies in their charset, subject, from, to, attachment names),\n"

@@ -128,9 +128,9 @@ def search_content(
     for digest, hits, errors, readable in results:
         if not readable:
             unreadable.add(digest)
-        owner = first.loc[digest]
+        owner = first.loc[digest]  # one row per blob and kind (`once`), as the store's own reads
         store.record_errors([{**e, "account_id": str(owner["account_id"]), "item_id": int(owner["item_id"])}
-                             for e in errors])  # fmt: skip
+                             for e in errors], once=True)  # fmt: skip
         if hits:
             found[digest] = (",".join(name for name, _ in hits), hits[0][1])
     matched = states[states["digest"].astype(str).isin(found.keys())].copy()

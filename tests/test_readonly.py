@@ -40,6 +40,8 @@ SEED_COMMANDS = [
     "timeline backup_path {p} out {out}/timeline.csv",
     "compareCopies {p} {d}/offsite_copy",
     "report backup_path {p} notification {d}/notifications/restore_report.txt out {out}/report",
+    "doContentSearch 'invoice 4711' accounts alice@example.com backup_path {p}",
+    "exportMailbox alice@example.com out {out}/maildir date '15/08/2013 00:00:00' include_deleted true backup_path {p}",
 ]
 
 
@@ -68,6 +70,9 @@ def run_everything(store_path, out) -> None:
     zx.timeline(store)
     zx.compare_copies(store_path, store_path.parent / "offsite_copy")
     zx.open_backups([store_path, store_path.parent / "backup2"]).accounts()
+    zx.search_content(store, "4711")
+    for fmt in ("mbox", "eml"):
+        zx.export_mailbox(store, "alice@example.com", out / fmt, format=fmt, include_deleted=True, progress=False)
     for command in SEED_COMMANDS:
         code = main(shlex.split(command.format(p=store_path, d=store_path.parent, out=out)))
         assert code in (0, 1), command  # 1: findings (coherency, copies), never a crash

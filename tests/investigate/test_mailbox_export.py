@@ -13,10 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from evidence_snapshot import snapshot
-from tiny_mailbox import MAIL, bomb, folder, forged, items, mail, new_store, state
+from tiny_mailbox import MAIL, T0, bomb, folder, forged, items, mail, new_store, state
 
 import zxforensics as zx
 from zxforensics.errors import EvidenceError, InvalidArgument, OutputError
+from zxforensics.format import flags as zf
 from zxforensics.format.flags import maildir_info_flags, mbox_status
 from zxforensics.investigate.mailbox_export import MANIFEST_COLUMNS
 from zxforensics.sample.mail_cases import ACCOUNT, CONTRACTS, EXPORT_CASES, EXPORT_DATE
@@ -195,3 +196,16 @@ def test_hostile_folders_and_blobs(make_store, tmp_path, fmt):
     if fmt == "mbox":
         assert sum(len(mailbox.mbox(p)) for p in (out / MAIL).glob("*.mbox")) == len(mails)
     assert snapshot(builder.root) == before
+
+
+def test_a_deleted_state_without_a_blob_keeps_its_items_last_one(make_store, tmp_path):
+    builder = new_store(make_store())
+    raw = mail("deleted later", "Body.\n")
+    live = state(500, builder.blob(raw), flags=zf.UNREAD)
+    items(builder, {500: [live, state(500, None, start=T0 + 1000, flags=zf.UNREAD, deleted=True)]})
+    store = zx.open_backup(builder.root)
+    assert zx.export_mailbox(store, MAIL, tmp_path / "without", progress=False).empty
+    manifest = zx.export_mailbox(store, MAIL, tmp_path / "with", include_deleted=True, progress=False)
+    assert manifest[["item_id", "transaction_id", "deleted", "mail_flags"]].values.tolist() == [[500, 2, True, ""]]
+    box = mailbox.Maildir(tmp_path / "with" / MAIL, create=False).get_folder("Deleted in backup")
+    assert [box.get_bytes(key) for key in box.iterkeys()] == [raw] and store.errors.empty

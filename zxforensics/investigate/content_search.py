@@ -123,7 +123,8 @@ def search_content(
     results = run_sharded(search_blobs, str(store.root), digests, workers=store.workers, parallel_min=PARALLEL_MIN,
                           desc="searching mails", unit="mail", pattern=pattern, regex=regex, fields=chosen,
                           limit=store.max_blob_size)  # fmt: skip
-    first = states.drop_duplicates("digest").set_index(states["digest"].drop_duplicates().astype(str))
+    first = states.drop_duplicates("digest")  # the state that names a blob's account and item in its errors rows
+    first.index = first["digest"].astype(str)
     found = {}
     for digest, hits, errors, readable in results:
         if not readable:

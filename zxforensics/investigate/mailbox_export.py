@@ -211,9 +211,9 @@ def export_one(store, writer, state, names: FolderNames, format: str) -> dict:
     except EvidenceError as exc:
         return ErrorRecord(exc.path, exc.kind, f"{NOT_EXPORTED}: {exc.detail}", account_id, item_id).as_dict()
     folder_id = int(state.folder_id) if not pd.isna(state.folder_id) else 1
-    when = state.date if not pd.isna(state.date) else state.start_date
+    when = next((t.timestamp() for t in (state.date, state.start_date) if not pd.isna(t)), 0.0)
     folder, file_name = file_target(state, names, folder_id)
-    mail = Mail(raw, as_bits(state.flags), when.timestamp(), folder,
+    mail = Mail(raw, as_bits(state.flags), when, folder,
                 DELETED_FOLDER if state.deleted else names.box(folder_id), file_name)
     path, verified = writer.add(mail)
     flags = {"maildir": maildir_info_flags, "mbox": lambda f: " ".join(mbox_status(f))}.get(format, str)(state.flags)

@@ -1,56 +1,112 @@
-"""gzip of blobs, bounded: decompression in memory (`decompress_blob`) and streamed while hashing
-(`verify_stream`), refusing output past a limit so a bomb stops early, and taking a second layer
-off a double-gzipped blob only while its digest does not verify yet. Pure: bytes in, bytes out.
+"""gzip of blobs, bounded and linear: one engine peels the layers of a blob for every reader, in memory
+(`decompress_blob`: read_blob, extract) and streamed while hashing (`verify_stream`: the audit), so a
+blob gets the same verdict on every path.
+
+- Input goes to zlib in slices of INPUT_SLICE bytes and output comes in CHUNK steps: zlib copies the
+  unconsumed input at every step, so feeding a whole 256 MiB layer at once was quadratic.
+- A second layer is taken off only while the digest does not verify yet and the data is gzip (a
+  double-gzipped blob); a stored .gz attachment verifies at its first layer and stays as stored.
+- Bounds: at most MAX_GZIP_LAYERS layers (a self-reproducing gzip would loop forever), and `limit`
+  bytes of output for all the layers together (4 nested layers of 500 MiB in a 600 KB file stop early).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from ..errors import EvidenceError
 from ..format import digest as vdigest
 
 GZIP_MAGIC = b"\x1f\x8b"
-DEFAULT_MAX_BLOB_SIZE = 512 * 1024 * 1024  # decompressed bytes, per blob
-CHUNK = 1 << 20  # decompress in 1 MiB steps: no giant reallocations, and a bomb stops early
-MAX_GZIP_LAYERS = 4  # a blob gzipped more often than this is not the vendor's
+DEFAULT_MAX_BLOB_SIZE = 512 * 1024 * 1024  # decompressed bytes, per blob, all its gzip layers together
+CHUNK = 1 << 20  # output per zlib call: no giant reallocations, and a bomb stops early
+INPUT_SLICE = 1 << 16  # input per zlib call: what zlib copies as `unconsumed_tail` stays this small
+MAX_GZIP_LAYERS = 4  # the vendor double-gzips at most (fixDoubleGzip); more is not the vendor's
+# gzip output is incompressible, so a layer that holds gzip data inflates about 1:1 (a double-gzipped
+# blob, a stored .gz attachment). Past this ratio (plus NESTED_SLACK bytes) it is a crafted nest of
+# stored layers: four of 500 MiB fit in 600 KB, and would cost seconds under the byte limit alone.
+MAX_NESTED_RATIO = 64
+NESTED_SLACK = 1 << 20
+
+
+class _Budget:
+    """Output bytes left for one blob, shared by all its layers."""
+
+    def __init__(self, limit: int, path: str) -> None:
+        self.limit, self.left, self.path = limit, limit, path
+
+    def spend(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise EvidenceError("too_large", f"decompresses past the {self.limit}-byte limit", self.path)
+
+
+def _slices(chunks: Iterable[bytes]) -> Iterator[memoryview]:
+    for chunk in chunks:
+        view = memoryview(chunk)
+        for start in range(0, len(view), INPUT_SLICE):
+            yield view[start : start + INPUT_SLICE]
+
+
+def _inflate_member(inflater, data, budget: _Budget, path: str) -> Iterator[bytes]:
+    """Output of `data` fed to one member's inflater, CHUNK bytes at most per call."""
+    while True:
+        try:
+            out = inflater.decompress(data, min(CHUNK, budget.left + 1))
+        except zlib.error as exc:
+            raise EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", path) from None
+        budget.spend(len(out))
+        if out:
+            yield out
+        data = inflater.unconsumed_tail
+        if inflater.eof or (not data and len(out) < CHUNK):
+            return
+
+
+def inflate(chunks: Iterable[bytes], budget: _Budget, path: str = "", fed: list[int] | None = None) -> Iterator[bytes]:
+    """Decompressed chunks of one gzip layer (all its members), linear in input and output.
+
+    Trailing bytes that do not start another member are ignored, as gzip(1) does. `fed[0]` counts
+    the input bytes handed to zlib so far (for a caller that watches the ratio).
+    """
+    inflater = None
+    members = produced = 0
+    head = b""  # bytes seen before a member starts (the magic needs two)
+    for piece in _slices(chunks):
+        if fed is not None:
+            fed[0] += len(piece)
+        data: bytes | memoryview = piece
+        while data:
+            if inflater is None:
+                head += bytes(data)
+                if len(head) < 2:
+                    break
+                if not head.startswith(GZIP_MAGIC):
+                    if members:
+                        return  # trailing garbage after the last member
+                    raise EvidenceError("not_gzip", f"starts with {head[:4].hex()}, not the gzip magic 1f8b", path)
+                inflater, data, head = zlib.decompressobj(31), head, b""
+                members += 1
+            for out in _inflate_member(inflater, data, budget, path):
+                produced += len(out)
+                yield out
+            data = b""
+            if inflater.eof:
+                data, inflater = inflater.unused_data, None
+    if inflater is not None:
+        raise EvidenceError("truncated_gzip", f"gzip stream ends early after {produced} bytes", path)
+    if not members:
+        raise EvidenceError("not_gzip", "empty file" if not head else "too short for gzip", path)
 
 
 def iter_gunzip(data: bytes, limit: int, path: str = "") -> Iterator[bytes]:
-    """Decompressed chunks of one gzip layer (all its members), refusing output past `limit` bytes.
-
-    Streaming lets a caller hash a blob without holding it, and stops a bomb at the limit
-    after at most `limit` bytes of work.
-    """
-    if not data.startswith(GZIP_MAGIC):
-        detail = "empty file" if not data else f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
-        raise EvidenceError("not_gzip", detail, path)
-    produced = 0
-    rest = data
-    while rest:
-        decompressor = zlib.decompressobj(31)
-        pending = rest
-        while True:
-            try:
-                chunk = decompressor.decompress(pending, CHUNK)
-            except zlib.error as exc:
-                raise EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", path) from None
-            produced += len(chunk)
-            if produced > limit:
-                raise EvidenceError("too_large", f"decompresses past the {limit}-byte limit", path)
-            if chunk:
-                yield chunk
-            pending = decompressor.unconsumed_tail
-            if decompressor.eof or (not pending and not chunk):
-                break
-        if not decompressor.eof:
-            raise EvidenceError("truncated_gzip", f"gzip stream ends early after {produced} bytes", path)
-        rest = decompressor.unused_data
-        if rest and not rest.startswith(GZIP_MAGIC):
-            break  # trailing garbage after the last member, as gzip(1) tolerates
+    """Decompressed chunks of one gzip layer, refusing output past `limit` bytes."""
+    return inflate([data], _Budget(limit, path), path)
 
 
 def gunzip_bounded(data: bytes, limit: int, path: str = "") -> bytes:
@@ -58,131 +114,86 @@ def gunzip_bounded(data: bytes, limit: int, path: str = "") -> bytes:
     return b"".join(iter_gunzip(data, limit, path))
 
 
+@dataclass
+class _Layer:
+    """What one layer gave: its size, its digest, and its bytes when kept."""
+
+    size: int
+    digest: str | None
+    data: bytes | None
+    gzip: bool  # the output starts with the gzip magic: another layer may be under it
+
+
+def _read_layer(chunks: Iterable[bytes], algorithm: str | None, budget: _Budget, keep: bool, path: str) -> _Layer:
+    """Stream one layer: hash its output, keep it when asked to or when it is gzip (the next layer's input).
+
+    Kept bytes go to a BytesIO, whose value is handed over without a copy (a join would double the peak)."""
+    hasher = hashlib.new(algorithm) if algorithm else None
+    kept: io.BytesIO | None = io.BytesIO()
+    size, start, fed = 0, b"", [0]
+    for out in inflate(chunks, budget, path, fed):
+        if hasher is not None:
+            hasher.update(out)
+        if len(start) < 2:
+            start += out[:2]
+            if len(start) >= 2 and not keep and not start.startswith(GZIP_MAGIC):
+                kept = None  # not gzip: no further layer needs these bytes
+        size += len(out)
+        if size > NESTED_SLACK + MAX_NESTED_RATIO * fed[0] and start.startswith(GZIP_MAGIC):
+            detail = f"a gzip layer inflates over {MAX_NESTED_RATIO} times into more gzip: nested layers of a bomb"
+            raise EvidenceError("too_large", detail, path)
+        if kept is not None:
+            kept.write(out)
+    digest = base64.b64encode(hasher.digest()).decode("ascii").replace("/", ",") if hasher else None
+    return _Layer(size, digest, kept.getvalue() if kept is not None else None, start.startswith(GZIP_MAGIC))
+
+
+def peel(chunks: Iterable[bytes], digest: str | None, limit: int, path: str = "", keep: bool = False):
+    """The layer a blob's content is at, and how deep: (layer, layers removed).
+
+    Another layer is read only while the digest does not verify and the output is gzip; a deeper
+    layer that is not gzip after all (a damaged .gz attachment) leaves the previous one as the answer.
+    Raises EvidenceError: `not_gzip`, `truncated_gzip`, `too_large` (past `limit`, or still gzip after
+    MAX_GZIP_LAYERS layers: a self-reproducing gzip ends here).
+    """
+    algorithm = vdigest.hash_name(digest) if digest else None
+    budget = _Budget(limit, path)
+    previous: _Layer | None = None
+    for depth in range(1, MAX_GZIP_LAYERS + 1):
+        try:
+            layer = _read_layer(chunks, algorithm, budget, keep, path)
+        except EvidenceError as exc:
+            if previous is None or exc.kind == "too_large":
+                raise
+            return previous, depth - 1
+        if not layer.gzip or (digest is not None and layer.digest == digest):
+            return layer, depth
+        previous, chunks = layer, [layer.data]
+        if not keep:
+            layer.data = None  # the next layer holds it now
+    raise EvidenceError("too_large", f"still gzip after {MAX_GZIP_LAYERS} gzip layers, the most a blob may have", path)
+
+
 def decompress_blob(data: bytes, limit: int, digest: str | None = None, path: str = "") -> tuple[bytes, int]:
     """Raw bytes of a blob and the number of gzip layers removed (2 for a double-gzipped blob).
 
     Another layer is removed only while the digest does not verify yet and the data is gzip,
-    so a stored .gz attachment is never decompressed once too often.
+    so a stored .gz attachment is never decompressed once too often; the caller checks the digest.
     """
-    raw = gunzip_bounded(data, limit, path)
-    layers = 1
-    while raw.startswith(GZIP_MAGIC) and not (digest and vdigest.verify(digest, raw)):
-        try:
-            raw = gunzip_bounded(raw, limit, path)
-        except EvidenceError as exc:
-            if exc.kind == "too_large":
-                raise
-            break
-        layers += 1
-    return raw, layers
-
-
-class _GzipLayer:
-    """One gzip layer of a blob being streamed: inflates, counts and hashes its output, and feeds
-    the next layer when that output is gzip again (a double-gzipped blob)."""
-
-    def __init__(self, algorithm: str, limit: int, path: str, depth: int = 1) -> None:
-        self.hasher = hashlib.new(algorithm)
-        self.algorithm, self.limit, self.path, self.depth = algorithm, limit, path, depth
-        self.size = self.members = 0
-        self.inflater: zlib._Decompress | None = None
-        self.pending = self.head = b""
-        self.trailing = self.decided = False
-        self.error: EvidenceError | None = None
-        self.child: _GzipLayer | None = None
-
-    def feed(self, data: bytes) -> None:
-        data, self.pending = self.pending + data, b""
-        while data and self.error is None and not self.trailing:
-            if self.inflater is None:
-                if len(data) < 2:
-                    self.pending = data
-                    return
-                if not data.startswith(GZIP_MAGIC):
-                    if self.members:
-                        self.trailing = True  # garbage after the last member, as gzip(1) tolerates
-                    else:
-                        detail = f"starts with {data[:4].hex()}, not the gzip magic 1f8b"
-                        self.error = EvidenceError("not_gzip", detail, self.path)
-                    return
-                self.inflater, self.members = zlib.decompressobj(31), self.members + 1
-            data = self._inflate(data)
-
-    def _inflate(self, data: bytes) -> bytes:
-        """Inflate `data` in bounded steps; returns what follows the end of the member."""
-        inflater = self.inflater
-        while True:
-            want = min(self.limit - self.size + 1, CHUNK)
-            try:
-                out = inflater.decompress(data, want)
-            except zlib.error as exc:
-                self.error = EvidenceError("truncated_gzip", f"invalid gzip data: {exc}", self.path)
-                return b""
-            self._emit(out)
-            if self.error is not None:
-                return b""
-            if inflater.eof:
-                self.inflater = None
-                return inflater.unused_data
-            data = inflater.unconsumed_tail
-            if not data and len(out) < want:
-                return b""
-
-    def _emit(self, out: bytes) -> None:
-        self.size += len(out)
-        if self.size > self.limit:
-            self.error = EvidenceError("too_large", f"decompresses past the {self.limit}-byte limit", self.path)
-            return
-        self.hasher.update(out)
-        if self.decided:
-            if self.child is not None:
-                self.child.feed(out)
-            return
-        self.head += out
-        if len(self.head) >= 2:
-            self.decided = True
-            if self.head.startswith(GZIP_MAGIC) and self.depth < MAX_GZIP_LAYERS:
-                self.child = _GzipLayer(self.algorithm, self.limit, self.path, self.depth + 1)
-                self.child.feed(self.head)
-            self.head = b""
-
-    def finish(self) -> None:
-        if self.error is None and not self.trailing:
-            if self.inflater is not None:
-                detail = f"gzip stream ends early after {self.size} bytes"
-                self.error = EvidenceError("truncated_gzip", detail, self.path)
-            elif not self.members:
-                self.error = EvidenceError("not_gzip", "empty file" if not self.pending else "too short", self.path)
-        if self.child is not None:
-            self.child.finish()
-
-    def digest(self) -> str:
-        return base64.b64encode(self.hasher.digest()).decode("ascii").replace("/", ",")
+    layer, layers = peel([data], digest, limit, path, keep=True)
+    return layer.data or b"", layers
 
 
 def verify_stream(chunks: Iterable[bytes], digest: str, limit: int, path: str = "") -> tuple[int, int]:
     """Raw size and gzip layers of a blob streamed from `chunks`, verified against its `digest`
-    with the algorithm the digest implies; memory stays bounded and a bomb stops at `limit`.
+    with the algorithm the digest implies; a bomb stops at `limit`, and only a layer that is gzip
+    is held (it is the next layer's input).
 
-    Layers follow `decompress_blob`: another one counts only while the digest does not verify yet.
-    Raises EvidenceError (`not_gzip`, `truncated_gzip`, `too_large`, `digest_mismatch`, or a read error).
+    Layers as in `decompress_blob`. Raises EvidenceError (`not_gzip`, `truncated_gzip`, `too_large`,
+    `digest_mismatch`, or a read error).
     """
-    top = _GzipLayer(vdigest.hash_name(digest), limit, path)
-    for chunk in chunks:
-        top.feed(chunk)
-        if top.error is not None:
-            break
-    top.finish()
-    if top.error is not None:
-        raise top.error
-    layer = top
-    while layer.digest() != digest and layer.child is not None:
-        if layer.child.error is not None:
-            if layer.child.error.kind == "too_large":
-                raise layer.child.error
-            break
-        layer = layer.child
-    if layer.digest() != digest:
-        detail = f"content {layer.algorithm} is {layer.digest()}, not the file name"
-        raise EvidenceError("digest_mismatch", detail, path)
-    return layer.size, layer.depth
+    layer, layers = peel(chunks, digest, limit, path)
+    if layer.digest != digest:
+        algorithm = vdigest.hash_name(digest)
+        raise EvidenceError("digest_mismatch", f"content {algorithm} is {layer.digest}, not the file name", path)
+    return layer.size, layers

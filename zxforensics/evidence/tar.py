@@ -5,6 +5,11 @@ so nothing is extracted: members are read as bytes from a stream, regular files 
 one and the whole archive under a size bound. A refused member is an error row
 (`hostile_member`, `too_large`) and the rest of the archive is still read; an archive
 that is not gzip or ends early is one row (`not_gzip`, `truncated_gzip`).
+
+Sizes are checked as claimed, before tarfile acts on them: to reach the next header a stream
+reader must read through the member's data, so a 78-byte archive whose header claims 2**60
+bytes would keep it reading (empty blocks, one at a time) for ever. A member whose claimed end
+lies past the archive's budget stops the reading there, with a `too_large` row.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..errors import ErrorRecord, EvidenceError
+from ..format.dates import MAX_EPOCH_MS, MIN_EPOCH_MS
 from .blobgzip import GZIP_MAGIC
 from .files import Evidence
 
@@ -98,6 +104,8 @@ def refusal(info: tarfile.TarInfo) -> str | None:
         return f"a hard link to {info.linkname!r}"
     if info.ischr() or info.isblk():
         return "a device"
+    if info.issparse():
+        return "a sparse file (its map could claim any size)"
     if info.isfifo():
         return "a FIFO"
     if not (info.isreg() or info.isdir()):
@@ -129,6 +137,10 @@ def iter_members(
                 if seen > max_members:
                     errors.append(_row(path, "too_large", f"more than {max_members} entries; the rest is not read"))
                     return
+                stop = _past_budget(info, path, total_limit)
+                if stop is not None:
+                    errors.append(stop)
+                    return
                 member = _accept(tar, info, path, errors, want, member_limit)
                 if member is not None:
                     yield member
@@ -140,6 +152,20 @@ def iter_members(
         errors.append(_row(path, "truncated_gzip", f"gzip stream ends early after {stream.produced} bytes: {exc}"))
     except tarfile.TarError as exc:
         errors.append(_row(path, "truncated_gzip", f"not a complete tar archive inside the gzip: {exc}"))
+
+
+def _past_budget(info: tarfile.TarInfo, path: str, total_limit: int) -> dict | None:
+    """The row that ends the reading when a header claims a size the stream cannot honour: negative,
+    or ending past the archive's budget (reaching the next header would read through it)."""
+    name = info.name
+    if info.size < 0:
+        return _row(path, "hostile_member", f"member {name!r} claims {info.size} bytes; the rest is not read")
+    end = info.offset_data + -(-info.size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+    if end > total_limit:
+        detail = f"member {name!r} claims {info.size} bytes, past the archive's {total_limit}-byte budget; " \
+                 "the rest is not read"
+        return _row(path, "too_large", detail)
+    return None
 
 
 def _accept(
@@ -162,7 +188,21 @@ def _accept(
     if want is None or want(name):
         handle = tar.extractfile(info)
         data = handle.read() if handle is not None else b""
-    return Member(name, int(info.size), int(info.mode) & 0o7777, int(info.mtime), data)
+    return Member(name, int(info.size), int(info.mode) & 0o7777, _mtime(info, path, errors), data)
+
+
+def _mtime(info: tarfile.TarInfo, path: str, errors: list[dict]) -> int:
+    """A member's mtime in epoch seconds; one out of the kit's date range (a pax header may say
+    1e300 or inf) is taken as 0, with a row."""
+    try:
+        mtime = int(info.mtime)
+    except (OverflowError, ValueError):
+        mtime = None
+    if mtime is None or not MIN_EPOCH_MS // 1000 <= mtime <= MAX_EPOCH_MS // 1000:
+        detail = f"member {info.name!r}: mtime {info.mtime!r} is out of range; taken as 0"
+        errors.append(_row(path, "invalid_metadata", detail))
+        return 0
+    return mtime
 
 
 def _row(path: str, kind: str, detail: str) -> dict:

@@ -18,6 +18,10 @@ VENDOR_DATE_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Epoch values above this are milliseconds (1e11 s is the year 5138).
 _EPOCH_MS_THRESHOLD = 100_000_000_000
+# The dates the kit keeps, in epoch ms: pandas' nanosecond range (1677-09-21 to 2262-04-11), which
+# every frame operation accepts (to_datetime, tz_convert, comparisons). A date outside is a bad value.
+MIN_EPOCH_MS = -9_223_372_036_854
+MAX_EPOCH_MS = 9_223_372_036_854
 TZ_ENV = "ZXFORENSICS_TZ"
 
 
@@ -55,10 +59,23 @@ def to_epoch_ms(value: object) -> int | None:
     """A tolerant metadata date (epoch ms or s, ISO 8601, dd/MM/yyyy) -> epoch ms UTC.
 
     Naive text dates are taken as UTC: metadata is written by the server in epoch time,
-    so a text date there is a foreign tool's and carries no server zone.
+    so a text date there is a foreign tool's and carries no server zone. A date outside
+    MIN_EPOCH_MS..MAX_EPOCH_MS, or a value that is no date, is a BadDate.
     """
     if value is None or isinstance(value, bool):
         return None
+    try:
+        milliseconds = _epoch_ms(value)
+    except BadDate:
+        raise
+    except (ValueError, OverflowError) as exc:  # inf, nan, 5000 digits, 2013-13-45
+        raise BadDate(f"not a date: {_short(value)} ({exc})") from None
+    if milliseconds is not None and not MIN_EPOCH_MS <= milliseconds <= MAX_EPOCH_MS:
+        raise BadDate(f"date out of range: {_short(value)}")
+    return milliseconds
+
+
+def _epoch_ms(value: object) -> int | None:
     if isinstance(value, int | float):
         number = int(value)
         return number if abs(number) >= _EPOCH_MS_THRESHOLD or number == 0 else number * 1000
@@ -67,14 +84,20 @@ def to_epoch_ms(value: object) -> int | None:
         if not text:
             return None
         if text.lstrip("-").isdigit():
-            return to_epoch_ms(int(text))
+            return _epoch_ms(int(text))
         if ISO_RE.match(text):
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             return int(parsed.timestamp() * 1000)
         return int(parse_vendor_date(text).timestamp() * 1000)
-    raise BadDate(f"not a date: {value!r}")
+    raise BadDate(f"not a date: {_short(value)}")
+
+
+def _short(value: object, width: int = 60) -> str:
+    """A value for a message, cut: a hostile one can be megabytes (or a deep structure)."""
+    text = repr(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else type(value).__name__
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def parse_user_date(value: object, tz: str | tzinfo | None = None) -> datetime:
@@ -103,8 +126,9 @@ def format_vendor_date(moment: datetime | None, tz: str | tzinfo | None = None, 
 
 
 def ldap_time_to_ms(value: str | None) -> int | None:
-    """LDAP generalized time (`20130712143544Z`, optional fraction) -> epoch ms UTC."""
-    if not value:
+    """LDAP generalized time (`20130712143544Z`, optional fraction) -> epoch ms UTC; None when it does
+    not parse or lies outside MIN_EPOCH_MS..MAX_EPOCH_MS (year 1 or 9999)."""
+    if not value or not isinstance(value, str):
         return None
     text = value.strip().rstrip("Zz")
     main = text.split(".")[0]
@@ -112,4 +136,5 @@ def ldap_time_to_ms(value: str | None) -> int | None:
         parsed = datetime.strptime(main[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         return None
-    return int(parsed.timestamp() * 1000)
+    milliseconds = int(parsed.timestamp() * 1000)
+    return milliseconds if MIN_EPOCH_MS <= milliseconds <= MAX_EPOCH_MS else None

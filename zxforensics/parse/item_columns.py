@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..format.dates import MAX_EPOCH_MS, MIN_EPOCH_MS
 from ..format.keys import state_field
 from .items import STATE_SCHEMA
 
@@ -61,17 +62,20 @@ def _set(table: pa.Table, name: str, column) -> pa.Table:
 
 def finish_columns(table: pa.Table, files: pa.Array) -> tuple[pa.Table, list[tuple[int, str]]]:
     """Vectorised fixes of canonical columns: epoch seconds -> ms, ids from file names,
-    deleted defaults to false, types in lower case, empty digests are none.
+    deleted defaults to false, types in lower case, empty digests are none; a state without
+    startDate, or with a date outside the kit's range, is dropped (as in `items.normalize_state`).
 
     Returns the table (STATE_SCHEMA minus account_id) and (file item id, problem) notes for
     dropped states. Raises ValueError on a state without transactionId (the tolerant path
-    numbers those)."""
+    numbers those). Integers are int64 already: Arrow refused any other when building the columns."""
     problems: list[tuple[int, str]] = []
     if table["transaction_id"].null_count:
         raise ValueError("a state without transactionId")
     for name in ("start_date", "end_date", "date"):
         column = table[name]
-        seconds = pc.and_(pc.less(pc.abs(column), EPOCH_SECONDS_BELOW), pc.not_equal(column, 0))
+        # no abs(): abs(INT64_MIN) wraps to itself and would pass for seconds
+        small = pc.and_(pc.greater(column, -EPOCH_SECONDS_BELOW), pc.less(column, EPOCH_SECONDS_BELOW))
+        seconds = pc.and_(small, pc.not_equal(column, 0))
         table = _set(table, name, pc.if_else(seconds, pc.multiply(column, 1000), column))
     item_id = table["item_id"]
     differs = pc.and_(pc.is_valid(item_id), pc.not_equal(item_id, files))
@@ -84,9 +88,29 @@ def finish_columns(table: pa.Table, files: pa.Array) -> tuple[pa.Table, list[tup
     table = _set(table, "type", pc.utf8_lower(table["type"]))
     digest = table["digest"]
     table = _set(table, "digest", pc.if_else(pc.equal(digest, ""), pa.scalar(None, pa.string()), digest))
-    no_start = pc.is_null(table["start_date"])
-    if pc.any(no_start).as_py():
-        for index in pc.indices_nonzero(no_start).to_pylist():
-            problems.append((files[index].as_py(), "a state without startDate"))
-        table = table.filter(pc.invert(no_start))
+    drop = pc.is_null(table["start_date"])
+    out_of_range = [(name, _out_of_range(table[name])) for name in ("start_date", "end_date", "date")]
+    if pc.any(drop).as_py() or any(pc.any(bad).as_py() for _name, bad in out_of_range):
+        problems.extend(_drop_notes(table, files, drop, out_of_range))
+        for _name, bad in out_of_range:
+            drop = pc.or_(drop, bad)
+        keep = pc.invert(drop)
+        table, files = table.filter(keep), files.filter(keep)
     return table.select(_OUTPUT), problems
+
+
+def _out_of_range(column) -> pa.ChunkedArray:
+    """True where a date (epoch ms) lies outside MIN_EPOCH_MS..MAX_EPOCH_MS; false where it is null."""
+    bad = pc.or_(pc.less(column, MIN_EPOCH_MS), pc.greater(column, MAX_EPOCH_MS))
+    return pc.fill_null(bad, False)
+
+
+def _drop_notes(table: pa.Table, files: pa.Array, no_start, out_of_range: list) -> list[tuple[int, str]]:
+    """(file item id, note) of each dropped state: no startDate, or a date out of range (rare: per row)."""
+    notes = [(files[i].as_py(), "a state without startDate") for i in pc.indices_nonzero(no_start).to_pylist()]
+    for name, bad in out_of_range:
+        for index in pc.indices_nonzero(bad).to_pylist():
+            value = table[name][index].as_py()
+            notes.append((files[index].as_py(), f"state of transaction {table['transaction_id'][index].as_py()}: "
+                          f"{name} {value} is out of range"))
+    return notes

@@ -1,4 +1,10 @@
-"""Item metadata: the JSON array of an item's states (FORMAT.md §4, §10)."""
+"""Item metadata: the JSON array of an item's states (FORMAT.md §4, §10).
+
+Range checks: integers must fit int64 and dates the kit's range (format.dates.MIN_EPOCH_MS..MAX_EPOCH_MS).
+A state holding a value the kit cannot take (out of range, or of the wrong type) is dropped, with an
+`invalid_metadata` note naming the field: nulling the field instead would change what the state says
+(a null endDate reads as "still current", a null id as "the file name's id").
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from ..format.dates import BadDate, to_epoch_ms
 from ..format.keys import STATE_LIST_KEYS, folded, state_field
 from ..format.names import TYPE_CODES
 from . import ParseError
+from .bounds import INT64_MAX, MAX_ITEM_CONTAINERS, MAX_ITEM_FILE_BYTES, MAX_STATES_PER_ITEM, as_int64, short
 
 # Parsed states as Arrow columns (dates in epoch ms, UTC); `account_id` is added by the scan.
 STATE_SCHEMA = pa.schema(
@@ -37,10 +44,11 @@ STATE_SCHEMA = pa.schema(
 )
 _INT_FIELDS = ("transaction_id", "item_id", "folder_id", "size", "revision", "flags", "parent_id", "remote_id")
 _DATE_FIELDS = ("start_date", "end_date", "date")
+_TEXT_FIELDS = ("digest", "name", "owner_id", "subject", "sender")
 
 
 def load_json(data: bytes) -> object:
-    """JSON bytes -> Python, with the kit's error kind on failure."""
+    """JSON bytes -> Python, with the kit's error kind on failure (orjson refuses nesting past 1,024)."""
     if not data.strip():
         raise ParseError("invalid_json", "empty file")
     try:
@@ -70,30 +78,69 @@ def state_list(doc: object) -> list:
     raise ParseError("invalid_metadata", f"expected a JSON array of states, found {type(doc).__name__}")
 
 
+def item_id_of(name: str) -> int | None:
+    """The item id an item file's name gives (`2057`), or None when the name is no id in int64
+    (a file named 2**70 would overflow every id column)."""
+    if not (name.isascii() and name.isdigit()) or len(name) > 19:
+        return None
+    number = int(name)
+    return number if number <= INT64_MAX else None
+
+
+def parse_item_file(data: bytes) -> tuple[list, list[str]]:
+    """An item file -> its raw states (at most MAX_STATES_PER_ITEM) and `too_large` notes.
+
+    Its cost is bounded before parsing: a file over MAX_ITEM_FILE_BYTES, or holding more JSON objects
+    and arrays than MAX_ITEM_CONTAINERS, is a ParseError `too_large` (a 200 MB history of 2M states
+    took 15 s and 1.9 GiB). Past the state cap the first states are kept, with a note.
+    """
+    if len(data) > MAX_ITEM_FILE_BYTES:
+        raise ParseError("too_large", f"{len(data)} bytes, over the {MAX_ITEM_FILE_BYTES}-byte limit of an item file")
+    containers = data.count(b"{") + data.count(b"[")
+    if containers > MAX_ITEM_CONTAINERS:
+        detail = f"{containers} JSON objects and arrays, over the {MAX_ITEM_CONTAINERS} an item file may hold"
+        raise ParseError("too_large", detail)
+    states = state_list(load_json(data))
+    if len(states) <= MAX_STATES_PER_ITEM:
+        return states, []
+    note = f"{len(states)} states, over the cap of {MAX_STATES_PER_ITEM} per item: the first {MAX_STATES_PER_ITEM} kept"
+    return states[:MAX_STATES_PER_ITEM], [note]
+
+
 def _as_bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes")
+    if isinstance(value, dict | list):
+        raise ValueError(f"deleted is {short(value)}, not a boolean")
     return bool(value)
-
-
-def _as_int(value: object) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError("a boolean")
-    return int(value)
 
 
 def _as_type(value: object) -> str | None:
     if value is None:
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return TYPE_CODES.get(int(value), f"type{int(value)}")
-    return str(value).strip().lower()
+    if isinstance(value, int | str) and not isinstance(value, bool) and (isinstance(value, int) or value.isdecimal()):
+        code = as_int64(value, "type")
+        return TYPE_CODES.get(code, f"type{code}")
+    return _as_text(value, "type").strip().lower()
+
+
+def _as_text(value: object, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"{what} is {short(value)}, not text")
+
+
+def _as_tags(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    values = value if isinstance(value, list) else [value]
+    return [_as_text(tag, "a tag") for tag in values]
 
 
 def normalize_state(raw: dict) -> dict:
-    """One state with canonical field names and types; raises ValueError on a bad value."""
+    """One state with canonical field names and types; raises ValueError (or BadDate) on a bad value."""
     state: dict = {}
     for key, value in raw.items():
         field = state_field(key)
@@ -101,17 +148,21 @@ def normalize_state(raw: dict) -> dict:
             state[field] = value
     for field in _INT_FIELDS:
         if field in state:
-            state[field] = _as_int(state[field])
+            state[field] = as_int64(state[field], field)
     for field in _DATE_FIELDS:
         if field in state:
-            state[field] = to_epoch_ms(state[field])
+            try:
+                state[field] = to_epoch_ms(state[field])
+            except BadDate as exc:
+                raise ValueError(f"{field}: {exc}") from None
+    for field in _TEXT_FIELDS:
+        if field in state:
+            state[field] = _as_text(state[field], field)
     state["type"] = _as_type(state.get("type"))
     state["deleted"] = _as_bool(state.get("deleted", False))
-    digest = state.get("digest")
-    state["digest"] = str(digest) if digest else None
-    tags = state.get("tags")
-    if tags is not None and not isinstance(tags, list):
-        state["tags"] = [str(tags)]
+    state["digest"] = state.get("digest") or None
+    if "tags" in state:
+        state["tags"] = _as_tags(state["tags"])
     return state
 
 
@@ -129,7 +180,7 @@ def normalize_states(raw_states: list, item_id: int | None = None) -> tuple[list
             continue
         try:
             state = normalize_state(raw)
-        except (ValueError, TypeError, BadDate) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             problems.append(f"state {index}: {exc}")
             continue
         if state.get("start_date") is None:

@@ -1,4 +1,9 @@
-"""The LDAP dump of an `ldap` archive (`ldap.ldif`, FORMAT.md §5) as records, with the `ldif` library.
+"""The LDAP dump of an `ldap` archive (`ldap.ldif`, FORMAT.md §5) as records.
+
+The LDIF is read here (RFC 2849: folded lines, base64 values, comments), not with the `ldif` package:
+its unfolding is quadratic (a value folded over 80,000 lines took minutes) and its strict DN pattern
+backtracks exponentially (`dn: a=x+a=x+...` of 22 pairs took 20 s). Here two `replace` passes unfold
+the text, every line is then visited once, and bytes and lines are bounded.
 
 Entries are sorted by objectClass into accounts, COS, domains and distribution lists. An account's
 effective COS follows Zimbra: its own `zimbraCOSId`, else its domain's `zimbraDomainDefaultCOSId`,
@@ -8,12 +13,13 @@ accounts unprotected (the backup treats them as deleted, FORMAT.md §5).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
-
-import ldif
 
 from ..format.dates import ldap_time_to_ms
 from . import ParseError
+from .bounds import short
 
 BACKUP_DISABLED = "${ZxBackup_Disabled}"  # [vendor] the COS note that disables backup
 DEFAULT_COS_NAME = "default"  # [Zimbra] the COS used when neither account nor domain names one
@@ -29,21 +35,71 @@ KINDS = (
 RECORD_KINDS = ("accounts", "cos", "domains", "distribution_lists")
 
 Entry = tuple[str, dict[str, list[str]]]
+MAX_LDIF_BYTES = 64 * 1024 * 1024  # [ours] as an archive member (evidence.tar.MAX_MEMBER_SIZE)
+MAX_LDIF_LINES = 8_000_000  # [ours] physical lines, folded ones included
 
 
 def parse_ldif(data: bytes) -> list[Entry]:
-    """LDIF bytes -> `(dn, {attribute (lower case): [values]})` entries, in file order."""
-    parser = ldif.LDIFParser(io.BytesIO(data), encoding="utf8", strict=True)
+    """LDIF bytes -> `(dn, {attribute (lower case): [values]})` entries, in file order.
+
+    ParseError `too_large` past MAX_LDIF_BYTES or MAX_LDIF_LINES, `invalid_metadata` for a line that is
+    no `attribute: value`, a record without `dn:` first, or base64 that does not decode."""
+    if len(data) > MAX_LDIF_BYTES:
+        raise ParseError("too_large", f"LDIF of {len(data)} bytes, over the {MAX_LDIF_BYTES}-byte limit")
+    lines = data.count(b"\n")
+    if lines > MAX_LDIF_LINES:
+        raise ParseError("too_large", f"LDIF of {lines} lines, over the {MAX_LDIF_LINES}-line limit")
     entries: list[Entry] = []
-    try:
-        for dn, attrs in parser.parse():
-            folded: dict[str, list[str]] = {}
-            for name, values in attrs.items():
-                folded.setdefault(name.lower(), []).extend(_text(v) for v in values)
-            entries.append((dn or "", folded))
-    except (ValueError, KeyError, UnicodeError) as exc:
-        raise ParseError("invalid_metadata", f"LDIF near line {parser.line_counter}: {exc}") from None
+    record: list[bytes] = []
+    unfolded = data.replace(b"\r\n ", b"").replace(b"\n ", b"")  # [RFC 2849] a separator then a space continues
+    for raw in io.BytesIO(unfolded):
+        line = raw.rstrip(b"\r\n")
+        if line:
+            if not line.startswith(b"#"):
+                record.append(line)
+        elif record:
+            entries.append(_entry(record, len(entries) + 1))
+            record = []
+    if record:
+        entries.append(_entry(record, len(entries) + 1))
     return entries
+
+
+def _entry(lines: list[bytes], number: int) -> Entry:
+    """One record's lines (unfolded) -> (dn, attributes); `version: 1` may precede the first dn."""
+    dn: str | None = None
+    folded: dict[str, list[str]] = {}
+    for line in lines:
+        name, value = _attribute(line, number)
+        if name == "version" and dn is None:
+            continue
+        if name == "dn":
+            if dn is not None:
+                raise ParseError("invalid_metadata", f"LDIF record {number}: two dn: lines")
+            dn = value
+        elif dn is None:
+            raise ParseError("invalid_metadata", f"LDIF record {number}: starts with {short(name)}:, not dn:")
+        else:
+            folded.setdefault(name, []).append(value)
+    return dn or "", folded
+
+
+def _attribute(line: bytes, number: int) -> tuple[str, str]:
+    """`name: value`, `name:: base64` or `name:< url` (kept empty: a dump read offline follows no URL)."""
+    name, colon, rest = line.partition(b":")
+    if not colon or not name.strip():
+        raise ParseError("invalid_metadata", f"LDIF record {number}: {short(_text(line))} is no attribute: value")
+    try:
+        text_name = name.decode("ascii").strip().lower()
+        if rest.startswith(b":"):
+            value = base64.b64decode(rest[1:].strip(), validate=False)
+        elif rest.startswith(b"<"):
+            value = b""
+        else:
+            value = rest.strip()
+    except (UnicodeError, binascii.Error) as exc:
+        raise ParseError("invalid_metadata", f"LDIF record {number}: {short(_text(line))}: {exc}") from None
+    return text_name, _text(value)
 
 
 def _text(value: str | bytes) -> str:

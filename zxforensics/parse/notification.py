@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import NotAReport
+from .bounds import as_int64, short
 
 # Section markers: `- stats -`, `- unrestored items -` [vendor, seed] and `- skipped items -` [ours].
 SECTION_RE = re.compile(r"^-+\s*(stats|unrestored items|skipped items)\s*-+$", re.IGNORECASE)
@@ -44,6 +45,11 @@ STATS = ("restored", "skipped", "unrestored")  # the keys of `Notification.stats
 # What the faces print when `Notification.check()` finds nothing.
 ADDS_UP = "the per-account lists add up to the stats line"
 LIST_COLUMNS = ["account", "item_id"]
+# [ours] a notification is a text part, perhaps beside its HTML: a handful of multiparts. Python's
+# e-mail parser recurses per level and checks every line against every open boundary, so 500 nested
+# levels took 5 s and 1,000 raised RecursionError: more `multipart/` or `message/` (an attached
+# message nests the same way) than this is refused unparsed.
+MAX_MULTIPARTS = 50
 LOOKED_FOR = (
     "a '- stats -' block (Restored Items / Skipped Items / Unrestored Items lines) or a "
     "'- unrestored items -' block of 'account:' and 'unrestored items:' lines"
@@ -101,16 +107,27 @@ def _parse_ids(text: str, account: str | None, kind: str, problems: list[str]) -
     for token in re.split(r"[,;\s]+", text.strip()):
         if not token:
             continue
-        if token.isdigit():
-            ids.append(int(token))
+        item_id = _item_id(token)
+        if item_id is not None:
+            ids.append(item_id)
         else:
-            problems.append(f"{kind}: {token!r} of account {account} is not an item id")
+            problems.append(f"{kind}: {short(token)} of account {account} is not an item id")
     return ids
 
 
+def _item_id(token: str) -> int | None:
+    """An item id written in ASCII digits and within int64 (a frame column), else None."""
+    if not (token.isascii() and token.isdigit()):
+        return None
+    try:
+        return as_int64(token, "an item id")
+    except ValueError:
+        return None
+
+
 def _parse_stat(value: str) -> int:
-    digits = re.sub(r"[,.' ]", "", value)
-    return int(digits)
+    """A stats count (`15,233`, `15.233`, `15 233`); ValueError past int64."""
+    return as_int64(re.sub(r"[,.' ]", "", value), "a count")
 
 
 class _Reader:
@@ -152,7 +169,10 @@ class _Reader:
         stat = STAT_RE.match(text)
         if not stat:
             return False
-        self.stats[stat.group(1).lower()] = _parse_stat(stat.group(2))
+        try:
+            self.stats[stat.group(1).lower()] = _parse_stat(stat.group(2))
+        except ValueError as exc:
+            self.problems.append(f"stats: {exc}")
         return True
 
     def _list_line(self, text: str) -> bool:
@@ -217,21 +237,48 @@ def _html_to_text(markup: str) -> str:
 
 
 def email_text(data: bytes) -> str:
-    """The readable text of an e-mail: its text/plain parts (else text/html), transfer encoding undone."""
-    message = email.message_from_bytes(data, policy=policy.default)
+    """The readable text of an e-mail: its text/plain parts (else text/html), transfer encoding undone.
+
+    NotAReport for an e-mail of more than MAX_MULTIPARTS nested parts, or whose headers nest deeper
+    than the standard library's parser can recurse (comments in comments)."""
+    lowered = data.lower()
+    nesting = lowered.count(b"multipart/") + lowered.count(b"message/")
+    if nesting > MAX_MULTIPARTS:
+        raise NotAReport(f"an e-mail of {nesting} multipart or message parts, over the {MAX_MULTIPARTS} "
+                         "a notification may have")
+    try:
+        return _text_parts(email.message_from_bytes(data, policy=policy.default))
+    except RecursionError:
+        raise NotAReport("an e-mail whose headers nest too deep to be parsed") from None
+
+
+def _text_parts(message) -> str:
     plain, markup = [], []
-    for part in message.walk():
-        if part.is_multipart() or part.get_content_maintype() != "text":
+    for part in _leaves(message):
+        if part.get_content_maintype() != "text":
             continue
         try:
             content = part.get_content()
-        except (LookupError, ValueError, UnicodeError):
+        except (LookupError, ValueError, UnicodeError, TypeError, AssertionError):
             payload = part.get_payload(decode=True) or b""
-            content = payload.decode("utf-8", errors="replace")
+            content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
         (markup if part.get_content_subtype() == "html" else plain).append(content)
     if plain:
         return "\n".join(plain)
     return "\n".join(_html_to_text(m) for m in markup)
+
+
+def _leaves(message) -> list:
+    """The parts that are not multiparts, in order, walked without recursion (`Message.walk` recurses)."""
+    leaves, stack = [], [message]
+    while stack:
+        part = stack.pop()
+        if part.is_multipart():
+            children = part.get_payload()
+            stack.extend(reversed(children if isinstance(children, list) else []))
+        else:
+            leaves.append(part)
+    return leaves
 
 
 def _decode(data: bytes) -> str:
@@ -248,8 +295,9 @@ def parse_notification(content: bytes | str, label: str = "") -> Notification:
     NotAReport when the content holds none. `label` names the source in messages."""
     data = content if isinstance(content, bytes) else content.encode("utf-8", errors="replace")
     if looks_like_email(data):
+        text = email_text(data)
         try:
-            return parse_notification_text(email_text(data), label)
+            return parse_notification_text(text, label)
         except NotAReport:
             where = f" in the e-mail {label}" if label else " in the e-mail"
             raise NotAReport(

@@ -9,34 +9,49 @@ first, in the server's zone.
 
 from __future__ import annotations
 
-import re
 from datetime import tzinfo
 
 import pandas as pd
 
-from ..format.dates import BadDate, parse_vendor_date
+from ..format.dates import MAX_EPOCH_MS, MIN_EPOCH_MS, BadDate, parse_vendor_date
 from ..format.keys import fold
 from . import ParseError
+from .bounds import short
 
 OPERATION_COLUMNS = ["id", "operation", "status", "host", "author", "submitted", "started"]
 # folded key as printed -> column
 _KNOWN = {"id": "id", "operationid": "id", "operation": "operation", "name": "operation", "status": "status",
           "host": "host", "server": "host", "author": "author", "user": "author", "submitdate": "submitted",
           "submitted": "submitted", "startdate": "started", "started": "started"}  # fmt: skip
-_LINE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<key>\S+)(?:[ \t]+(?P<value>.*?))?[ \t]*$")
 _HEADER = "operations"
 
 
 def _lines(text: str) -> list[tuple[int, str, str | None]]:
-    """(indent width, key, value or None) per line; a blank line is (-1, "", None)."""
+    """(indent width, key, value or None) per line; a blank line is (-1, "", None).
+
+    Split on whitespace, not matched with a pattern: a line may start with any character
+    (a control character made the pattern fail, and the parse with it)."""
     out = []
     for raw in text.replace("\r\n", "\n").split("\n"):
-        if not raw.strip():
+        expanded = raw.expandtabs(8)
+        rest = expanded.lstrip(" ")
+        parts = rest.split(None, 1)
+        if not parts:
             out.append((-1, "", None))
             continue
-        match = _LINE_RE.match(raw.expandtabs(8))
-        out.append((len(match["indent"]), match["key"], match["value"] or None))
+        value = parts[1].strip() if len(parts) > 1 else ""
+        out.append((len(expanded) - len(rest), parts[0], value or None))
     return out
+
+
+def _next_indents(lines: list[tuple[int, str, str | None]]) -> list[int]:
+    """For each line, the indent of the next non-blank line (-1 at the end), in one backward pass."""
+    following, nxt = [-1] * len(lines), -1
+    for number in range(len(lines) - 1, -1, -1):
+        following[number] = nxt
+        if lines[number][0] >= 0:
+            nxt = lines[number][0]
+    return following
 
 
 def _records(lines: list[tuple[int, str, str | None]]) -> list[dict[str, str | None]]:
@@ -45,10 +60,12 @@ def _records(lines: list[tuple[int, str, str | None]]) -> list[dict[str, str | N
     if start is None:
         raise ParseError("invalid_metadata", "no `operations` list: expected the output of getAllOperations")
     header_indent = lines[start][0]
+    following = _next_indents(lines)
     records: list[dict] = []
     current: dict = {}
     sections: list[tuple[int, str]] = []  # (indent, name) of open nested sections
-    for number, (indent, key, value) in enumerate(lines[start + 1 :], start=start + 1):
+    for number in range(start + 1, len(lines)):
+        indent, key, value = lines[number]
         if indent < 0:
             if current:
                 records.append(current)
@@ -58,8 +75,7 @@ def _records(lines: list[tuple[int, str, str | None]]) -> list[dict[str, str | N
             break  # the list ended
         while sections and indent <= sections[-1][0]:
             sections.pop()
-        following = next((i for i, _k, _v in lines[number + 1 :] if i >= 0), -1)
-        if value is None and following > indent:
+        if value is None and following[number] > indent:
             sections.append((indent, key))
             continue
         name = ".".join([*(s for _i, s in sections), key])
@@ -76,9 +92,12 @@ def _date(value: str | None, tz, what: str) -> pd.Timestamp:
     if not value:
         return pd.NaT
     try:
-        return pd.Timestamp(parse_vendor_date(value, tz))
+        moment = parse_vendor_date(value, tz)
     except BadDate as exc:
         raise ParseError("invalid_metadata", f"{what}: {exc}") from None
+    if not MIN_EPOCH_MS <= moment.timestamp() * 1000 <= MAX_EPOCH_MS:
+        raise ParseError("invalid_metadata", f"{what}: {short(value)} is out of the range of dates the kit keeps")
+    return pd.Timestamp(moment)
 
 
 def read_operations(text: str | bytes, tz: str | tzinfo | None = None) -> pd.DataFrame:

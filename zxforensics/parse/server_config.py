@@ -11,16 +11,25 @@ from collections.abc import Iterable
 
 import orjson
 
+from . import ParseError
+from .bounds import nested_deeper
 from .items import load_json_object
 
 ROW_FIELDS = ("section", "id", "key", "value")
+# [ours] section / id / key / list of values is 4 deep; a value nested past this is refused, so that
+# no later step meets a depth it cannot take (orjson writes at most 254 levels).
+MAX_CONFIG_DEPTH = 64
 
 Value = str | tuple[str, ...]
 
 
 def parse_config(data: bytes) -> dict:
-    """`config.json` bytes -> its top-level object (sections by name)."""
-    return load_json_object(data, "config.json")
+    """`config.json` bytes -> its top-level object (sections by name); ParseError when it nests deeper
+    than MAX_CONFIG_DEPTH (orjson itself refuses past 1,024)."""
+    doc = load_json_object(data, "config.json")
+    if nested_deeper(doc, MAX_CONFIG_DEPTH):
+        raise ParseError("invalid_metadata", f"config.json: values nested deeper than {MAX_CONFIG_DEPTH} levels")
+    return doc
 
 
 def as_value(value: object) -> Value:

@@ -12,6 +12,7 @@ from ..errors import EvidenceError
 from ..evidence.files import Evidence
 from ..evidence.tar import read_archive
 from ..format import layout
+from ..parse.items import item_id_of
 from .headers import account_header
 
 MEMBER_SEP = "!/"
@@ -58,9 +59,8 @@ def archive_header(ev: Evidence, account_id: str, errors: list[dict]) -> dict:
 def _item_name(name: str) -> tuple[str, int] | None:
     parts = name.split("/")
     is_item = len(parts) == 3 and parts[0] == layout.ITEMS_DIR and layout.NN_DIR_RE.match(parts[1])
-    if is_item and layout.ITEM_FILE_RE.match(parts[2]):
-        return parts[1], int(parts[2])
-    return None
+    item_id = item_id_of(parts[2]) if is_item else None
+    return None if item_id is None else (parts[1], item_id)
 
 
 def archive_item_files(ev: Evidence, account_id: str, errors: list[dict]) -> list[tuple[str, int, str, bytes]]:

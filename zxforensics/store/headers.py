@@ -14,14 +14,15 @@ def account_header(account_id: str, source_path: str, base: str, read: Callable[
     row: dict = {"account_id": account_id, "source_path": source_path, "info": {}}
     for name, parse in ((layout.ACCOUNT_INFO, parse_account_info), (layout.ACCOUNT_STAT, parse_account_stat)):
         rel = f"{base}/{name}"
+        problems: list[str] = []  # fields left out or nulled: out of range, nested too deep
         try:
-            parsed = parse(read(rel))
+            parsed = parse(read(rel), problems)
+            if name == layout.ACCOUNT_INFO:
+                row["info"] = parsed
+                row.update({k: v for k, v in account_row(parsed, problems).items() if k != "account_id"})
+            else:
+                row.update(parsed)
         except (EvidenceError, ParseError) as exc:
             errors.append(ErrorRecord(rel, exc.kind, exc.detail, account_id).as_dict())
-            continue
-        if name == layout.ACCOUNT_INFO:
-            row["info"] = parsed
-            row.update({k: v for k, v in account_row(parsed).items() if k != "account_id"})
-        else:
-            row.update(parsed)
+        errors.extend(ErrorRecord(rel, "invalid_metadata", problem, account_id).as_dict() for problem in problems)
     return row

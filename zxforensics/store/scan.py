@@ -19,8 +19,9 @@ from ..errors import ErrorRecord, EvidenceError
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..format import layout
 from ..parse import ParseError
+from ..parse.bounds import MAX_ITEM_FILE_BYTES
 from ..parse.item_columns import canonical_table, is_canonical
-from ..parse.items import STATE_SCHEMA, load_json, normalize_states, state_list
+from ..parse.items import STATE_SCHEMA, item_id_of, normalize_states, parse_item_file
 from .account_archive import archive_header, archive_item_files
 from .headers import account_header
 
@@ -106,17 +107,19 @@ def iter_item_entries(ev: Evidence, account_id: str, errors: list[dict]):
             continue
         for entry in entries:
             rel = f"{nn_rel}/{entry.name}"
-            if not layout.ITEM_FILE_RE.match(entry.name):
+            item_id = item_id_of(entry.name)
+            if item_id is None:
                 errors.append(ErrorRecord(rel, "bad_name", "item file name is not an item id", account_id).as_dict())
                 continue
-            yield rel, entry, int(entry.name), nn_entry.name
+            yield rel, entry, item_id, nn_entry.name
 
 
 def _read_batch(ev: Evidence, batch: list[tuple]) -> list[bytes | EvidenceError]:
     out: list[bytes | EvidenceError] = []
+    limit = min(ev.max_file_size, MAX_ITEM_FILE_BYTES)  # a larger item file is refused unread
     for rel, entry, _item_id, _nn in batch:
         try:
-            out.append(ev.read_entry(entry, rel))
+            out.append(ev.read_entry(entry, rel, limit))
         except EvidenceError as exc:
             out.append(exc)
     return out
@@ -188,11 +191,21 @@ class _ItemParser:
             self.error(rel, "invalid_metadata", note, item_id)
 
     def one_file(self, rel: str, item_id: int, data: bytes) -> None:
+        """One item file's states, to the columnar or the tolerant path; a file that breaks the parser
+        in a way nobody foresaw is an errors row too, and the scan goes on."""
         try:
-            states = state_list(load_json(data))
+            self._one_file(rel, item_id, data)
+        except UNEXPECTED as exc:
+            self.error(rel, *unexpected_row(exc), item_id)
+
+    def _one_file(self, rel: str, item_id: int, data: bytes) -> None:
+        try:
+            states, notes = parse_item_file(data)
         except ParseError as exc:
             self.error(rel, exc.kind, exc.detail, item_id)
             return
+        for note in notes:
+            self.error(rel, "too_large", note, item_id)
         if states and is_canonical(states):
             self.fast.extend(states)
             self.fast_ids.extend([item_id] * len(states))
@@ -207,7 +220,7 @@ class _ItemParser:
         if self.fast:
             tables.append(self._fast_table())
         if self.slow:
-            tables.append(pa.Table.from_pylist(self.slow, schema=_SCHEMA_NO_ACCOUNT))
+            tables.append(self._slow_table())
         table = pa.concat_tables(tables) if tables else _SCHEMA_NO_ACCOUNT.empty_table()
         column = pa.array([self.account_id] * table.num_rows, pa.string())
         return table.add_column(0, "account_id", column)
@@ -228,6 +241,56 @@ class _ItemParser:
         self.notes(problems)
         return table
 
+    def _slow_table(self) -> pa.Table:
+        """Tolerant states as columns; `normalize_state` gives every field its column's type, and
+        should a state still not convert, its item is left out with a row rather than the account."""
+        try:
+            return pa.Table.from_pylist(self.slow, schema=_SCHEMA_NO_ACCOUNT)
+        except (pa.ArrowException, ValueError, TypeError, OverflowError):
+            pass
+        by_item: dict[int, list[dict]] = {}
+        for state in self.slow:
+            by_item.setdefault(state["item_id"], []).append(state)
+        tables = []
+        for item_id, states in by_item.items():
+            try:
+                tables.append(pa.Table.from_pylist(states, schema=_SCHEMA_NO_ACCOUNT))
+            except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
+                rel = self.real_paths.get(item_id, layout.item_relpath(self.account_id, item_id))
+                self.error(rel, "invalid_metadata", f"states that do not convert: {exc}"[:300], item_id)
+        return pa.concat_tables(tables) if tables else _SCHEMA_NO_ACCOUNT.empty_table()
+
+
+# What a parser may raise on input nobody foresaw: a row for the file, never the end of the scan.
+UNEXPECTED = (ValueError, TypeError, OverflowError, RecursionError, UnicodeError, MemoryError, LookupError,
+              pa.ArrowException)
+
+
+def unexpected_row(exc: BaseException) -> tuple[str, str]:
+    """(kind, detail) of an unexpected exception: `too_large` for memory, else `invalid_metadata`."""
+    kind = "too_large" if isinstance(exc, MemoryError) else "invalid_metadata"
+    return kind, f"unexpected {type(exc).__name__} while parsing: {exc}"[:300]
+
+
+def scan_account(
+    ev: Evidence, account_id: str, errors: list[dict], pool: ThreadPoolExecutor | None
+) -> tuple[dict, pa.Table, dict[int, str]]:
+    """One account's header, states and moved item files. The last net: what escapes the per-file
+    guards becomes a row for the account, which keeps its row in accounts() and the scan goes on."""
+    rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
+    try:
+        header = read_account_header(ev, account_id, errors)
+    except UNEXPECTED as exc:
+        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
+        header = {"account_id": account_id, "source_path": str(ev.root / rel), "info": {}}
+    try:
+        table, header["item_count"], moved = scan_account_items(ev, account_id, errors, pool)
+    except UNEXPECTED as exc:
+        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
+        column = pa.array([], pa.string())
+        table, header["item_count"], moved = _SCHEMA_NO_ACCOUNT.empty_table().add_column(0, "account_id", column), 0, {}
+    return header, table, moved
+
 
 def scan_shard(
     root: str, account_ids: Sequence[str], io_threads: int = IO_THREADS, max_file_size: int = DEFAULT_MAX_FILE_SIZE
@@ -243,8 +306,7 @@ def scan_shard(
     try:
         with ThreadPoolExecutor(io_threads) if io_threads > 1 else nullcontext() as pool:
             for account_id in account_ids:
-                header = read_account_header(ev, account_id, errors)
-                table, header["item_count"], moved = scan_account_items(ev, account_id, errors, pool)
+                header, table, moved = scan_account(ev, account_id, errors, pool)
                 tables.append(table)
                 accounts.append(header)
                 real_paths.update({(account_id, item_id): rel for item_id, rel in moved.items()})

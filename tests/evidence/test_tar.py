@@ -9,6 +9,8 @@ import random
 import tarfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zxforensics.errors import EvidenceError
 from zxforensics.evidence.files import Evidence
@@ -166,3 +168,103 @@ def test_open_binary_is_read_only_and_checked(tmp_path):
 )
 def test_decode_text_whatever_the_encoding(data, text):
     assert decode_text(data) == text
+
+
+# -- headers that claim what the stream cannot hold ----------------------------------------------
+def claiming(size: int, name: str = "conf/claims.cf", before: bytes = b"") -> bytes:
+    """A tar.gz: the members `before` (raw tar blocks), then one header claiming `size` bytes, no data."""
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime = size, 1393556474
+    return gzip.compress(before + info.tobuf(format=tarfile.GNU_FORMAT), mtime=0)
+
+
+def raw_member(name: str, data: bytes) -> bytes:
+    """One regular member as tar blocks (header, data padded to 512), no end-of-archive blocks."""
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime = len(data), 1393556474
+    return info.tobuf(format=tarfile.GNU_FORMAT) + data + bytes(-len(data) % tarfile.BLOCKSIZE)
+
+
+def test_a_78_byte_tar_gz_whose_member_claims_2_60_bytes_does_not_hang(tmp_path):
+    from zxforensics.sample.hostile import tar_claiming
+
+    ev = evidence_with(tmp_path, {"claims.tar.gz": tar_claiming(2**60)})
+    read = read_archive(ev, "claims.tar.gz")  # hung for ever: tarfile skipped 2**60 bytes block by block
+    assert read.members == []
+    assert [(e["kind"], e["detail"]) for e in read.errors] == [
+        ("too_large", f"member 'conf/claims.cf' claims {2**60} bytes, past the archive's 1073741824-byte budget; "
+                      "the rest is not read")]  # fmt: skip
+    assert len((tmp_path / "claims.tar.gz").read_bytes()) < 100
+
+
+def test_a_member_claiming_100_gb_costs_nothing_and_the_members_before_it_are_kept(tmp_path):
+    before = raw_member("conf/main.cf", b"myhostname = test\n")
+    ev = evidence_with(tmp_path, {"big.tar.gz": claiming(100 * 10**9, before=before)})
+    read = read_archive(ev, "big.tar.gz")
+    assert [(m.name, m.data) for m in read.members] == [("conf/main.cf", b"myhostname = test\n")]
+    assert [e["kind"] for e in read.errors] == ["too_large"] and "100000000000 bytes" in read.errors[0]["detail"]
+
+
+def test_a_negative_size_and_a_sparse_member_are_hostile(tmp_path):
+    ev = evidence_with(tmp_path, {"negative.tar.gz": claiming(-5)})
+    assert [(e["kind"], e["detail"]) for e in read_archive(ev, "negative.tar.gz").errors] == [
+        ("hostile_member", "member 'conf/claims.cf' claims -5 bytes; the rest is not read")]
+    sparse = tarfile.TarInfo("conf/sparse")
+    sparse.type, sparse.size = tarfile.GNUTYPE_SPARSE, 0
+    data = gzip.compress(sparse.tobuf(format=tarfile.GNU_FORMAT) + bytes(1024))
+    ev = evidence_with(tmp_path, {"sparse.tar.gz": data})
+    read = read_archive(ev, "sparse.tar.gz")
+    assert [(e["kind"], e["detail"]) for e in read.errors] == [
+        ("hostile_member", "member 'conf/sparse' refused: a sparse file (its map could claim any size)")]
+
+
+@pytest.mark.parametrize("mtime", ["inf", "1e300", "-1e20"])
+def test_a_pax_mtime_out_of_range_is_a_row(tmp_path, mtime):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("conf/a.cf")
+        info.size, info.pax_headers = 2, {"mtime": mtime}
+        tar.addfile(info, io.BytesIO(b"ok"))
+    ev = evidence_with(tmp_path, {"pax.tar.gz": gzip.compress(buffer.getvalue())})
+    read = read_archive(ev, "pax.tar.gz")
+    assert [(m.name, m.mtime, m.data) for m in read.members] == [("conf/a.cf", 0, b"ok")]
+    assert [e["kind"] for e in read.errors] == ["invalid_metadata"] and "out of range" in read.errors[0]["detail"]
+
+
+def test_an_account_archive_claiming_2_60_bytes_leaves_every_verb_working(make_store):
+    import zxforensics as zx
+    from zxforensics.sample.hostile import tar_claiming
+
+    builder = make_store()
+    builder.account({"zimbraId": "acc-1", "mail": "one@example.com"}, {"lastScan": 1393556400000})
+    builder.item("acc-1", 300, [{"id": 300, "type": "message", "folderId": 2, "transactionId": 1,
+                                 "startDate": 1373639744000}])  # fmt: skip
+    builder.write("accounts/acc-2.tar.gz", tar_claiming(2**60, name="acc-2/items/01/301"))
+    store = zx.open_backup(builder.root)
+    assert sorted(store.accounts()["account_id"]) == ["acc-1", "acc-2"]  # hung: accounts(), item_states, getItem
+    assert store.item_states()["item_id"].tolist() == [300]
+    assert store.get_item("one@example.com", 300)["transaction_id"].tolist() == [1]
+    rows = store.errors[store.errors["account_id"] == "acc-2"]
+    assert sorted(zip(rows["kind"].astype(str), rows["path"], strict=True)) == [
+        ("missing", "accounts/acc-2.tar.gz!/account_info"), ("missing", "accounts/acc-2.tar.gz!/account_stat"),
+        ("too_large", "accounts/acc-2.tar.gz")]  # fmt: skip
+
+
+# -- property: member names ----------------------------------------------------------------------
+@settings(max_examples=80, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=6))
+def test_property_any_member_name_is_read_or_refused_never_escapes(tmp_path, names):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in names:
+            info = tarfile.TarInfo(name)
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+    (tmp_path / "names.tar.gz").write_bytes(gzip.compress(buffer.getvalue()))
+    read = read_archive(Evidence(tmp_path), "names.tar.gz")
+    assert len(read.members) + len(read.errors) >= 1
+    for member in read.members:
+        parts = member.name.replace("\\", "/").split("/")
+        assert not member.name.startswith(("/", "\\")) and ".." not in parts and member.data == b"x"
+    assert {e["kind"] for e in read.errors} <= {"hostile_member", "truncated_gzip"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["names.tar.gz"]

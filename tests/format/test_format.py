@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zxforensics.format import digest, layout
 from zxforensics.format.dates import BadDate, format_vendor_date, parse_user_date, parse_vendor_date, to_epoch_ms
@@ -82,3 +85,35 @@ def test_missing_dates_print_as_nothing():
     assert format_vendor_date(None) == format_vendor_date(pd.NaT) == format_vendor_date(float("nan")) == ""
     stamp = pd.Timestamp("2013-07-12 14:35:44", tz="UTC")
     assert format_vendor_date(stamp, "Europe/Paris", zone=True) == "12/07/2013 16:35:44 CEST"
+
+
+OUT_OF_RANGE = [1e23, 10**17, 2**63 - 1, -(2**63), float("inf"), float("nan"), "9" * 5000, "2013-13-45",
+                "9999-12-31T00:00:00", "01/01/0001 00:00:00", 1e300, [1], {}]
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_dates_outside_pandas_range_are_bad_dates(value):
+    with pytest.raises(BadDate):
+        to_epoch_ms(value)
+
+
+def test_the_edges_of_the_date_range():
+    from zxforensics.format.dates import MAX_EPOCH_MS, MIN_EPOCH_MS, ldap_time_to_ms
+
+    assert to_epoch_ms(MAX_EPOCH_MS) == MAX_EPOCH_MS and to_epoch_ms(MIN_EPOCH_MS) == MIN_EPOCH_MS
+    assert pd.Timestamp(MAX_EPOCH_MS, unit="ms", tz="UTC").as_unit("ns").year == 2262
+    assert pd.Timestamp(MIN_EPOCH_MS, unit="ms", tz="UTC").as_unit("ns").year == 1677
+    assert [ldap_time_to_ms(v) for v in ("99991231235959Z", "00010101000000Z", "20130712143544Z")] == [
+        None, None, 1373639744000]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=500)
+@given(value=st.one_of(st.integers(-(2**80), 2**80), st.floats(), st.text(max_size=30), st.none(), st.booleans()))
+def test_property_to_epoch_ms_is_in_range_or_a_bad_date(value):
+    from zxforensics.format.dates import MAX_EPOCH_MS, MIN_EPOCH_MS
+
+    try:
+        result = to_epoch_ms(value)
+    except BadDate:
+        return
+    assert result is None or MIN_EPOCH_MS <= result <= MAX_EPOCH_MS

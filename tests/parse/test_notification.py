@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
@@ -177,3 +179,91 @@ def test_invalid_utf8_is_read_not_fatal():
     )
     assert report.stats == {"restored": 1, "skipped": 0, "unrestored": 1}
     assert report.unrestored.values.tolist() == [["a\xff@example.com", 5]]
+
+
+# -- hostile e-mails and texts ---------------------------------------------------------------------
+REPORT = b"- stats -\nRestored Items: 1\nSkipped Items:  0\nUnrestored Items: 1\n- unrestored items -\n" \
+         b"account: a@example.com\nunrestored items: 7\n"  # fmt: skip
+
+
+def nested_multiparts(depth: int) -> bytes:
+    head = b"From: a@example.com\nTo: b@example.com\nSubject: report\nMIME-Version: 1.0\n"
+    opening = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (n, n) for n in range(depth))
+    closing = b"".join(b"\n--b%d--\n" % n for n in reversed(range(depth)))
+    return head + opening + b"Content-Type: text/plain\n\n" + REPORT + closing
+
+
+@pytest.mark.parametrize("depth", [1000, 3000])
+def test_a_notification_eml_with_multiparts_nested_1000_deep(depth):
+    """RecursionError in the e-mail parser (and 5 s at 500 levels): refused before parsing."""
+    with pytest.raises(NotAReport, match="multipart or message parts, over the 50"):
+        zx.read_notification(nested_multiparts(depth))
+
+
+def test_a_notification_eml_nested_a_few_levels_is_read():
+    report = zx.read_notification(nested_multiparts(20))
+    assert report.stats == {"restored": 1, "skipped": 0, "unrestored": 1}
+    assert pairs(report.unrestored) == [("a@example.com", 7)]
+
+
+@pytest.mark.parametrize("header", [b"Content-Type: text/plain; x=" + b"(" * 3000 + b")" * 3000,
+                                    b"Content-Type: message/rfc822\n\n" * 40 + b"Content-Type: text/plain"])
+def test_an_eml_whose_headers_or_attached_messages_nest_deep(header):
+    try:
+        zx.read_notification(b"From: a@example.com\nSubject: r\n" + header + b"\n\n" + REPORT)
+    except NotAReport as refused:
+        assert "nest" in str(refused) or "no restore report" in str(refused)
+
+
+@pytest.mark.parametrize("ids", ["7,²", "7," + "9" * 5000, f"7,{2**64}"])
+def test_ids_that_are_not_int64_are_problems(ids):
+    report = zx.read_notification(REPORT.replace(b"unrestored items: 7", f"unrestored items: {ids}".encode()))
+    assert pairs(report.unrestored) == [("a@example.com", 7)]
+    assert len(report.problems) == 1 and "is not an item id" in report.problems[0]
+
+
+def test_a_stat_past_int64_is_a_problem():
+    report = zx.read_notification(REPORT.replace(b"Restored Items: 1", f"Restored Items: {10**30}".encode()))
+    assert report.stats["restored"] is None and report.problems == [f"stats: a count {'1' + '0' * 30!r} is out of the "
+                                                                    "int64 range"]  # fmt: skip
+
+
+TEXT_LINES = st.sampled_from(["- stats -", "Restored Items: 15,233", "Skipped Items:  1e99", "Unrestored Items: ²",
+                              "- unrestored items -", "- skipped items -", "account: a@x", "account: ",
+                              "unrestored items: 1, 2,3", "skipped items: 99999999999999999999", "4,5", "[...]",
+                              "Operation: restore", "Started: 28/02/2014 04:00:00", ""])  # fmt: skip
+
+
+@settings(max_examples=150, deadline=2000)
+@given(lines=st.lists(TEXT_LINES | st.text(max_size=30), max_size=20))
+def test_property_notification_text_gives_a_report_or_not_a_report(lines):
+    try:
+        report = zx.read_notification("\n".join(lines))
+    except NotAReport:
+        return
+    frame = report.to_frame()
+    assert frame["item_id"].between(0, 2**63 - 1).all()
+    assert all(v is None or 0 <= v < 2**63 for v in report.stats.values())
+    report.check()
+
+
+PART_TYPES = st.sampled_from([b"multipart/mixed", b"multipart/alternative", b"text/plain", b"text/html",
+                              b"message/rfc822", b"text/plain; charset=x-unknown", b"application/octet-stream"])
+ENCODINGS = st.sampled_from([b"7bit", b"base64", b"quoted-printable", b"x-bogus"])
+
+
+@settings(max_examples=120, deadline=2000)
+@given(parts=st.lists(st.tuples(PART_TYPES, ENCODINGS, st.binary(max_size=60)), max_size=8),
+       boundary_depth=st.booleans())
+def test_property_notification_eml_gives_a_report_or_not_a_report(parts, boundary_depth):
+    body = b"From: a@example.com\nSubject: report\nMIME-Version: 1.0\n"
+    for n, (kind, encoding, payload) in enumerate(parts):
+        boundary = b'; boundary="b%d"' % (n if boundary_depth else 0) if kind.startswith(b"multipart") else b""
+        body += b"Content-Type: " + kind + boundary + b"\nContent-Transfer-Encoding: " + encoding + b"\n\n"
+        body += payload + b"\n" + (b"--b%d\n" % n if boundary else b"")
+    body += REPORT
+    try:
+        report = zx.read_notification(body)
+    except NotAReport:
+        return
+    assert report.to_frame()["item_id"].between(0, 2**63 - 1).all()

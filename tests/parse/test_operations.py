@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zxforensics as zx
 from zxforensics.parse import ParseError
@@ -55,3 +57,31 @@ def test_an_empty_queue_and_no_queue():
         zx.read_operations("Operation Completed\n- stats -\n")
     with pytest.raises(ParseError, match="operation X submitDate: bad date"):
         zx.read_operations("operations\n  id  X\n  submitDate  13/13/2014 10:00:00\n")
+
+
+@pytest.mark.parametrize("line", ["\x1cid 5", "  \x1cid 5", "\x00", "  id\x85 5", "\x1b[2Jid 5", "  \u2028"])
+def test_a_saved_get_all_operations_line_starting_with_a_control_character(line):
+    """A TypeError before: the line pattern did not match; now lines are split, whatever they start with."""
+    df = zx.read_operations(f"operations\n  id 1\n  status RUNNING\n{line}\n  id 2\n")
+    assert df["id"].iloc[0] == "1" and list(df.columns[:7]) == OPERATION_COLUMNS
+
+
+def test_a_date_outside_the_kits_range_is_a_parse_error():
+    with pytest.raises(ParseError, match="out of the range of dates the kit keeps"):
+        zx.read_operations("operations\n  id 1\n  submitDate 01/01/0001 00:00:00\n")
+
+
+LINES = st.sampled_from(["operations", "  id 1", "\tid 2", "  operation Backup", "  submitDate 28/02/2014 04:00:00",
+                         "  startDate 31/02/2014 04:00:00", "  verbose", "    progress 42%", "", "\x1c", "  \x00x y"])
+
+
+@settings(max_examples=150, deadline=2000)
+@given(lines=st.lists(LINES | st.text(max_size=25), max_size=20))
+def test_property_operations_text_gives_a_frame_or_a_parse_error(lines):
+    try:
+        df = zx.read_operations("\n".join(lines))
+    except ParseError as exc:
+        assert exc.kind == "invalid_metadata"
+        return
+    assert list(df.columns[:7]) == OPERATION_COLUMNS
+    assert str(df["submitted"].dtype).startswith("datetime64") and str(df["submitted"].dt.tz) == "UTC"

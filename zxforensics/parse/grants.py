@@ -25,10 +25,10 @@ def parse_grant(value: str) -> dict[str, str]:
         if not sep:
             raise ParseError("invalid_metadata", f"zimbraSharedItem: {short(part)} is not key:value")
         grant[key.strip()] = text.strip()
-    if "folderId" not in grant:
-        raise ParseError("invalid_metadata", f"zimbraSharedItem without folderId: {short(value)}")
     try:
-        as_int64(grant["folderId"], "folderId")
+        folder = as_int64(grant.get("folderId"), "folderId")
     except ValueError as exc:
         raise ParseError("invalid_metadata", f"zimbraSharedItem: {exc}") from None
+    if folder is None:
+        raise ParseError("invalid_metadata", f"zimbraSharedItem without folderId: {short(value)}")
     return grant

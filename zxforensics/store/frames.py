@@ -192,11 +192,11 @@ def assemble_accounts(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame.from_records(rows, columns=[*ACCOUNT_COLUMNS, "info"])
     for column in ("created", "deleted_date", "last_scan"):
         df[column] = ms_to_utc(df[column])
-    df["deleted"] = df["deleted"].fillna(False).astype(bool)
+    df["deleted"] = df["deleted"].astype("boolean").fillna(False).astype(bool)  # all unread: a float NaN column
     df["backup_disabled"] = pd.array([pd.NA] * len(df), dtype="boolean")
     df["item_count"] = df["item_count"].astype("int64")
     df["aliases"] = [a if isinstance(a, list) else [] for a in df["aliases"]]
-    return df.sort_values("name", ignore_index=True, key=lambda s: s.str.lower())
+    return df.sort_values("name", ignore_index=True, key=lambda s: s.astype("string").str.lower())  # all-null names too
 
 
 def assemble_errors(records: Iterable[dict]) -> pd.DataFrame:

@@ -23,6 +23,7 @@ def account_header(account_id: str, source_path: str, base: str, read: Callable[
             else:
                 row.update(parsed)
         except (EvidenceError, ParseError) as exc:
-            errors.append(ErrorRecord(rel, exc.kind, exc.detail, account_id).as_dict())
+            path = exc.path or rel  # an archive member's is `archive!/name`
+            errors.append(ErrorRecord(path, exc.kind, exc.detail, account_id).as_dict())
         errors.extend(ErrorRecord(rel, "invalid_metadata", problem, account_id).as_dict() for problem in problems)
     return row

@@ -79,16 +79,16 @@ def test_an_item_file_named_2_70(make_store):
 
 @pytest.mark.parametrize("error", [OverflowError, RecursionError, ValueError, TypeError, UnicodeError, MemoryError])
 def test_an_unexpected_exception_while_parsing_one_file_becomes_its_row(make_store, monkeypatch, error):
-    import zxforensics.store.scan as scan
+    import zxforensics.store.item_files as item_files
 
-    real = scan.parse_item_file
+    real = item_files.parse_item_file
 
     def failing(data: bytes):
         if b"explode" in data:
             raise error("a parser bug")
         return real(data)
 
-    monkeypatch.setattr(scan, "parse_item_file", failing)
+    monkeypatch.setattr(item_files, "parse_item_file", failing)
     store = every_verb(store_with(make_store, {"items/01/301": b'[{"explode": 1}]'}))
     kind = "too_large" if error is MemoryError else "invalid_metadata"
     detail = f"unexpected {error.__name__} while parsing: a parser bug"

@@ -8,7 +8,7 @@ concatenated cheaply. It imports neither pandas nor the store.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -18,14 +18,12 @@ import pyarrow as pa
 from ..errors import ErrorRecord, EvidenceError
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..format import layout
-from ..parse import ParseError
 from ..parse.bounds import MAX_ITEM_FILE_BYTES
-from ..parse.item_columns import canonical_table, is_canonical
-from ..parse.items import STATE_SCHEMA, item_id_of, normalize_states, parse_item_file
+from ..parse.items import STATE_SCHEMA, item_id_of
 from .account_archive import archive_header, archive_item_files
 from .headers import account_header
+from .item_files import SCHEMA_NO_ACCOUNT, UNEXPECTED, parse_item_files, unexpected_row
 
-_SCHEMA_NO_ACCOUNT = pa.schema([f for f in STATE_SCHEMA if f.name != "account_id"])
 SORT_KEY = ("account_id", "item_id", "start_date", "transaction_id")
 IO_THREADS = 2  # concurrent reads per process: cold metadata reads wait on storage, not the CPU
 READ_BATCH = 64  # files per thread task, so warm reads do not pay a hand-off per file
@@ -149,127 +147,14 @@ def scan_account_items(
     return table, len(entries), misplaced
 
 
-def parse_item_files(
-    account_id: str, files: Iterable[tuple[str, int, str, bytes | EvidenceError]], errors: list[dict]
-) -> tuple[pa.Table, dict[int, str]]:
-    """(path, item id, NN folder, bytes or read error) of item files -> the account's states table.
-
-    Canonically spelled items are gathered for the columnar parse (orjson, then Arrow columns;
-    Arrow's own JSON reader measured 5x slower on these small nested documents); the others
-    go one by one through the tolerant path. Every problem is an error record."""
-    parser = _ItemParser(account_id, errors)
-    for rel, item_id, nn, data in files:
-        if nn != layout.nn_folder(item_id):
-            parser.real_paths[item_id] = rel
-            where = f"item {item_id} belongs in items/{layout.nn_folder(item_id)}/, found in items/{nn}/"
-            parser.error(rel, "misplaced", where, item_id)
-        if isinstance(data, EvidenceError):
-            parser.error(rel, data.kind, data.detail, item_id)
-        else:
-            parser.one_file(rel, item_id, data)
-    return parser.table(), parser.real_paths
-
-
-class _ItemParser:
-    """Collects one account's states, columnar or tolerant; see `parse_item_files`."""
-
-    def __init__(self, account_id: str, errors: list[dict]) -> None:
-        self.account_id = account_id
-        self.errors = errors
-        self.tables: list[pa.Table] = []
-        self.fast: list[dict] = []
-        self.fast_ids: list[int] = []
-        self.slow: list[dict] = []
-        self.real_paths: dict[int, str] = {}
-
-    def error(self, rel: str, kind: str, detail: str, item_id: int | None) -> None:
-        self.errors.append(ErrorRecord(rel, kind, detail, self.account_id, item_id).as_dict())
-
-    def notes(self, problems: list[tuple[int, str]]) -> None:
-        for item_id, note in problems:
-            rel = self.real_paths.get(item_id, layout.item_relpath(self.account_id, item_id))
-            self.error(rel, "invalid_metadata", note, item_id)
-
-    def one_file(self, rel: str, item_id: int, data: bytes) -> None:
-        """One item file's states, to the columnar or the tolerant path; a file that breaks the parser
-        in a way nobody foresaw is an errors row too, and the scan goes on."""
-        try:
-            self._one_file(rel, item_id, data)
-        except UNEXPECTED as exc:
-            self.error(rel, *unexpected_row(exc), item_id)
-
-    def _one_file(self, rel: str, item_id: int, data: bytes) -> None:
-        try:
-            states, notes = parse_item_file(data)
-        except ParseError as exc:
-            self.error(rel, exc.kind, exc.detail, item_id)
-            return
-        for note in notes:
-            self.error(rel, "too_large", note, item_id)
-        if states and is_canonical(states):
-            self.fast.extend(states)
-            self.fast_ids.extend([item_id] * len(states))
-            return
-        normalized, problems = normalize_states(states, item_id)
-        self.slow.extend(normalized)
-        for problem in problems:
-            self.error(rel, "invalid_metadata", problem, item_id)
-
-    def table(self) -> pa.Table:
-        tables = list(self.tables)
-        if self.fast:
-            tables.append(self._fast_table())
-        if self.slow:
-            tables.append(self._slow_table())
-        table = pa.concat_tables(tables) if tables else _SCHEMA_NO_ACCOUNT.empty_table()
-        column = pa.array([self.account_id] * table.num_rows, pa.string())
-        return table.add_column(0, "account_id", column)
-
-    def _fast_table(self) -> pa.Table:
-        """orjson-parsed canonical states; a value of an unexpected type sends them to the tolerant path."""
-        try:
-            table, problems = canonical_table(self.fast, self.fast_ids)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, OverflowError):
-            by_item: dict[int, list] = {}
-            for item_id, state in zip(self.fast_ids, self.fast, strict=True):
-                by_item.setdefault(item_id, []).append(state)
-            for item_id, states in by_item.items():
-                normalized, notes = normalize_states(states, item_id)
-                self.slow.extend(normalized)
-                self.notes([(item_id, note) for note in notes])
-            return _SCHEMA_NO_ACCOUNT.empty_table()
-        self.notes(problems)
-        return table
-
-    def _slow_table(self) -> pa.Table:
-        """Tolerant states as columns; `normalize_state` gives every field its column's type, and
-        should a state still not convert, its item is left out with a row rather than the account."""
-        try:
-            return pa.Table.from_pylist(self.slow, schema=_SCHEMA_NO_ACCOUNT)
-        except (pa.ArrowException, ValueError, TypeError, OverflowError):
-            pass
-        by_item: dict[int, list[dict]] = {}
-        for state in self.slow:
-            by_item.setdefault(state["item_id"], []).append(state)
-        tables = []
-        for item_id, states in by_item.items():
-            try:
-                tables.append(pa.Table.from_pylist(states, schema=_SCHEMA_NO_ACCOUNT))
-            except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
-                rel = self.real_paths.get(item_id, layout.item_relpath(self.account_id, item_id))
-                self.error(rel, "invalid_metadata", f"states that do not convert: {exc}"[:300], item_id)
-        return pa.concat_tables(tables) if tables else _SCHEMA_NO_ACCOUNT.empty_table()
-
-
-# What a parser may raise on input nobody foresaw: a row for the file, never the end of the scan.
-UNEXPECTED = (ValueError, TypeError, OverflowError, RecursionError, UnicodeError, MemoryError, LookupError,
-              pa.ArrowException)
-
-
-def unexpected_row(exc: BaseException) -> tuple[str, str]:
-    """(kind, detail) of an unexpected exception: `too_large` for memory, else `invalid_metadata`."""
-    kind = "too_large" if isinstance(exc, MemoryError) else "invalid_metadata"
-    return kind, f"unexpected {type(exc).__name__} while parsing: {exc}"[:300]
+def safe_header(ev: Evidence, account_id: str, errors: list[dict]) -> dict:
+    """`read_account_header`, with what escapes its guards as a row: the account keeps a (bare) row."""
+    try:
+        return read_account_header(ev, account_id, errors)
+    except UNEXPECTED as exc:
+        rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
+        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
+        return {"account_id": account_id, "source_path": str(ev.root / rel), "info": {}}
 
 
 def scan_account(
@@ -278,17 +163,13 @@ def scan_account(
     """One account's header, states and moved item files. The last net: what escapes the per-file
     guards becomes a row for the account, which keeps its row in accounts() and the scan goes on."""
     rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
-    try:
-        header = read_account_header(ev, account_id, errors)
-    except UNEXPECTED as exc:
-        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
-        header = {"account_id": account_id, "source_path": str(ev.root / rel), "info": {}}
+    header = safe_header(ev, account_id, errors)
     try:
         table, header["item_count"], moved = scan_account_items(ev, account_id, errors, pool)
     except UNEXPECTED as exc:
         errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
         column = pa.array([], pa.string())
-        table, header["item_count"], moved = _SCHEMA_NO_ACCOUNT.empty_table().add_column(0, "account_id", column), 0, {}
+        table, header["item_count"], moved = SCHEMA_NO_ACCOUNT.empty_table().add_column(0, "account_id", column), 0, {}
     return header, table, moved
 
 
@@ -356,7 +237,7 @@ def scan_headers(root: str, account_ids: Sequence[str]) -> tuple[list[dict], lis
     `item_count` is left at 0 for `count_items` or the scan to fill."""
     ev = Evidence(root)
     errors: list[dict] = []
-    rows = [dict(read_account_header(ev, account_id, errors), item_count=0) for account_id in account_ids]
+    rows = [dict(safe_header(ev, account_id, errors), item_count=0) for account_id in account_ids]
     return rows, errors
 
 

@@ -26,6 +26,7 @@ RAW_SCHEMA = pa.schema([(raw, STATE_SCHEMA.field(name).type) for raw, name in CA
 _CANONICAL_SET = frozenset(CANONICAL_KEYS)
 EPOCH_SECONDS_BELOW = 100_000_000_000  # as vendor.dates: smaller epoch values are seconds
 _OUTPUT = [name for name in STATE_SCHEMA.names if name != "account_id"]
+DATE_COLUMNS = ("start_date", "end_date", "date")
 
 
 def is_canonical(states: list) -> bool:
@@ -71,12 +72,10 @@ def finish_columns(table: pa.Table, files: pa.Array) -> tuple[pa.Table, list[tup
     problems: list[tuple[int, str]] = []
     if table["transaction_id"].null_count:
         raise ValueError("a state without transactionId")
-    for name in ("start_date", "end_date", "date"):
-        column = table[name]
-        # no abs(): abs(INT64_MIN) wraps to itself and would pass for seconds
-        small = pc.and_(pc.greater(column, -EPOCH_SECONDS_BELOW), pc.less(column, EPOCH_SECONDS_BELOW))
-        seconds = pc.and_(small, pc.not_equal(column, 0))
-        table = _set(table, name, pc.if_else(seconds, pc.multiply(column, 1000), column))
+    bounds = {}
+    for name in DATE_COLUMNS:
+        column, bounds[name] = _in_ms(table[name])
+        table = _set(table, name, column)
     item_id = table["item_id"]
     differs = pc.and_(pc.is_valid(item_id), pc.not_equal(item_id, files))
     if pc.any(differs).as_py():
@@ -88,15 +87,35 @@ def finish_columns(table: pa.Table, files: pa.Array) -> tuple[pa.Table, list[tup
     table = _set(table, "type", pc.utf8_lower(table["type"]))
     digest = table["digest"]
     table = _set(table, "digest", pc.if_else(pc.equal(digest, ""), pa.scalar(None, pa.string()), digest))
-    drop = pc.is_null(table["start_date"])
-    out_of_range = [(name, _out_of_range(table[name])) for name in ("start_date", "end_date", "date")]
-    if pc.any(drop).as_py() or any(pc.any(bad).as_py() for _name, bad in out_of_range):
+    out_of_range = [(name, _out_of_range(table[name])) for name, (low, high) in bounds.items()
+                    if low is not None and (low < MIN_EPOCH_MS or high > MAX_EPOCH_MS)]  # fmt: skip
+    if table["start_date"].null_count or out_of_range:
+        drop = pc.is_null(table["start_date"])
         problems.extend(_drop_notes(table, files, drop, out_of_range))
         for _name, bad in out_of_range:
             drop = pc.or_(drop, bad)
         keep = pc.invert(drop)
         table, files = table.filter(keep), files.filter(keep)
     return table.select(_OUTPUT), problems
+
+
+def _bounds(column) -> tuple[int | None, int | None]:
+    found = pc.min_max(column)
+    return found["min"].as_py(), found["max"].as_py()
+
+
+def _in_ms(column) -> tuple[pa.ChunkedArray, tuple[int | None, int | None]]:
+    """A date column with epoch seconds made ms (|value| < EPOCH_SECONDS_BELOW, not 0), and its bounds.
+
+    One min_max decides: dates written in ms, as the vendor writes them, cost no per-value pass."""
+    low, high = _bounds(column)
+    if low is None or low >= EPOCH_SECONDS_BELOW or high <= -EPOCH_SECONDS_BELOW:
+        return column, (low, high)
+    # no abs(): abs(INT64_MIN) wraps to itself and would pass for seconds
+    small = pc.and_(pc.greater(column, -EPOCH_SECONDS_BELOW), pc.less(column, EPOCH_SECONDS_BELOW))
+    seconds = pc.and_(small, pc.not_equal(column, 0))
+    column = pc.if_else(seconds, pc.multiply(column, 1000), column)
+    return column, _bounds(column)
 
 
 def _out_of_range(column) -> pa.ChunkedArray:

@@ -182,7 +182,7 @@ def tar_claiming(size: int, name: str = "conf/claims.cf") -> bytes:
     return gzip.compress(header, compresslevel=9, mtime=0)
 
 
-def folded_ldif(lines: int, width: int = 76) -> bytes:
+def folded_ldif(lines: int, width: int = 60) -> bytes:
     """An LDIF entry whose `description` value is folded over `lines` continuation lines (RFC 2849)."""
     head = b"dn: cn=folded,dc=example,dc=com\nobjectClass: top\ncn: folded\ndescription: start\n"
     fold = b" " + b"x" * (width - 1) + b"\n"

@@ -16,6 +16,7 @@ import email
 import html
 import re
 from dataclasses import dataclass, field
+from email import errors as email_errors
 from email import policy
 from pathlib import Path
 
@@ -50,6 +51,7 @@ LIST_COLUMNS = ["account", "item_id"]
 # levels took 5 s and 1,000 raised RecursionError: more `multipart/` or `message/` (an attached
 # message nests the same way) than this is refused unparsed.
 MAX_MULTIPARTS = 50
+_EMAIL_FAILURES = (ValueError, LookupError, TypeError, AttributeError, IndexError, email_errors.MessageError)
 LOOKED_FOR = (
     "a '- stats -' block (Restored Items / Skipped Items / Unrestored Items lines) or a "
     "'- unrestored items -' block of 'account:' and 'unrestored items:' lines"
@@ -250,6 +252,8 @@ def email_text(data: bytes) -> str:
         return _text_parts(email.message_from_bytes(data, policy=policy.default))
     except RecursionError:
         raise NotAReport("an e-mail whose headers nest too deep to be parsed") from None
+    except _EMAIL_FAILURES as exc:  # the email package's helpers are not total on hostile headers
+        raise NotAReport(f"an e-mail the email package cannot parse: {type(exc).__name__}") from None
 
 
 def _text_parts(message) -> str:

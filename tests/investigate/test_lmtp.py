@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import zxforensics as zx
-from zxforensics.investigate.lmtp import CHECKS, Finding, header_fields
+from zxforensics.investigate.lmtp import CHECKS, Finding, header_fields, validate_message
 from zxforensics.sample.messages import SEED_RESTORED_EML
 from zxforensics.sample.restore_cases import INVALID_ITEMS
 
@@ -111,3 +111,13 @@ def test_header_fields_unfold_without_the_email_package():
     raw = b"From: a@b.c\nSubject: one\n two\n\tthree\nX-Bad: caf\xe9\n\nbody: not a header\n"
     assert header_fields(raw) == [("From", "a@b.c"), ("Subject", "one two three"), ("X-Bad", "caf\ufffd")]
     assert header_fields(INVALID_ITEMS[6301][2])[-1] == ("Subject", "No separator")  # stops at the body line
+
+
+def test_deeply_nested_parts_are_not_walked():
+    """A mail of 3,000 nested multiparts: the headers are checked, the tree is not walked (no RecursionError)."""
+    depth = 3000
+    head = b"From: a@example.com\r\nDate: Mon, 1 Jul 2013 10:00:00 +0000\r\n"
+    body = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(depth))
+    found = validate_message(head + body + b"text\r\n")
+    assert [f.check for f in found] == ["mime_boundary"]
+    assert "not walked" in found[0].detail

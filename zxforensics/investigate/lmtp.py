@@ -8,13 +8,17 @@ policy) parses headers, guarded: a header that makes it raise is itself a findin
 
 from __future__ import annotations
 
-import email
+import itertools
 import re
 from dataclasses import dataclass
 from email import errors as email_errors
 from email import policy
 from email.headerregistry import HeaderRegistry
+from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+
+from ..parse.mail_text import CONTAINER_RE as MAIL_CONTAINER_RE
+from ..parse.mail_text import MAX_CONTAINERS as MAIL_MAX_CONTAINERS
 
 MAX_LINE_OCTETS = 998  # RFC 5322 §2.1.1, without the CRLF
 MAX_BOUNDARY = 70  # RFC 2046 §5.1.1
@@ -30,6 +34,10 @@ BOUNDARY_DEFECTS = {
 # Headers the modern policy parses into structure (addresses, ids, MIME parameters): where it can raise.
 STRUCTURED = frozenset(HeaderRegistry().registry) - {"subject", "from", "date"}
 # The checks, in the order they are reported.
+# More parts than this and the MIME tree is not walked (see validate_message); the same bound as the
+# content search's (parse.mail_text), whose pattern finds a part that holds others.
+MAX_CONTAINERS = MAIL_MAX_CONTAINERS
+CONTAINER_RE = MAIL_CONTAINER_RE
 CHECKS = (
     "no_separator", "missing_from", "unparseable_from", "missing_date", "unparseable_date",
     "long_header_line", "bare_cr", "mixed_line_ends", "nul_byte", "8bit_header", "mime_boundary",
@@ -202,17 +210,26 @@ def mime_checks(message, found: list[Finding]) -> None:
 
 
 def validate_message(raw: bytes) -> list[Finding]:
-    """Every reason an LMTP validator would refuse `raw` (an RFC 822 message); [] when it passes."""
+    """Every reason an LMTP validator would refuse `raw` (an RFC 822 message); [] when it passes.
+
+    A mail of more than MAX_CONTAINERS multipart or message parts has its headers checked only: the
+    email package parses and walks nested parts recursively (a few thousand levels exhaust the stack)."""
     header_lines, separated = split_header(raw)
     found = byte_checks(raw, header_lines, separated)
+    containers = sum(1 for _ in itertools.islice(CONTAINER_RE.finditer(raw), MAX_CONTAINERS + 1))
+    nested = containers > MAX_CONTAINERS
     try:
-        message = email.message_from_bytes(raw, policy=policy.default)
+        message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=nested)
     except Exception as exc:  # the parser itself should not raise, but never crash a diagnosis
         found.append(_finding("header_parse_error", f"the message makes the parser raise {type(exc).__name__}"))
         return found
     address_checks(message, found)
     date_checks(message, found)
     other_header_checks(message, found)
-    mime_checks(message, found)
+    if nested:
+        found.append(_finding("mime_boundary", f"more than {MAX_CONTAINERS} multipart or message parts: "
+                                               "the MIME tree was not walked"))  # fmt: skip
+    else:
+        mime_checks(message, found)
     order = {name: n for n, name in enumerate(CHECKS)}
     return sorted(found, key=lambda f: order.get(f.check, len(order)))

@@ -33,7 +33,7 @@ MAX_PARTS = 1000
 MAX_TEXT = 8 << 20  # decoded characters kept per mail, all text parts together
 
 # A part that holds others: each one costs the parser a boundary check per line below it.
-_CONTAINER = re.compile(rb"^content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/", re.I | re.M)
+CONTAINER_RE = re.compile(rb"^content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/", re.I | re.M)
 # HTML: a block tag separates words, an inline one does not (`<b>47</b>11` is 4711).
 _BLOCK_TAG = re.compile(r"<(?:/?(?:p|div|br|li|tr|td|th|h[1-6]|table|ul|ol|blockquote|hr|title)\b)[^<>]*>", re.I)
 _TAG = re.compile(r"<[^<>]*>")
@@ -71,7 +71,7 @@ def mail_text(
     """The text of `fields` (of SEARCH_FIELDS) in a raw RFC 822 mail; never raises on hostile bytes."""
     out = MailText()
     wants_parts = bool({"body", "attachment_names"} & set(fields))
-    containers = sum(1 for _ in itertools.islice(_CONTAINER.finditer(raw), max_containers + 1))
+    containers = sum(1 for _ in itertools.islice(CONTAINER_RE.finditer(raw), max_containers + 1))
     if wants_parts and containers > max_containers:
         out.problem("invalid_mime", f"more than {max_containers} multipart or message parts: headers read only")
         wants_parts = False

@@ -30,7 +30,7 @@ MANIFEST = "run_manifest.json"
 # Everything a run writes; `force` replaces these and nothing else.
 OUTPUTS = (NOTEBOOK_OUT, HTML_OUT, MANIFEST, TIMELINE_FILE, EML_DIR, TABLES_DIR)
 DEPENDENCIES = (
-    "pandas", "pyarrow", "numpy", "orjson", "matplotlib", "tqdm", "ldif", "javaobj-py3", "papermill", "nbconvert",
+    "pandas", "pyarrow", "numpy", "orjson", "matplotlib", "tqdm", "ldif", "papermill", "nbconvert",
     "nbformat", "nbclient", "ipykernel", "ipython", "jinja2",
 )  # fmt: skip
 HIDE_TAG = "report-hide"  # cells for someone opening the notebook, not for the report

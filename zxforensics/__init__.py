@@ -35,6 +35,7 @@ _EXPORTS = {
     # hand-over: a mailbox at a date, and search inside the mails
     "export_mailbox": "investigate.mailbox_export",
     "search_content": "investigate.content_search",
+    "probe": "investigate.probe",
     # restore investigation
     "read_notification": "store.inputs",
     "read_notifications": "store.inputs",

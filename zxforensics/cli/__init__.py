@@ -23,7 +23,7 @@ from ..version import __version__
 from .registry import VERBS, UsageError
 
 # Modules that register verbs (one per investigation).
-VERB_MODULES = ("items", "report", "restore", "server", "audit", "dashboard", "mail")
+VERB_MODULES = ("items", "report", "restore", "server", "audit", "dashboard", "mail", "probe")
 OUTPUT_FORMATS = ("--json", "--csv")
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 70  # 70: EX_SOFTWARE of sysexits.h
 

@@ -21,6 +21,9 @@ ARCHIVE_RE = re.compile(
 ARCHIVE_SUFFIX = ".tar.gz"
 CONFIG_MEMBER = "config.json"  # [ours] the standard configuration of a `config` archive
 LDAP_MEMBER = "ldap.ldif"  # [ours] the directory dump of an `ldap` archive
+COMPONENTS = ("config", "customizations", "ldap")  # [vendor] customizations; [ours] config and ldap
+# [vendor] where the members of a `customizations` archive come from: {zimbraHome}/conf/ and postfix/conf/
+CUSTOMIZATION_PREFIXES = ("conf/", "postfix/conf/")
 CENTURY = 2000  # two-digit years: the product was born after 2000
 
 

@@ -138,3 +138,26 @@ def ldap_time_to_ms(value: str | None) -> int | None:
         return None
     milliseconds = int(parsed.timestamp() * 1000)
     return milliseconds if MIN_EPOCH_MS <= milliseconds <= MAX_EPOCH_MS else None
+
+
+def date_form(value: object) -> str | None:
+    """Which tolerant form of `to_epoch_ms` a metadata date takes: `epoch_ms`, `epoch_s`, `epoch_ms_text`,
+    `epoch_s_text`, `iso`, `dd/MM/yyyy`, `zero`, `empty` or `null`; None when `to_epoch_ms` cannot read it.
+
+    The reading itself is `to_epoch_ms`'s (one source of truth); this only names the branch it took."""
+    if isinstance(value, bool):  # to_epoch_ms takes a boolean for no date at all
+        return None
+    try:
+        read = to_epoch_ms(value)
+    except (BadDate, ValueError, TypeError, OverflowError):
+        return None
+    if read is None:
+        return "null" if value is None else "empty"
+    if read == 0:
+        return "zero"
+    if isinstance(value, int | float):
+        return "epoch_ms" if abs(int(value)) >= _EPOCH_MS_THRESHOLD else "epoch_s"
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return "epoch_ms_text" if abs(int(text)) >= _EPOCH_MS_THRESHOLD else "epoch_s_text"
+    return "iso" if ISO_RE.match(text) else "dd/MM/yyyy"

@@ -23,9 +23,17 @@ ACCOUNT_STAT = "account_stat"
 ID_MAPPER_LOG = "id_mapper.log"
 BACKUPSTAT = "backupstat"
 ACCOUNT_ARCHIVE_SUFFIX = ".tar.gz"
+DRIVE_ITEMS_DIR = "drive_items"  # Drive files: listed, not parsed
+LOCK_PREFIX = "lock_"  # lock_<serverId>
+MAP_PREFIX = "map_"  # map_<sourceServerId> (FORMAT.md §7)
+# What FORMAT.md §3 describes inside an account folder: files, then folders.
+ACCOUNT_FILES = (ACCOUNT_INFO, ACCOUNT_STAT, ID_MAPPER_LOG)
+ACCOUNT_FOLDERS = (ITEMS_DIR, DRIVE_ITEMS_DIR)
 
 NN_DIR_RE = re.compile(r"^\d{2}$")
 ITEM_FILE_RE = re.compile(r"^\d+$")
+# A zimbraId: a UUID (any case: folders of upper-case ids are met).
+ZIMBRA_ID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def nn_folder(item_id: int) -> str:

@@ -4,4 +4,13 @@ audits, timeline, summary). Importing the package registers those offered as sto
 
 from __future__ import annotations
 
-from . import coherency, content_search, extract, mailbox_export, queries, retention, shares  # noqa: F401  (they register store methods)
+from . import (  # noqa: F401  (they register store methods)
+    coherency,
+    content_search,
+    extract,
+    mailbox_export,
+    probe,
+    queries,
+    retention,
+    shares,
+)

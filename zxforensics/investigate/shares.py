@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..format import layout
+from ..format.keys import SHARED_ITEM
 from ..format.names import SYSTEM_FOLDERS
 from ..parse import ParseError
 from ..parse.grants import parse_grant
@@ -79,7 +80,7 @@ def grants(store: BackupStore, account_ids) -> list[dict]:
     """Every grant of `zimbraSharedItem`, with its owner; an unparsable value becomes an errors row."""
     found = []
     for account_id in account_ids:
-        values = store.info_attribute(account_id, "zimbrashareditem") or []
+        values = store.info_attribute(account_id, SHARED_ITEM) or []
         for value in values if isinstance(values, list) else [values]:
             try:
                 grant = parse_grant(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import orjson
 import pyarrow as pa
 
-from ..format.dates import BadDate, to_epoch_ms
+from ..format.dates import BadDate, date_form, to_epoch_ms
 from ..format.keys import STATE_LIST_KEYS, folded, state_field
 from ..format.names import TYPE_CODES
 from . import ParseError
@@ -205,3 +205,65 @@ def normalize_states(raw_states: list, item_id: int | None = None) -> tuple[list
     if not states and not problems:
         problems.append("no states")
     return states, problems
+
+
+# -- descriptions for the probe: which tolerant form a document or a value took (the parse above is unchanged)
+_TEXT_FIELDS = ("name", "subject", "sender", "owner_id")
+
+
+def container_form(doc: object) -> str | None:
+    """Where an item document keeps its states, as `state_list` finds them: `array`, `wrapped:<key>`
+    (the folded container key, `states` or `itemstates`), `single` (one state object); None when nowhere."""
+    if isinstance(doc, list):
+        return "array"
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if folded(key) in STATE_LIST_KEYS and isinstance(value, list):
+                return f"wrapped:{folded(key)}"
+        if any(state_field(key) == "transaction_id" for key in doc):
+            return "single"
+    return None
+
+
+def read_field(field: str, value: object) -> object:
+    """One state field's value as the tolerant parse reads it; raises ValueError, TypeError or BadDate
+    where it cannot (a text field holding a number or an object cannot become a column either)."""
+    if field in _INT_FIELDS:
+        return _as_int(value)
+    if field in _DATE_FIELDS:
+        return to_epoch_ms(value)
+    if field == "type":
+        if isinstance(value, dict | list):
+            raise TypeError(f"a {type(value).__name__}, not a type")
+        return _as_type(value)
+    if field == "deleted":
+        return _as_bool(value)
+    if field in _TEXT_FIELDS and value is not None and not isinstance(value, str):
+        raise TypeError(f"a {type(value).__name__}, not text")
+    if field == "tags" and isinstance(value, list) and not all(v is None or isinstance(v, str) for v in value):
+        raise TypeError("tags that are not all text")
+    return value
+
+
+def value_form(field: str, value: object) -> str | None:
+    """The tolerant form a state field's value takes, where the field has several (None: the plain one).
+
+    Dates: `format.dates.date_form`; `type`: a name or a numeric code, known or not; `deleted`: a
+    boolean written as text or as a number; integers written as text."""
+    if field in _DATE_FIELDS:
+        return date_form(value)
+    if field == "type":
+        code = isinstance(value, int) and not isinstance(value, bool)
+        if code or (isinstance(value, str) and value.isascii() and value.isdigit()):
+            return "type_code" if int(value) in TYPE_CODES else "type_code_unknown"
+        if isinstance(value, str):
+            name = value.strip().lower()
+            if name not in TYPE_CODES.values():
+                return "type_name_unknown"
+            return "type_name" if value == name else "type_name_other_case"
+        return None
+    if field == "deleted" and not isinstance(value, bool) and value is not None:
+        return "bool_text" if isinstance(value, str) else "bool_number"
+    if field in _INT_FIELDS and isinstance(value, str):
+        return "int_text"
+    return None

@@ -81,3 +81,16 @@ def parse_id_mapper(data: bytes) -> pd.DataFrame:
     except ValueError as exc:
         raise ParseError("invalid_metadata", f"id_mapper.log: item ids must be integers ({exc})") from None
     return pd.DataFrame(rows, columns=ID_MAPPER_COLUMNS, dtype="Int64")
+
+
+def pair_form(line: str) -> str | None:
+    """How one line of a pairs file is written, as `parse_pairs` reads it: its separator (`space`, `=`,
+    `->`, `→`, `,`), or `blank` / `comment` for the lines it skips; None for a line it cannot read."""
+    if not line.strip():
+        return "blank"
+    if line.lstrip().startswith("#"):
+        return "comment"
+    match = _PAIR_RE.match(line)
+    if not match:
+        return None
+    return line[match.end(1) : match.start(2)].strip() or "space"

@@ -19,6 +19,8 @@ ROW_FIELDS = ("section", "id", "key", "value")
 # [ours] section / id / key / list of values is 4 deep; a value nested past this is refused, so that
 # no later step meets a depth it cannot take (orjson writes at most 254 levels).
 MAX_CONFIG_DEPTH = 64
+# [ours] the sections of config.json (FORMAT.md §5); any other is read the same way, as rows
+CONFIG_SECTIONS = ("serverConfig", "globalConfig", "zimlets", "cos", "domains")
 
 Value = str | tuple[str, ...]
 

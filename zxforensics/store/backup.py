@@ -27,6 +27,7 @@ from ..parse.items import load_json
 from ..parse.maps import parse_id_mapper, parse_map
 from ..runtime.shards import map_sharded
 from . import frames, scan
+from .account_archive import account_members
 from .server import ServerArchives
 from .states import select_states
 
@@ -216,6 +217,19 @@ class BackupStore:
             except DataError as exc:
                 self.record_error(exc, rel)
         return maps
+
+    def listing(self, rel: str) -> list[tuple[str, str]]:
+        """`(name, type)` of a folder of the backup path, sorted by name; type is `file`, `folder`, `link`
+        or `other` (a link is not followed). Raises EvidenceError (`missing`, `link_outside`...)."""
+        return [(entry.name, entry_type(entry)) for entry in self.evidence.scandir(rel)]
+
+    def account_archive(self, account_id: str) -> dict[str, bytes]:
+        """Members of an S3-style account archive (`accounts/<id>.tar.gz`) by their name in the account
+        folder (`account_info`, `items/57/2057`...); refusals and damage become errors rows."""
+        errors: list[dict] = []
+        members = account_members(self.evidence, account_id, errors)
+        self.record_errors(errors)
+        return members
 
     def read_file(self, rel: str, limit: int | None = None) -> bytes:
         """Bytes of one file of the backup path (read-only, bounded); raises EvidenceError, and records it."""
@@ -437,6 +451,18 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.get_option("m
 def _detached(df: pd.DataFrame) -> pd.DataFrame:
     """A frame the caller may change without touching the store's cache."""
     return df.copy(deep=not _COPY_ON_WRITE)
+
+
+def entry_type(entry: os.DirEntry) -> str:
+    """`file`, `folder`, `link` or `other` (FIFO, device, socket) of a listed entry, links not followed."""
+    try:
+        if entry.is_symlink():
+            return "link"
+        if entry.is_dir(follow_symlinks=False):
+            return "folder"
+        return "file" if entry.is_file(follow_symlinks=False) else "other"
+    except OSError:
+        return "other"
 
 
 def as_list(accounts: list[str] | str) -> list[str]:

@@ -113,6 +113,13 @@ class ServerArchives:
             self._summaries[rel] = read
         return self._summaries[rel]
 
+    def read(self, rel: str, want: Callable[[str], bool] | None = None) -> ArchiveRead:
+        """One archive of `server/` read in place: its members (bytes only for those `want` takes, all when
+        None) and what was refused, which also goes to the errors table."""
+        read = read_archive(self.evidence, rel, want=want)
+        self._record(read.errors)
+        return read
+
     def _payload(self, rel: str, component: str) -> object:
         """Config rows or LDAP records of one archive (None when unreadable, with error rows)."""
         if rel not in self._parsed:

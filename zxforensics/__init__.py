@@ -26,6 +26,7 @@ _EXPORTS = {
     "NotFound": "errors",
     "make_sample": "sample",
     "generate_store": "sample",
+    "build_from_report": "sample.from_report",
     # the vendor's query verbs and extraction
     "get_item": "investigate.queries",
     "search_items": "investigate.queries",

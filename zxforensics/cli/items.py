@@ -170,17 +170,23 @@ def summary(values: dict, options: dict) -> Result:
 @verb(
     "make-sample",
     ("out",),
-    {"accounts": Param("int", None), "items": Param("int", 100), "seed": Param("int", 2013)},
-    help="Generate the committed sample store (no `accounts`), or a synthetic one of any size.",
+    {"accounts": Param("int", None), "items": Param("int", 100), "seed": Param("int", 2013),
+     "from_report": Param("path", None, help="structure report of `probe`", metavar="FILE"),
+     "spelling": Param("string", None, help="with from_report: a spelling of sample.spellings")},
+    help="Generate the committed sample store (no `accounts`), a synthetic one of any size, or one shaped\n"
+    "as the structure report `probe` wrote (`from_report FILE`).",
 )
 def make_sample(values: dict, options: dict) -> Result:
     from ..sample import generate_store
     from ..sample import make_sample as build
+    from ..sample.from_report import build_from_report
 
     out = Path(values["out"])
     if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
         raise ZxError(f"{out} exists: the generator writes only into a new or empty folder")
-    if values["accounts"] is None:
+    if values["from_report"]:
+        build_from_report(values["from_report"], out, values["seed"], values["spelling"])
+    elif values["accounts"] is None:
         build(out, values["seed"])
     else:
         generate_store(out, values["accounts"], values["items"], values["seed"])

@@ -20,6 +20,7 @@ from ..errors import EvidenceError, InvalidArgument, ParseError
 from ..format import layout
 from ..format.archives import CONFIG_MEMBER, LDAP_MEMBER, parse_archive_name
 from ..format.digest import is_digest
+from ..format.keys import get_folded
 from ..store.backup import investigation
 from .probe_files import look_archive, look_blob, look_map, look_pairs
 from .probe_kinds import KindStats, look_item, look_object
@@ -70,9 +71,10 @@ class Walk:
         self.account_ids: list[str] = []
 
     def secret(self) -> bytes:
-        """Material only the store's holder has (its server id and account ids): the key of the report's hashes."""
-        server = str(self.store.backupstat().get("serverId", ""))
-        return "\n".join([server, *sorted(self.account_ids), str(self.store.root)]).encode()
+        """Material only the store's holder has (its server id and account ids; else its path): the key of
+        the report's hashes, the same for every probe of the store."""
+        material = [str(get_folded(self.store.backupstat(), "serverid") or ""), *sorted(self.account_ids)]
+        return "\n".join(material if any(material) else [str(self.store.root)]).encode()
 
     # -- helpers ----------------------------------------------------------------------------------------
     def choose(self, items: list, limit: int | None = None) -> list:
@@ -171,13 +173,15 @@ class Walk:
             else:
                 self.place(rel, kind, "not an account folder nor an account archive (FORMAT.md §1)")
         self.account_ids = sorted(folders + archives)
+        is_folder = set(folders)
         chosen = self.choose(self.account_ids)
         for kind in ("account_info", "account_stat", "id_mapper.log"):
             self.coverage(self.kinds[kind], len(chosen), len(self.account_ids), "accounts")
         nn_folders: list[tuple[str, str]] = []
         items: list[tuple[str, int, bytes | None]] = []
         for account_id in chosen:
-            if account_id in folders:
+            self.kinds["account_info"].form("stored as", "folder" if account_id in is_folder else "archive")
+            if account_id in is_folder:
                 self.account_folder(account_id, nn_folders)
             else:
                 self.account_archive(account_id, items)

@@ -130,7 +130,7 @@ def look_archive(archives: KindStats, stats: dict[str, KindStats], component: st
         target.sampled += 1
         (look_config if component == "config" else look_ldif)(target, f"{rel}!/{payload}", found[-1].data)
     for error in read.errors:  # members refused for safety (links, `..`, devices): the errors table names them
-        archives.form("refused member", error["kind"])
+        archives.form("damage", f"refused member ({error['kind']})")
     if component not in COMPONENTS:
         archives.file(rel, "partly", "a component FORMAT.md does not describe")
     elif odd:
@@ -235,8 +235,8 @@ def look_blob(stats: KindStats, store: BackupStore, rel: str, digest: str) -> No
     try:
         raw, layers = store.read_blob_checked(digest)
     except EvidenceError as exc:
-        stats.form("failure", exc.kind)
         status = "not_understood" if exc.kind in NOT_UNDERSTOOD_BLOBS else "unreadable"
+        stats.form("failure" if status == "not_understood" else "damage", exc.kind)
         stats.file(rel, status, f"{exc.kind}: {exc.detail}")
         return
     stats.form("gzip layers", str(layers))

@@ -142,7 +142,7 @@ def read_json(stats: KindStats, path: str, data: bytes) -> object:
     except ParseError as exc:
         damaged = data.lstrip()[:1] in (b"[", b"{")  # JSON that starts and breaks off: damage, not a format
         stats.file(path, "unreadable" if damaged else "not_understood", exc.detail)
-        stats.form("document", "json cut short" if damaged else "not json")
+        stats.form("damage" if damaged else "document", "json cut short" if damaged else "not json")
         return None
 
 
@@ -169,7 +169,7 @@ def look_object(stats: KindStats, path: str, data: bytes) -> None:
     if doc is None:
         return
     if not isinstance(doc, dict):
-        stats.key("document", f"({json_type(doc)})", doc, status="unknown")
+        stats.key("document", json_type(doc), doc, status="unknown")
         stats.file(path, "not_understood", f"a JSON {json_type(doc)}, not an object")
         return
     unknown, unread = _object_keys(stats, stats.kind, doc)
@@ -215,7 +215,7 @@ def look_item(stats: KindStats, path: str, item_id: int, data: bytes) -> None:
     stats.span("states per file", len(states))
     for state in states:
         if not isinstance(state, dict):
-            stats.key("state", f"({json_type(state)})", state, status="unknown")
+            stats.key("non_object_state", json_type(state), state, status="unknown")
             continue
         for key, value in state.items():
             found = state_field(key)

@@ -180,8 +180,7 @@ def _key_rows(kind: KindStats, anon: Anonymiser) -> list[dict]:
         rows.append({"kind": kind.kind, "scope": scope, "key": key, "status": stats.status, "field": stats.field,
                      "style": style_of(key), "count": stats.count, "unread": stats.unread,
                      "shape": shape_text(shape)})  # fmt: skip
-    order = {status: n for n, status in enumerate(KEY_STATUSES)}
-    return sorted(rows, key=lambda r: (order.get(r["status"], 9), r["scope"], r["key"]))
+    return rows
 
 
 def shape_text(shape: dict) -> str:
@@ -249,7 +248,7 @@ def build_report(kinds: dict[str, KindStats], unexpected: list[tuple[str, str, s
     return ProbeReport(
         verdict=text,
         kinds=_kinds_frame(present),
-        keys=pd.DataFrame([r for k in present for r in _key_rows(k, anon)], columns=KEY_COLUMNS),
+        keys=_keys_frame(present, anon),
         spellings=pd.DataFrame(spellings, columns=["kind", "aspect", "form", "count"]),
         never_seen=pd.DataFrame(never, columns=["kind", "key"]),
         unexpected=pd.DataFrame(unexpected, columns=["path", "type", "why"]),
@@ -269,6 +268,15 @@ def complete(structure: dict) -> bool:
     return not structure["unexpected"]
 
 
+def _keys_frame(kinds: list[KindStats], anon: Anonymiser) -> pd.DataFrame:
+    """Every key seen, the keys the kit does not know first (of every kind), then by kind, scope and name."""
+    order = {status: n for n, status in enumerate(KEY_STATUSES)}
+    rows = [
+        (order.get(r["status"], 9), n, r["scope"], r["key"], r) for n, k in enumerate(kinds) for r in _key_rows(k, anon)
+    ]
+    return pd.DataFrame([row[-1] for row in sorted(rows, key=lambda r: r[:4])], columns=KEY_COLUMNS)
+
+
 def _kinds_frame(kinds: list[KindStats]) -> pd.DataFrame:
     rows = []
     for k in kinds:
@@ -279,7 +287,7 @@ def _kinds_frame(kinds: list[KindStats]) -> pd.DataFrame:
 
 def signature(structure: dict) -> dict:
     """What two probes must share to describe the same format: per kind its keys (status, field, the labels
-    of their shapes, nested ones too), its forms and the places met; no count, range or hash."""
+    of their shapes, nested ones too), its forms but damage, and the places met; no count, range or hash."""
 
     def labels(shape: dict) -> list:
         out = []
@@ -294,7 +302,8 @@ def signature(structure: dict) -> dict:
         kinds[name] = {
             "keys": {scope: {_strip(k): [v["status"], v["field"], v["style"], labels(v["shape"])]
                              for k, v in keys.items()} for scope, keys in kind["keys"].items()},
-            "forms": {aspect: sorted(_strip(f) for f in forms) for aspect, forms in kind["forms"].items()},
+            "forms": {aspect: sorted(_strip(f) for f in forms) for aspect, forms in kind["forms"].items()
+                      if aspect != "damage"},
         }  # fmt: skip
     places = sorted({(_strip(u["path"]), u["type"], u["why"]) for u in structure["unexpected"]})
     return {"kinds": kinds, "unexpected": places}

@@ -151,3 +151,12 @@ def test_property_text_maps_and_id_mapper_read_or_raise_parse_error(text):
             continue
         if read is zx.read_id_mapper:
             assert df.empty or df.stack().between(-(2**63), 2**63 - 1).all()
+def test_pair_form_names_the_separator_parse_pairs_reads():
+    from zxforensics.parse.maps import pair_form, parse_pairs
+
+    lines = {"1257 257": "space", "1257=257": "=", "1257 -> 257": "->", "1257→257": "→", "1257, 257": ",",
+             "": "blank", "  # restored": "comment", "1257 257 extra": None}  # fmt: skip
+    for line, form in lines.items():
+        assert pair_form(line) == form, line
+        if form not in (None, "blank", "comment"):
+            assert parse_pairs(line, "test") == [("1257", "257")]

@@ -8,7 +8,7 @@ from tiny_store import tiny, ts
 import zxforensics as zx
 from zxforensics.errors import EvidenceError, NotABackupPath, NotFound
 from zxforensics.format import digest as vdigest
-from zxforensics.sample.catalog import ACCOUNTS
+from zxforensics.sample.catalog import ACCOUNTS, account_id
 from zxforensics.sample.faults import FAULTS
 
 
@@ -108,3 +108,62 @@ def test_item_states_are_detached_from_the_cache(sample_path):
     del first["subject"]
     again = store.item_states()
     assert "subject" in again.columns and again.loc[0, "deleted"] != first.loc[0, "deleted"]
+
+
+def test_hostile_metadata_never_stops_the_scan(make_store):
+    """Invalid UTF-8, a huge file, a FIFO and a link out of the tree: each one error row, the rest read."""
+    import os
+
+    b = make_store()
+    b.account({"zimbraId": "x", "mail": "x@example.com"}, {"lastScan": 0, "deleted": False})
+    b.item("x", 300, [{"transactionId": 1, "id": 300, "type": "task", "startDate": 1373639744000}])
+    b.write("accounts/x/items/01/301", b'[{"transactionId": 1, "subject": "\xff\xfe caf\xe9"}]')
+    b.write("accounts/x/items/02/302", b"[" + b" " * 2048 + b"]")
+    (b.root / "accounts/x/items/03").mkdir()
+    os.mkfifo(b.root / "accounts/x/items/03/303")
+    b.symlink("accounts/x/items/04/304", "/etc/passwd")
+    store = zx.open_backup(b.root, max_file_size=1024)  # a metadata file over the limit is refused, not read
+    states = store.item_states()
+    assert states["item_id"].tolist() == [300]
+    kinds = dict(zip(store.errors["item_id"], store.errors["kind"].astype(str), strict=True))
+    assert kinds == {301: "invalid_json", 302: "too_large", 303: "not_regular_file", 304: "link_outside"}
+
+
+
+def test_listing_names_entry_types_without_following_links(sample_path):
+    store = zx.open_backup(sample_path)
+    top = dict(store.listing(""))
+    assert top["accounts"] == "folder" and top["backupstat"] == "file"
+    a14 = account_id("account14@domain.com")
+    assert dict(store.listing(f"accounts/{a14}/items/55"))["45655"] == "link"  # named, never followed
+    assert dict(store.listing(f"accounts/{a14}/items/00"))["45200"] == "folder"  # a folder where an item belongs
+    with pytest.raises(EvidenceError) as caught:
+        store.listing("accounts/no-such-account")
+    assert caught.value.kind == "missing"
+
+
+def test_account_archive_members(make_store):
+    import tarfile
+
+    import orjson
+
+    from zxforensics.sample.server import tar_gz
+
+    builder = make_store()
+    uid = "6f3a2c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
+    members = {"account_info": orjson.dumps({"zimbraId": uid}), "items/57/2057": b"[]"}
+    entries = [(name, data, tarfile.REGTYPE, 0, "") for name, data in members.items()]
+    entries.append(("../escape", b"x", tarfile.REGTYPE, 0, ""))
+    builder.write(f"accounts/{uid}.tar.gz", tar_gz(entries, 1_393_556_400))
+    store = zx.open_backup(builder.root)
+    assert store.account_archive(uid) == members  # the hostile member is refused, and an errors row
+    assert store.errors["kind"].tolist() == ["hostile_member"]
+
+
+def test_server_read_gives_the_wanted_members_bytes(sample_path):
+    store = zx.open_backup(sample_path)
+    rel = store.server.snapshots("customizations")["rel"].iloc[0]
+    read = store.server.read(rel, want=lambda name: name.endswith(".cf"))
+    with_bytes = [m.name for m in read.members if m.data is not None]
+    assert with_bytes and all(name.endswith(".cf") for name in with_bytes)
+    assert len(read.members) > len(with_bytes) and read.ok

@@ -89,6 +89,7 @@ class ReportStore:
         self.values = ValueMaker(rng, {"sha256": [], "sha1": []})
         self.account_ids: list[str] = []
         self.folder_accounts: list[str] = []  # accounts kept as folders (not archives)
+        self.unseen: dict[str, set[str]] = {}  # keys of a scope not written yet
         self.items: list[tuple[str, int, list]] = []  # (account, item id, states) written, for misplaced copies
 
     def kind(self, name: str) -> dict:
@@ -210,12 +211,14 @@ class ReportStore:
         count = count or span(kind, "states per file", (1, 2), MAX_STATES, self.rng)
         low, high = self.date_range(keys)
         moments = sorted(self.rng.randint(low, high) for _ in range(count + 1))
+        unseen = self.unseen.setdefault("state", set(keys))  # every key once, then in proportion to its count
         states = []
         for index in range(count):
             state = {}
             for shown, entry in keys.items():
-                if self.rng.random() <= entry["count"] / total:
+                if shown in unseen or self.rng.random() <= entry["count"] / total:
                     state[raw_key(shown)] = self.state_value(entry, index, count, item_id, moments)
+                    unseen.discard(shown)
             states.append(state)
         return states
 
@@ -231,7 +234,7 @@ class ReportStore:
     def state_value(self, entry: dict, index: int, count: int, item_id: int, moments: list[int]) -> object:
         shape, field = entry["shape"], entry["field"]
         last = index == count - 1
-        closing = (lambda k: (k == "null") == last) if field == "end_date" else None  # null closes the last state
+        closing = (lambda k: (k == "null") == last) if field == "end_date" and count > 1 else None  # null: the last
         label = self.values.pick(shape, closing)
         if field in ("item_id", "transaction_id") and label in ("int", "str:int_text"):
             number = item_id if field == "item_id" else index + 1

@@ -42,17 +42,18 @@ def _rename(report: dict, rename: Callable[[str], str], kinds=("item metadata", 
                 report["kinds"][kind]["keys"][scope] = {rename(k): v for k, v in keys.items()}
 
 
-def _entries(report: dict, fields: tuple[str, ...]):
-    for kind in ("item metadata", *_OBJECT_KINDS):
+def _entries(report: dict, fields: tuple[str, ...], kinds: tuple[str, ...]):
+    for kind in kinds:
         for scope in ("state", "object"):
             for entry in report["kinds"].get(kind, {}).get("keys", {}).get(scope, {}).values():
                 if entry["field"] in fields:
                     yield entry
 
 
-def _reform(report: dict, fields: tuple[str, ...], old: Callable[[str], bool], label: str, item: dict) -> None:
+def _reform(report: dict, fields: tuple[str, ...], old: Callable[[str], bool], label: str, item: dict,
+            kinds: tuple[str, ...] = ("item metadata",)) -> None:  # fmt: skip
     """Values of `fields` whose label `old` matches become `label` (`item` gives its length or range)."""
-    for entry in _entries(report, fields):
+    for entry in _entries(report, fields, kinds):
         shape = entry["shape"]
         moved = sum(v["count"] for k, v in shape.items() if old(k))
         if moved:
@@ -61,7 +62,8 @@ def _reform(report: dict, fields: tuple[str, ...], old: Callable[[str], bool], l
 
 
 def _dates(label: str, item: dict) -> Callable[[dict], None]:
-    return lambda report: _reform(report, _DATE_FIELDS, lambda k: k.startswith("int:epoch"), label, item)
+    kinds = ("item metadata", *_OBJECT_KINDS)  # dates are tolerant everywhere (format.dates.to_epoch_ms)
+    return lambda report: _reform(report, _DATE_FIELDS, lambda k: k.startswith("int:epoch"), label, item, kinds)
 
 
 def _container(form: str, key: str | None) -> Callable[[dict], None]:

@@ -17,6 +17,16 @@ def kind_line(row) -> str:
     return f"read {row.read} of {row.found} found: {counts}, {row.unreadable} unreadable{where}"
 
 
+def _rows(frame) -> list:
+    """The first SHOWN rows of a frame, and a row saying how many more there are."""
+    rows = list(frame.head(SHOWN).itertuples(index=False))
+    if len(frame) > SHOWN:
+        more = {column: "" for column in frame.columns}
+        more[frame.columns[0]] = f"... {len(frame) - SHOWN} more"
+        rows.append(type(rows[0])(**more))
+    return rows
+
+
 @verb(
     "probe",
     (),
@@ -38,16 +48,16 @@ def probe_verb(values: dict, options: dict) -> Result:
         written = report.write(values["out"], [store.root], replace=bool(options.get("force")))
         tree.append(("structure report", str(written)))
     tree.append(("kinds", [(r.kind, kind_line(r)) for r in report.kinds.itertuples(index=False)]))
+    keys = report.keys
     lists = [
-        ("unknown keys", report.keys[report.keys["status"] == "unknown"], ("kind", "scope", "key", "shape")),
-        ("values not read", report.keys[report.keys["unread"] > 0], ("kind", "key", "unread", "shape")),
-        ("known keys never seen", report.never_seen, ("kind", "key")),
-        ("unexpected places", report.unexpected, ("path", "type", "why")),
-        ("files not understood", report.files, ("kind", "path", "status", "detail")),
-    ]
-    for title, frame, columns in lists:
-        if len(frame):
-            rows = [[(c, getattr(r, c)) for c in columns] for r in frame.head(SHOWN).itertuples(index=False)]
-            more = [[("more", f"{len(frame) - SHOWN} not shown")]] if len(frame) > SHOWN else []
-            tree.append((title, rows + more))
+        ("unknown keys", [(f"{r.kind}: {r.key} ({r.scope})", r.shape) for r in _rows(keys[keys.status == "unknown"])]),
+        ("values not read", [(f"{r.kind}: {r.key}", f"{r.unread} of {r.count}: {r.shape}")
+                             for r in _rows(keys[keys["unread"] > 0])]),
+        ("known keys never seen", [(r.kind, r.key) for r in _rows(report.never_seen)]),
+        ("unexpected places", [(r.type, f"{r.path} ({r.why})") for r in _rows(report.unexpected)]),
+        ("files not understood or unreadable", [(r.status, f"{r.path}: {r.detail}") for r in _rows(report.files)]),
+    ]  # fmt: skip
+    for title, rows in lists:
+        if rows:
+            tree.append((title, rows))
     return Result(report.kinds, render(tree), exit_code=0 if report.understood else 1)

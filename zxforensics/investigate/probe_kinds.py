@@ -5,7 +5,7 @@ Every key is judged with the knowledge the readers use (`format.keys`, `parse.it
 never a copy of it: a key is `used` (the kit reads it), `known` (documented, not read), `kept` (read
 generically: an LDAP attribute, a config attribute), `ignored` (known to carry nothing the kit needs) or
 `unknown`. A file is `understood`, `partly` understood (a key or a value the kit does not read), `not_understood`
-(a shape the kit does not read) or `unreadable` (refused or damaged: see the errors table).
+(a shape the kit does not read) or `unreadable` (refused or damaged).
 """
 
 from __future__ import annotations

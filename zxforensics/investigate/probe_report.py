@@ -168,7 +168,7 @@ def verdict(kinds: list[KindStats], unexpected: int, limit: int | None) -> str:
         )
     damaged = sum(k.status["unreadable"] for k in kinds)
     if damaged:
-        parts.append(f"{damaged} file{'s' if damaged > 1 else ''} could not be read (see the errors table)")
+        parts.append(f"{damaged} file{'s' if damaged > 1 else ''} could not be read (damaged or refused)")
     sampled = "every file" if limit is None else f"a random sample of up to {limit} files per kind"
     return "; ".join(parts) + f" ({sampled})"
 

@@ -90,7 +90,7 @@ class ReportStore:
         self.account_ids: list[str] = []
         self.folder_accounts: list[str] = []  # accounts kept as folders (not archives)
         self.unseen: dict[str, set[str]] = {}  # keys of a scope not written yet
-        self.items: list[tuple[str, int, list]] = []  # (account, item id, states) written, for misplaced copies
+        self.items: list[list[dict]] = []  # states of the item files written, copied where one is misplaced
 
     def kind(self, name: str) -> dict:
         return self.kinds.get(name) or {}
@@ -102,7 +102,7 @@ class ReportStore:
         self.accounts()
         self.maps()
         add_server(self.builder, self.kinds, self.values, self.rng)
-        add_places(self.builder, self, self.doc.get("unexpected", []))
+        add_places(self.builder, self.folder_accounts, self.items, self.doc.get("unexpected", []))
 
     # -- objects: backupstat, account_info, account_stat ------------------------------------------------
     def object_doc(self, kind: str, serial: int, account_id: str | None = None) -> object:
@@ -169,7 +169,7 @@ class ReportStore:
             data = doc if isinstance(doc, bytes) else orjson.dumps(doc)
             files[f"{layout.ITEMS_DIR}/{layout.nn_folder(item_id)}/{item_id}"] = data
             if isinstance(doc, list) and doc and isinstance(doc[0], dict):
-                self.items.append((account_id, item_id, doc))
+                self.items.append(doc)
         return files
 
     # -- item metadata --------------------------------------------------------------------------------------

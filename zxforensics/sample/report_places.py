@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import string
-from typing import TYPE_CHECKING
 
 import orjson
 
@@ -14,9 +13,6 @@ from ..format import digest as vdigest
 from ..format import layout
 from .builder import StoreBuilder, gzip_bytes
 from .report_values import raw_key
-
-if TYPE_CHECKING:
-    from .from_report import ReportStore
 
 MAX_PLACES = 3  # copies made of each unexpected place, whatever its count
 _LETTERS = str.maketrans("0123456789abcdef", "ghijklmnopqrstuv")
@@ -32,15 +28,17 @@ def hidden_name(shown: str, serial: int) -> str:
     return stem + ext
 
 
-def add_places(builder: StoreBuilder, store: ReportStore, places: list[dict]) -> None:
+def add_places(builder: StoreBuilder, accounts: list[str], items: list[list[dict]], places: list[dict]) -> None:
+    """Every place of the report, in the store being built: `accounts` kept as folders, `items` written
+    there (their states, copied where a misplaced item file belongs)."""
     for place in places:
         for serial in range(min(place["count"], MAX_PLACES)):
-            rel = concrete(place["path"], place["why"], store, serial)
+            rel = concrete(place["path"], place["why"], accounts, serial)
             if rel is not None:
-                make(builder, store, rel, place["type"], place["why"], serial)
+                make(builder, items, rel, place["type"], place["why"], serial)
 
 
-def concrete(shape: str, why: str, store: ReportStore, serial: int) -> str | None:
+def concrete(shape: str, why: str, accounts: list[str], serial: int) -> str | None:
     """A path of the shape, or None where the generator cannot make one (inside an account archive)."""
     parts = shape.split("/")
     out = []
@@ -49,7 +47,7 @@ def concrete(shape: str, why: str, store: ReportStore, serial: int) -> str | Non
         if part.endswith(".tar.gz!") or part.startswith("<key"):
             return None
         if part == "<zimbraId>":
-            out.append(store.folder_accounts[0] if store.folder_accounts else "00000000-0000-4000-8000-000000000000")
+            out.append(accounts[0] if accounts else "00000000-0000-4000-8000-000000000000")
         elif part == "<NN>":
             nn = int(layout.nn_folder(item_id))
             out.append(f"{(nn + 1) % 100:02d}" if why.startswith("misplaced") else f"{nn:02d}")
@@ -72,7 +70,7 @@ def concrete(shape: str, why: str, store: ReportStore, serial: int) -> str | Non
     return "/".join(out)
 
 
-def make(builder: StoreBuilder, store: ReportStore, rel: str, kind: str, why: str, serial: int) -> None:
+def make(builder: StoreBuilder, items: list[list[dict]], rel: str, kind: str, why: str, serial: int) -> None:
     path = builder.root / rel
     if path.exists() or path.is_symlink():
         return
@@ -84,14 +82,14 @@ def make(builder: StoreBuilder, store: ReportStore, rel: str, kind: str, why: st
     elif kind == "other":
         os.mkfifo(path)
     else:
-        builder.write(rel, content(store, rel, why, serial))
+        builder.write(rel, content(items, rel, why, serial))
 
 
-def content(store: ReportStore, rel: str, why: str, serial: int) -> bytes:
+def content(items: list[list[dict]], rel: str, why: str, serial: int) -> bytes:
     """What a misplaced file holds (a valid item, a valid blob under another prefix), else a note."""
     name = rel.rsplit("/", 1)[-1]
-    if why.startswith("misplaced") and layout.ITEM_FILE_RE.match(name) and store.items:
-        _account, _item, states = store.items[serial % len(store.items)]
+    if why.startswith("misplaced") and layout.ITEM_FILE_RE.match(name) and items:
+        states = items[serial % len(items)]
         return orjson.dumps([{**s, **({"id": int(name)} if "id" in s else {})} for s in states])
     if why.startswith("misplaced") and vdigest.is_digest(name):
         raw = f"place {serial}".encode()

@@ -1,0 +1,76 @@
+"""Probe benchmark: `probe` with its default sample and with `sample all`, next to shell baselines, same run.
+
+    python bench/bench_probe.py                      # 100 accounts x 1,100 items (~200,000 states)
+    python bench/bench_probe.py --accounts 20        # smaller
+
+Baselines: `find BACKUP -type f | wc -l` (listing the whole tree, what `sample all` must at least do) and
+`find BACKUP/accounts -type f -print0 | xargs -0 cat > /dev/null` (reading every metadata file). The store
+is generated once under bench/data/ (gitignored); the page cache is warmed by the first baseline, so every
+timed run starts warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def ensure_store(accounts: int, items: int) -> Path:
+    import zxforensics as zx
+
+    path = HERE / "data" / f"probe_{accounts}x{items}"
+    if not (path / "backupstat").exists():
+        started = time.perf_counter()
+        print(f"generating {accounts} accounts x {items} items into {path} ...", flush=True)
+        zx.generate_store(path, accounts=accounts, items_per_account=items, seed=11)
+        print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def shell(script: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    out = subprocess.run(["bash", "-c", script], check=True, capture_output=True, text=True).stdout.strip()
+    return time.perf_counter() - started, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=100)
+    parser.add_argument("--items", type=int, default=1100)
+    args = parser.parse_args()
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    path = ensure_store(args.accounts, args.items)
+    shell(f"find '{path}' -type f | wc -l")  # warm the listing
+    find_s, files = shell(f"find '{path}' -type f | wc -l")
+    cat_s, _ = shell(f"find '{path}/accounts' -type f -print0 | xargs -0 cat > /dev/null")
+
+    import zxforensics as zx
+    from zxforensics.investigate.probe import probe
+
+    rows = [("bash: find -type f | wc -l", find_s, f"{int(files):,} files"),
+            ("bash: find accounts -type f | xargs cat", cat_s, "every metadata file read")]  # fmt: skip
+    for sample in (200, "all"):
+        store = zx.open_backup(path)
+        started = time.perf_counter()
+        report = probe(store, sample=sample)
+        seconds = time.perf_counter() - started
+        kinds = report.kinds.set_index("kind")
+        read = int(kinds["read"].sum())
+        rows.append((f"probe sample {sample}", seconds, f"{read:,} files read; {report.verdict[:60]}"))
+    store = zx.open_backup(path)
+    started = time.perf_counter()
+    states = len(store.item_states())
+    rows.append(("store.item_states() (the scan)", time.perf_counter() - started, f"{states:,} states"))
+    print(f"\nstore: {path}\ncores: {os.cpu_count()}")
+    print(f"{'run':42}{'seconds':>9}  note")
+    for name, seconds, note in rows:
+        print(f"{name:42}{seconds:9.2f}  {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,24 +16,12 @@ import os
 import time
 from pathlib import Path
 
+from bench_data import ensure_store
 from shell import time_bash_loop
 
 from zxforensics.evidence.files import Evidence
 
-HERE = Path(__file__).resolve().parent
 # Heavy imports (pandas, pyarrow) stay inside the functions: the shell baseline needs none of them.
-
-
-def ensure_store(accounts: int, items: int) -> Path:
-    import zxforensics as zx
-
-    path = HERE / "data" / f"audit_{accounts}x{items}"
-    if not (path / "backupstat").exists():
-        started = time.perf_counter()
-        print(f"generating {accounts} accounts x {items} items into {path} ...", flush=True)
-        zx.generate_store(path, accounts=accounts, items_per_account=items, seed=5)
-        print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
-    return path
 
 
 def warm(root: Path, tasks: list[tuple[str, str]]) -> None:
@@ -61,7 +49,7 @@ def main() -> None:
     from zxforensics.runtime.shards import default_workers, run_sharded
 
     workers = default_workers(args.workers)
-    path = ensure_store(args.accounts, args.items)
+    path = ensure_store("audit", args.accounts, args.items, seed=5)
     store = zx.open_backup(path, workers=workers)
     refs = references(store.item_states())
     names, prefixes, _found = list_blobs(store.evidence)

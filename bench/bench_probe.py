@@ -15,21 +15,8 @@ import argparse
 import os
 import subprocess
 import time
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-
-
-def ensure_store(accounts: int, items: int) -> Path:
-    import zxforensics as zx
-
-    path = HERE / "data" / f"probe_{accounts}x{items}"
-    if not (path / "backupstat").exists():
-        started = time.perf_counter()
-        print(f"generating {accounts} accounts x {items} items into {path} ...", flush=True)
-        zx.generate_store(path, accounts=accounts, items_per_account=items, seed=11)
-        print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
-    return path
+from bench_data import ensure_store
 
 
 def shell(script: str) -> tuple[float, str]:
@@ -44,7 +31,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1100)
     args = parser.parse_args()
     os.environ.setdefault("TQDM_DISABLE", "1")
-    path = ensure_store(args.accounts, args.items)
+    path = ensure_store("probe", args.accounts, args.items, seed=11)
     shell(f"find '{path}' -type f | wc -l")  # warm the listing
     find_s, files = shell(f"find '{path}' -type f | wc -l")
     cat_s, _ = shell(f"find '{path}/accounts' -type f -print0 | xargs -0 cat > /dev/null")

@@ -95,6 +95,7 @@ _SNAKE_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 _KEBAB_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 
 
+@lru_cache(maxsize=4096)
 def key_style(key: str) -> str:
     """How a key is written: camelCase, PascalCase, snake_case, kebab-case, lowercase, UPPERCASE or mixed.
 

@@ -183,3 +183,17 @@ def test_signature_ignores_counts_and_hashes(sample_report):
     assert signature(doc) == signature(sample_report.structure)
     doc["kinds"]["item metadata"]["keys"]["state"]["startDate"]["shape"] = {"str:iso": {"count": 1}}
     assert signature(doc) != signature(sample_report.structure)
+
+
+def test_an_empty_store_and_a_fifo(make_store):
+    import os
+
+    builder = make_store()
+    (builder.root / "accounts").mkdir()
+    assert probe(zx.open_backup(builder.root), sample="all").verdict == (
+        "found no file of a kind the kit reads (every file)")  # fmt: skip
+    (builder.root / "items" / "ab").mkdir(parents=True)
+    os.mkfifo(builder.root / "items" / "ab" / "fifo")  # never opened: a FIFO would block a plain read
+    report = probe(zx.open_backup(builder.root), sample="all")
+    assert report.unexpected.values.tolist() == [
+        ["items/ab/fifo", "other", "not a blob: its name is not a digest (FORMAT.md §2)"]]  # fmt: skip

@@ -148,7 +148,7 @@ def verdict(kinds: list[KindStats], unexpected: int, limit: int | None) -> str:
     read = [k for k in kinds if k.read]
     below = [k for k in read if k.status["understood"] < k.read]
     if not read:
-        parts = ["no file could be read"]
+        parts = ["no file could be read" if any(k.sampled for k in kinds) else "found no file of a kind the kit reads"]
     elif not below:
         parts = [f"understood 100% of the {sum(k.read for k in read)} files read"]
     else:

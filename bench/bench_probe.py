@@ -3,8 +3,9 @@
     python bench/bench_probe.py                      # 100 accounts x 1,100 items (~200,000 states)
     python bench/bench_probe.py --accounts 20        # smaller
 
-Baselines: `find BACKUP -type f | wc -l` (listing the whole tree, what `sample all` must at least do) and
-`find BACKUP/accounts -type f -print0 | xargs -0 cat > /dev/null` (reading every metadata file). The store
+Baselines: `find BACKUP -type f | wc -l` (listing the whole tree, what `sample all` must at least do),
+`find BACKUP/accounts -type f -print0 | xargs -0 cat > /dev/null` (reading every metadata file) and the same
+over the whole tree (every file `sample all` reads, blobs included, without decompressing them). The store
 is generated once under bench/data/ (gitignored); the page cache is warmed by the first baseline, so every
 timed run starts warm.
 """
@@ -35,12 +36,14 @@ def main() -> None:
     shell(f"find '{path}' -type f | wc -l")  # warm the listing
     find_s, files = shell(f"find '{path}' -type f | wc -l")
     cat_s, _ = shell(f"find '{path}/accounts' -type f -print0 | xargs -0 cat > /dev/null")
+    all_s, _ = shell(f"find '{path}' -type f -print0 | xargs -0 cat > /dev/null")
 
     import zxforensics as zx
     from zxforensics.investigate.probe import probe
 
     rows = [("bash: find -type f | wc -l", find_s, f"{int(files):,} files"),
-            ("bash: find accounts -type f | xargs cat", cat_s, "every metadata file read")]  # fmt: skip
+            ("bash: find accounts -type f | xargs cat", cat_s, "every metadata file read"),
+            ("bash: find -type f | xargs cat", all_s, "every file read (what sample all reads)")]  # fmt: skip
     for sample in (200, "all"):
         store = zx.open_backup(path)
         started = time.perf_counter()

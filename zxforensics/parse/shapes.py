@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from ..format.dates import date_form, ldap_time_to_ms
 from ..format.digest import SHA1_DIGEST_LEN, is_digest
@@ -40,6 +41,7 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
+@lru_cache(maxsize=65536)  # addresses, types, folder names repeat in every state of a store
 def string_form(text: str) -> str:
     """The form of a text value, one of STRING_FORMS."""
     stripped = text.strip()

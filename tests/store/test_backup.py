@@ -110,26 +110,6 @@ def test_item_states_are_detached_from_the_cache(sample_path):
     assert "subject" in again.columns and again.loc[0, "deleted"] != first.loc[0, "deleted"]
 
 
-def test_hostile_metadata_never_stops_the_scan(make_store):
-    """Invalid UTF-8, a huge file, a FIFO and a link out of the tree: each one error row, the rest read."""
-    import os
-
-    b = make_store()
-    b.account({"zimbraId": "x", "mail": "x@example.com"}, {"lastScan": 0, "deleted": False})
-    b.item("x", 300, [{"transactionId": 1, "id": 300, "type": "task", "startDate": 1373639744000}])
-    b.write("accounts/x/items/01/301", b'[{"transactionId": 1, "subject": "\xff\xfe caf\xe9"}]')
-    b.write("accounts/x/items/02/302", b"[" + b" " * 2048 + b"]")
-    (b.root / "accounts/x/items/03").mkdir()
-    os.mkfifo(b.root / "accounts/x/items/03/303")
-    b.symlink("accounts/x/items/04/304", "/etc/passwd")
-    store = zx.open_backup(b.root, max_file_size=1024)  # a metadata file over the limit is refused, not read
-    states = store.item_states()
-    assert states["item_id"].tolist() == [300]
-    kinds = dict(zip(store.errors["item_id"], store.errors["kind"].astype(str), strict=True))
-    assert kinds == {301: "invalid_json", 302: "too_large", 303: "not_regular_file", 304: "link_outside"}
-
-
-
 def test_listing_names_entry_types_without_following_links(sample_path):
     store = zx.open_backup(sample_path)
     top = dict(store.listing(""))

@@ -56,10 +56,8 @@ def main() -> None:
     started = time.perf_counter()
     states = len(store.item_states())
     rows.append(("store.item_states() (the scan)", time.perf_counter() - started, f"{states:,} states"))
-    print(f"\nstore: {path}\ncores: {os.cpu_count()}")
-    print(f"{'run':42}{'seconds':>9}  note")
-    for name, seconds, note in rows:
-        print(f"{name:42}{seconds:9.2f}  {note}")
+    table = [f"{'run':42}{'seconds':>9}  note", *(f"{name:42}{sec:9.2f}  {note}" for name, sec, note in rows)]
+    print(f"\nstore: {path}\ncores: {os.cpu_count()}", *table, sep="\n")
 
 
 if __name__ == "__main__":

@@ -154,25 +154,32 @@ def normalize_state(raw: dict) -> dict:
     for key, value in raw.items():
         field = state_field(key)
         if field is not None:
-            state[field] = value
-    for field in _INT_FIELDS:
-        if field in state:
-            state[field] = as_int64(state[field], field)
-    for field in _DATE_FIELDS:
-        if field in state:
-            try:
-                state[field] = to_epoch_ms(state[field])
-            except BadDate as exc:
-                raise ValueError(f"{field}: {exc}") from None
-    for field in _TEXT_FIELDS:
-        if field in state:
-            state[field] = _as_text(state[field], field)
-    state["type"] = _as_type(state.get("type"))
-    state["deleted"] = _as_bool(state.get("deleted", False))
+            state[field] = read_field(field, value)
+    state.setdefault("type", None)
+    state.setdefault("deleted", False)
     state["digest"] = state.get("digest") or None
-    if "tags" in state:
-        state["tags"] = _as_tags(state["tags"])
     return state
+
+
+def read_field(field: str, value: object) -> object:
+    """One state field's value as the tolerant parse reads it (the probe asks the same question);
+    raises ValueError (BadDate is one) where it cannot."""
+    if field in _INT_FIELDS:
+        return as_int64(value, field)
+    if field in _DATE_FIELDS:
+        try:
+            return to_epoch_ms(value)
+        except BadDate as exc:
+            raise ValueError(f"{field}: {exc}") from None
+    if field in _TEXT_FIELDS:
+        return _as_text(value, field)
+    if field == "type":
+        return _as_type(value)
+    if field == "deleted":
+        return _as_bool(value)
+    if field == "tags":
+        return _as_tags(value)
+    return value
 
 
 def normalize_states(raw_states: list, item_id: int | None = None) -> tuple[list[dict], list[str]]:
@@ -208,7 +215,6 @@ def normalize_states(raw_states: list, item_id: int | None = None) -> tuple[list
 
 
 # -- descriptions for the probe: which tolerant form a document or a value took (the parse above is unchanged)
-_TEXT_FIELDS = ("name", "subject", "sender", "owner_id")
 
 
 def container_form(doc: object) -> str | None:
@@ -223,26 +229,6 @@ def container_form(doc: object) -> str | None:
         if any(state_field(key) == "transaction_id" for key in doc):
             return "single"
     return None
-
-
-def read_field(field: str, value: object) -> object:
-    """One state field's value as the tolerant parse reads it; raises ValueError, TypeError or BadDate
-    where it cannot (a text field holding a number or an object cannot become a column either)."""
-    if field in _INT_FIELDS:
-        return _as_int(value)
-    if field in _DATE_FIELDS:
-        return to_epoch_ms(value)
-    if field == "type":
-        if isinstance(value, dict | list):
-            raise TypeError(f"a {type(value).__name__}, not a type")
-        return _as_type(value)
-    if field == "deleted":
-        return _as_bool(value)
-    if field in _TEXT_FIELDS and value is not None and not isinstance(value, str):
-        raise TypeError(f"a {type(value).__name__}, not text")
-    if field == "tags" and isinstance(value, list) and not all(v is None or isinstance(v, str) for v in value):
-        raise TypeError("tags that are not all text")
-    return value
 
 
 def value_form(field: str, value: object) -> str | None:

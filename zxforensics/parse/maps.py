@@ -90,7 +90,8 @@ def pair_form(line: str) -> str | None:
         return "blank"
     if line.lstrip().startswith("#"):
         return "comment"
-    match = _PAIR_RE.match(line)
-    if not match:
+    pair = _pair(line)
+    if pair is None:
         return None
-    return line[match.end(1) : match.start(2)].strip() or "space"
+    text = line.strip()
+    return text[len(pair[0]) : len(text) - len(pair[1])].strip() or "space"

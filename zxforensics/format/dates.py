@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import BadDate
 
 VENDOR_FORMAT = "%d/%m/%Y %H:%M:%S"
+# [vendor] getBackupInfo and getAccountInfo print `yyyy-MM-dd HH:mm:ss zzz` (`2019-06-14 04:00:07 CEST`):
+# monitoring scripts read the date and the time as two fields (`awk '{print $2,$3}'`) for `date -d`.
+INFO_FORMAT = "%Y-%m-%d %H:%M:%S %Z"
+# The widest epoch ms a date can hold (9999-12-31 23:59:59.999 UTC); beyond it a value is not a date.
+MAX_EPOCH_MS = 253_402_300_799_999
 VENDOR_DATE_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Epoch values above this are milliseconds (1e11 s is the year 5138).
@@ -123,6 +128,16 @@ def format_vendor_date(moment: datetime | None, tz: str | tzinfo | None = None, 
     local = moment.astimezone(get_tz(tz))
     text = local.strftime(VENDOR_FORMAT)
     return f"{text} {local.strftime('%Z')}" if zone else text
+
+
+def format_info_date(moment: datetime | None, tz: str | tzinfo | None = None) -> str:
+    """An aware datetime as the vendor's info verbs print it in `tz`: `2019-06-14 04:00:07 CEST`.
+
+    "Never" is the epoch, as the vendor prints it (`1970-01-01 01:00:00 CET` in Europe/Rome): give
+    `datetime.fromtimestamp(0, UTC)`. A missing date (None, NaT) prints as nothing."""
+    if moment is None or moment != moment:
+        return ""
+    return moment.astimezone(get_tz(tz)).strftime(INFO_FORMAT)
 
 
 def ldap_time_to_ms(value: str | None) -> int | None:

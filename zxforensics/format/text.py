@@ -97,10 +97,12 @@ def looks_like_formula(value: object) -> bool:
 
 
 def fmt_value(value: object) -> str:
-    """Values as the vendor prints them (booleans in lower case, missing as empty), escaped."""
+    """Values as the vendor prints them (booleans in lower case, numpy's too; missing as empty), escaped."""
     if value is None:
         return ""
-    if isinstance(value, bool):
+    import numpy as np
+
+    if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     try:
         import pandas as pd
@@ -110,7 +112,7 @@ def fmt_value(value: object) -> str:
     except (TypeError, ValueError):
         pass
     if isinstance(value, list | tuple):
-        return escape(", ".join(str(v) for v in value))
+        return ", ".join(fmt_value(v) for v in value)
     return escape(str(value))
 
 

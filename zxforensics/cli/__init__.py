@@ -2,7 +2,8 @@
 
     zxforensics [--json|--csv] [--tz ZONE] [--force] [--debug] VERB [positionals] [attr value ...]
 
-Copy a command from the Zextras docs and replace `zxsuite backup` with `zxforensics`.
+Copy a command from the Zextras docs and replace `zxsuite backup` with `zxforensics`, or paste it
+whole after `zxforensics` (`zxforensics zxsuite backup getItem ...`, `zxforensics carbonio backup ...`).
 
 Exit codes: 0 ok; 1 findings (the verb found damage, a difference, an item it could not dump);
 2 bad input or usage (one line on stderr); 70 a bug of the kit (one line; --debug shows the traceback).
@@ -18,13 +19,17 @@ from importlib import import_module
 import orjson
 
 from ..errors import ZxError
-from ..format.text import escape, escape_json, escape_lines, looks_like_formula
+from ..format.text import escape, escape_json, escape_lines, fmt_value, looks_like_formula
 from ..version import __version__
 from .registry import VERBS, UsageError
 
 # Modules that register verbs (one per investigation).
-VERB_MODULES = ("items", "report", "restore", "server", "audit", "dashboard", "mail", "probe")
+VERB_MODULES = ("items", "info", "report", "restore", "server", "audit", "dashboard", "mail", "probe", "check")
 OUTPUT_FORMATS = ("--json", "--csv")
+# The vendor's command prefixes, dropped from a pasted line: `zxsuite backup getItem ...` (Zimbra),
+# `carbonio backup getItem ...` (Carbonio); `zxsuite help backup getItem` asks for a verb's syntax.
+VENDOR_COMMANDS = ("zxsuite", "carbonio")
+VENDOR_MODULE = "backup"
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 70  # 70: EX_SOFTWARE of sysexits.h
 
 
@@ -64,6 +69,23 @@ def split_options(argv: list[str]) -> tuple[dict, list[str]]:
     return options, rest
 
 
+def drop_vendor_prefix(rest: list[str]) -> list[str]:
+    """A line pasted from the vendor's docs without its prefix: `zxsuite backup getItem a 1` -> `getItem a 1`,
+    `zxsuite help backup getItem` -> `help getItem`; a pasted command of another module is refused."""
+    if not rest or rest[0].lower() not in VENDOR_COMMANDS:
+        return rest
+    words = rest[1:]
+    if words[:1] == ["help"]:
+        words = ["help", *words[1:]]
+        if words[1:2] == [VENDOR_MODULE]:
+            words.pop(1)
+        return words
+    if [w.lower() for w in words[:1]] != [VENDOR_MODULE]:
+        module = words[0] if words else "(none)"
+        raise UsageError(f"`{rest[0]} {module}` is not a backup command: zxforensics runs the `{rest[0]} backup` verbs")
+    return words[1:]
+
+
 def help_text(rest: list[str]) -> str:
     """`help` alone lists the verbs; `help VERB` shows one verb's syntax (an unknown verb is a usage error)."""
     topic = rest[1] if len(rest) > 1 and rest[0] == "help" else None
@@ -78,8 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     load_verbs()
     options: dict = {"debug": "--debug" in argv}
+    verb = None
     try:
         options, rest = split_options(argv)
+        if rest and rest[0].lower() in VENDOR_COMMANDS:  # options may stand on either side of the prefix
+            more, rest = split_options(drop_vendor_prefix(rest))
+            options.update({k: v for k, v in more.items() if v not in (None, False, "text")})
         if options.get("version"):
             print(f"zxforensics {__version__}")
             return EXIT_OK
@@ -96,15 +122,27 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except (ZxError, OSError) as exc:  # the input, the evidence or the environment: one line
+        if verb is not None and verb.on_error is not None:
+            return emit_failure(verb, exc)
         print(f"error: {escape(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # a bug of the kit: one line (the traceback before it with --debug), exit 70
         if options.get("debug"):
             traceback.print_exc()
+        if verb is not None and verb.on_error is not None:
+            return emit_failure(verb, exc)
         hint = "" if options.get("debug") else "; --debug before the verb shows the traceback"
         print(f"internal error (a bug of zxforensics, please report it{hint}): {type(exc).__name__}: "
               f"{escape(str(exc))}", file=sys.stderr)
         return EXIT_BUG
+    return result.exit_code
+
+
+def emit_failure(verb, exc: BaseException) -> int:
+    """A verb that reports its own failures (the Nagios plugin API wants one UNKNOWN line on stdout)."""
+    result = verb.on_error(exc)
+    print(result.text)
+    sys.stdout.flush()
     return result.exit_code
 
 
@@ -124,7 +162,16 @@ def emit(result, fmt: str) -> None:
     elif result.text is not None:
         print(result.text)
     elif result.frame is not None:
-        print(escape_lines(result.frame.to_string(index=False)))
+        print(escape_lines(frame_text(result.frame)))
+
+
+def frame_text(frame) -> str:
+    """A frame as plain text, its booleans the vendor's `true`/`false`."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].dtype == bool or str(shown[column].dtype) == "boolean":
+            shown[column] = shown[column].map(fmt_value)
+    return shown.to_string(index=False)
 
 
 def warn_formulas(frame) -> None:

@@ -57,6 +57,9 @@ class Verb:
     optional_positionals: tuple[str, ...] = ()
     params: dict[str, Param] = field(default_factory=dict)
     help: str = ""
+    # A verb that reports its own failures as a Result (usage, input, evidence or a bug), e.g. `check`,
+    # whose callers (Nagios, Icinga) read one status line on stdout and exit 3 for UNKNOWN.
+    on_error: Callable[[BaseException], Result] | None = None
 
     def syntax(self) -> str:
         words = [f"{{{p}}}" for p in self.positionals] + [f"[{p}]" for p in self.optional_positionals]
@@ -124,11 +127,13 @@ def convert(verb: str, name: str, param: Param, value: str) -> object:
 VERBS: dict[str, Verb] = {}
 
 
-def verb(name: str, positionals=(), params: dict[str, Param] | None = None, optional_positionals=(), help: str = ""):
+def verb(name: str, positionals=(), params: dict[str, Param] | None = None, optional_positionals=(), help: str = "",
+         on_error: Callable[[BaseException], Result] | None = None):
     """Register a verb: `@verb("getItem", ("account", "item"), {"date": Param(...)})`."""
 
     def register(func: Callable[..., Result]) -> Callable[..., Result]:
-        VERBS[name.lower()] = Verb(name, func, tuple(positionals), tuple(optional_positionals), params or {}, help)
+        VERBS[name.lower()] = Verb(name, func, tuple(positionals), tuple(optional_positionals), params or {}, help,
+                                   on_error)  # fmt: skip
         return func
 
     return register

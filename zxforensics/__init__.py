@@ -37,6 +37,12 @@ _EXPORTS = {
     "export_mailbox": "investigate.mailbox_export",
     "search_content": "investigate.content_search",
     "probe": "investigate.probe",
+    # the vendor's info verbs and the monitoring check
+    "backup_info": "investigate.info",
+    "available_accounts": "investigate.info",
+    "account_intervals": "investigate.info",
+    "cos_backup_status": "investigate.info",
+    "health": "investigate.health:measure",
     # restore investigation
     "read_notification": "store.inputs",
     "read_notifications": "store.inputs",

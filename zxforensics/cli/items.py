@@ -1,5 +1,4 @@
-"""Verbs over accounts and items: getItem, doItemSearch, getAccountInfo, getAvailableAccounts,
-extract, index, summary and make-sample."""
+"""Verbs over items: getItem, doItemSearch, extract, index, summary and make-sample."""
 
 from __future__ import annotations
 
@@ -97,34 +96,6 @@ def do_item_search(values: dict, options: dict) -> Result:
     ]
     text = render([("items", groups)]) if groups else render([("items", ""), ("found", 0)])
     return Result(found, text)
-
-
-@verb(
-    "getAccountInfo",
-    ("account",),
-    {"backup_path": BACKUP_PATH, "date": Param("string", "most_recent"), "tz": TZ},
-    help="Show an account's attributes as backed up.",
-)
-def get_account_info(values: dict, options: dict) -> Result:
-    store = open_store(values, options)
-    info = store.account_info(values["account"], values["date"])
-    pairs = [
-        (str(a), vendor_date(v, store.tz) if isinstance(v, pd.Timestamp) else v)
-        for a, v in info.itertuples(index=False)
-    ]
-    return Result(info.astype({"value": "string"}), render([("accountInfo", pairs)]))
-
-
-@verb("getAvailableAccounts", (), {"backup_path": BACKUP_PATH, "tz": TZ}, help="List the accounts a backup path holds.")
-def get_available_accounts(values: dict, options: dict) -> Result:
-    store = open_store(values, options)
-    accounts = store.accounts()
-    groups = [
-        [("name", row.name), ("zimbraId", row.account_id), ("status", row.status),
-         ("deleted", bool(row.deleted)), ("items", row.item_count)]
-        for row in accounts.itertuples(index=False)
-    ]
-    return Result(accounts, render([("accounts", groups)]))
 
 
 @verb(

@@ -27,6 +27,7 @@ COPY_COLUMNS = ["path", "status", "original_kind", "copy_kind", "original_size",
                 "original_sha256", "copy_sha256", "detail"]  # fmt: skip
 STATUSES = ("ok", "missing", "extra", "size_differs", "content_differs", "type_differs", "link_differs",
             "unreadable")  # fmt: skip
+STAT_COLUMNS = ["path", "status", "original_size", "copy_size", "original_mtime", "copy_mtime"]
 PARALLEL_MIN_FILES = 4000
 LOOK_IN = ("", "items", "accounts", "server")  # folders whose names tell a case-insensitive copy
 
@@ -47,21 +48,57 @@ def hash_files(root: str, rels: Sequence[str]) -> list[tuple[str, str | None, st
     return out
 
 
-def listing(ev: Evidence) -> dict[str, tuple[str, int | None, str | None]]:
-    """rel -> (kind `file`/`link`/`other`, size, link target) of every non-folder entry."""
+def listing(ev: Evidence) -> dict[str, tuple[str, int | None, str | None, int]]:
+    """rel -> (kind `file`/`link`/`other`, size, link target, mtime in whole seconds) of every non-folder entry."""
     entries = {}
     for rel, entry in ev.walk_files():
         info = entry.stat(follow_symlinks=False)
+        mtime = int(info.st_mtime)
         if stat.S_ISLNK(info.st_mode):
             try:
-                entries[rel] = ("link", None, ev.readlink(rel))
+                entries[rel] = ("link", None, ev.readlink(rel), mtime)
             except EvidenceError as exc:
-                entries[rel] = ("link", None, f"(unreadable link: {exc.detail})")
+                entries[rel] = ("link", None, f"(unreadable link: {exc.detail})", mtime)
         elif stat.S_ISREG(info.st_mode):
-            entries[rel] = ("file", info.st_size, None)
+            entries[rel] = ("file", info.st_size, None, mtime)
         else:
-            entries[rel] = ("other", None, None)
+            entries[rel] = ("other", None, None, mtime)
     return entries
+
+
+def compare_stat(original, copy) -> pd.DataFrame:
+    """A copy checked by `stat` alone, fast enough for a monitoring check: `path, status, original_size,
+    copy_size, original_mtime, copy_mtime` (mtimes in whole epoch seconds, as rsync compares them), one row
+    per path that differs. `status`: missing, extra, size_differs, mtime_differs, type_differs, link_differs.
+
+    Nothing is opened or hashed: a same-size rewrite with its mtime kept is for `compare_copies`."""
+    from ..store.backup import BackupStore
+
+    roots = [str(p.root if isinstance(p, BackupStore) else os.path.abspath(p)) for p in (original, copy)]
+    left, right = (listing(Evidence(r)) for r in roots)
+    rows = []
+    for rel in sorted(left.keys() | right.keys()):
+        a, b = left.get(rel), right.get(rel)
+        if a is None:
+            status = "extra"
+        elif b is None:
+            status = "missing"
+        elif a[0] != b[0]:
+            status = "type_differs"
+        elif a[2] != b[2]:
+            status = "link_differs"
+        elif a[1] != b[1]:
+            status = "size_differs"
+        elif a[0] == "file" and a[3] != b[3]:
+            status = "mtime_differs"
+        else:
+            continue
+        rows.append((rel, status, a and a[1], b and b[1], a and a[3], b and b[3]))
+    df = pd.DataFrame(rows, columns=STAT_COLUMNS)
+    for column in STAT_COLUMNS[2:]:
+        df[column] = df[column].astype("Int64")
+    df.attrs["compared"] = len(left.keys() | right.keys())
+    return df
 
 
 def case_sensitivity(ev: Evidence) -> tuple[bool | None, str]:

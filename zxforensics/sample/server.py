@@ -201,11 +201,17 @@ def customizations_archive(day: int) -> bytes:
 
 
 def ldap_archive(day: int) -> bytes:
+    return ldif_archive(ldif_entries(day), snapshot_time(day))
+
+
+def ldif_archive(entries: list[tuple[str, dict[str, list[str]]]], moment: datetime) -> bytes:
+    """An `ldap` archive holding `ldap.ldif` of `(dn, {attribute: [values]})` entries, dated `moment`:
+    `builder.write(f"server/{archive_name('ldap', moment)}", ldif_archive(entries, moment))`."""
     buffer = io.BytesIO()
     writer = ldif.LDIFWriter(buffer, cols=76)
-    for dn, record in ldif_entries(day):
+    for dn, record in entries:
         writer.unparse(dn, record)
-    when = int(snapshot_time(day).timestamp())
+    when = int(moment.timestamp())
     return tar_gz([(LDAP_MEMBER, buffer.getvalue(), tarfile.REGTYPE, when, "")], when)
 
 

@@ -30,7 +30,8 @@ echo "checked $checked"
 echo "lastScan $last_epoch"
 if [ "$active" -eq "$checked" ]; then echo "counts match"; fi
 listed=$("$ZX" getAvailableAccounts backup_path "$BACKUP") || exit 12
-for email in $(echo "$listed" | grep -A5000 accountMap | grep -oE "\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,6}\b"); do
+EMAIL='\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,6}\b'
+for email in $(echo "$listed" | grep -A5000 accountMap | grep -oE "$EMAIL"); do
     account_info=$("$ZX" getAccountInfo "$email" backup_path "$BACKUP")
     if [ "$(echo $account_info | grep -o 'end date now')" == "end date now" ]; then
         echo "up to date $email"
@@ -40,7 +41,8 @@ for email in $(echo "$listed" | grep -A5000 accountMap | grep -oE "\b[A-Za-z0-9.
 done
 absent=$("$ZX" getAccountInfo nobody@nowhere.example.com backup_path "$BACKUP")
 echo "absent exit $?"
-if [ "$(echo $absent | grep -o "Can't find the backup folder for the account")" == "Can't find the backup folder for the account" ]; then
+SENTENCE="Can't find the backup folder for the account"
+if [ "$(echo $absent | grep -o "$SENTENCE")" == "$SENTENCE" ]; then
     echo "absent has no backup"
 fi
 """
@@ -212,8 +214,8 @@ def test_booleans_print_as_the_vendor_prints_them(run, line):
 
 
 def test_booleans_of_every_kind_are_lower_case(run):
-    code, out, _ = run("getAccountInfo", "eve@domain.com", "backup_path", "SAMPLE")
+    _, out, _ = run("getAccountInfo", "eve@domain.com", "backup_path", "SAMPLE")
     assert re.search(r"^ {8}deleted +false$", out, re.MULTILINE)
     assert re.search(r"^ {8}backupDisabled +true$", out, re.MULTILINE)  # a pandas nullable boolean
-    code, out, _ = run("--json", "getAccountInfo", "eve@domain.com", "backup_path", "SAMPLE")
+    _, out, _ = run("--json", "getAccountInfo", "eve@domain.com", "backup_path", "SAMPLE")
     assert json.loads(out)[0]["current"] is False  # --json keeps JSON booleans

@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zxforensics.format import digest, layout
-from zxforensics.format.dates import BadDate, format_vendor_date, parse_user_date, parse_vendor_date, to_epoch_ms
+from zxforensics.format.dates import (
+    BadDate,
+    format_info_date,
+    format_vendor_date,
+    parse_user_date,
+    parse_vendor_date,
+    to_epoch_ms,
+)
 from zxforensics.format.keys import state_field
 
 
@@ -117,3 +124,13 @@ def test_property_to_epoch_ms_is_in_range_or_a_bad_date(value):
     except BadDate:
         return
     assert result is None or MIN_EPOCH_MS <= result <= MAX_EPOCH_MS
+def test_info_dates_print_as_the_vendors_info_verbs():
+    import pandas as pd
+
+    stamp = pd.Timestamp("2019-06-14 02:00:07", tz="UTC")
+    assert format_info_date(stamp, "Europe/Rome") == "2019-06-14 04:00:07 CEST"
+    assert format_info_date(stamp) == "2019-06-14 02:00:07 UTC"
+    never = datetime.fromtimestamp(0, UTC)
+    assert format_info_date(never, "Europe/Rome") == "1970-01-01 01:00:00 CET"
+    assert format_info_date(never, "America/Sao_Paulo") == "1969-12-31 21:00:00 -03"
+    assert format_info_date(None) == format_info_date(pd.NaT) == ""

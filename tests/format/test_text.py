@@ -1,4 +1,5 @@
-"""Text output escapes what a terminal would interpret, readably and reversibly (format/text.py)."""
+"""Text output (format/text.py): escapes what a terminal would interpret, readably and reversibly; prints
+values as the vendor does (booleans of every kind as true/false)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 import sys
 import unicodedata
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from zxforensics.format.text import (
@@ -83,3 +86,20 @@ def test_json_keeps_exact_values_with_nothing_raw():
 ])  # fmt: skip
 def test_formula_like_cells(value, formula):
     assert looks_like_formula(value) is formula
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (True, "true"), (False, "false"), (np.bool_(True), "true"), (np.False_, "false"),
+    (pd.array([True], dtype="boolean")[0], "true"), (pd.Series([False]).iloc[0], "false"),
+    (pd.NA, ""), (None, ""), (float("nan"), ""), ([True, np.False_, 3, "a\x1b"], "true, false, 3, a\\x1b"), (0, "0"),
+])  # fmt: skip
+def test_values_print_as_the_vendor_prints_them(value, text):
+    assert fmt_value(value) == text
+
+
+def test_a_frame_of_booleans_renders_in_lower_case():
+    frame = pd.DataFrame({"deleted": [True, False], "disabled": pd.array([pd.NA, True], dtype="boolean")})
+    tree = [("rows", [[(c, v) for c, v in row.items()] for row in frame.to_dict("records")])]
+    text = render(tree)
+    assert "True" not in text and "False" not in text
+    assert text.splitlines()[1] == " " * 16 + "deleted".ljust(60) + "true"

@@ -7,7 +7,7 @@ import shutil
 
 import zxforensics as zx
 from zxforensics.evidence.files import Evidence
-from zxforensics.investigate.copies import COPY_COLUMNS, case_sensitivity
+from zxforensics.investigate.copies import COPY_COLUMNS, STAT_COLUMNS, case_sensitivity, compare_stat
 from zxforensics.sample.audit_cases import copy_differences
 
 
@@ -44,6 +44,32 @@ def test_links_and_types(tmp_path):
     result = zx.compare_copies(tmp_path / "a", tmp_path / "b", progress=False)
     assert dict(zip(result.files["path"], result.files["status"].astype(str), strict=True)) == {
         "backupstat": "ok", "items/link": "link_differs", "same": "ok", "thing": "missing", "thing/inside": "extra"}
+
+
+def test_compare_by_stat(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for side in (a, b):
+        (side / "items" / "ab").mkdir(parents=True)
+    files = {"backupstat": b"{}", "items/ab/same": b"blob", "items/ab/touched": b"blob", "items/ab/grown": b"blob",
+             "items/ab/gone": b"blob"}  # fmt: skip
+    for rel, data in files.items():
+        (a / rel).write_bytes(data)
+        if rel != "items/ab/gone":
+            (b / rel).write_bytes(data + (b"!" if rel.endswith("grown") else b""))
+        os.utime(a / rel, (1_400_000_000, 1_400_000_000))
+        if (b / rel).exists():
+            os.utime(b / rel, (1_400_000_000, 1_400_000_000 + 7 * rel.endswith("touched")))
+    (b / "items" / "ab" / "new").write_bytes(b"x")
+    os.symlink("same", a / "items" / "ab" / "link")
+    (b / "items" / "ab" / "link").write_bytes(b"same")
+    found = compare_stat(a, b)
+    assert list(found.columns) == STAT_COLUMNS and found.attrs["compared"] == 7
+    assert dict(zip(found["path"], found["status"], strict=True)) == {
+        "items/ab/gone": "missing", "items/ab/grown": "size_differs", "items/ab/link": "type_differs",
+        "items/ab/new": "extra", "items/ab/touched": "mtime_differs"}  # the same files read nothing differs
+    touched = found.set_index("path").loc["items/ab/touched"]
+    assert (touched["original_mtime"], touched["copy_mtime"]) == (1_400_000_000, 1_400_000_007)
+    assert compare_stat(a, a).empty
 
 
 class FoldingEvidence(Evidence):

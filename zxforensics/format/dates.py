@@ -17,8 +17,6 @@ VENDOR_FORMAT = "%d/%m/%Y %H:%M:%S"
 # [vendor] getBackupInfo and getAccountInfo print `yyyy-MM-dd HH:mm:ss zzz` (`2019-06-14 04:00:07 CEST`):
 # monitoring scripts read the date and the time as two fields (`awk '{print $2,$3}'`) for `date -d`.
 INFO_FORMAT = "%Y-%m-%d %H:%M:%S %Z"
-# The widest epoch ms a date can hold (9999-12-31 23:59:59.999 UTC); beyond it a value is not a date.
-MAX_EPOCH_MS = 253_402_300_799_999
 VENDOR_DATE_RE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Epoch values above this are milliseconds (1e11 s is the year 5138).

@@ -195,7 +195,7 @@ def compare_copies(original, copy, workers: int | None = None, progress: bool = 
     trees = [listing(ev) for ev in evs]
     hashes: list[dict] = []
     for ev, tree, side in zip(evs, trees, ("original", "copy"), strict=True):
-        files = sorted(rel for rel, (kind, _s, _t) in tree.items() if kind == "file")
+        files = sorted(rel for rel, (kind, *_rest) in tree.items() if kind == "file")
         done = run_sharded(hash_files, str(ev.root), files, workers=workers, parallel_min=PARALLEL_MIN_FILES,
                            show=progress, desc=f"hashing the {side}", unit="file")  # fmt: skip
         hashes.append({rel: (digest, error) for rel, digest, error in done})

@@ -79,9 +79,9 @@ class Health:
 
 
 def scan_age(store: BackupStore) -> pd.Timestamp | None:
-    """The last scan of backupstat (UTC), None when it never ran or backupstat does not say."""
-    last = backup_info(store)["lastScan"]
-    return None if last == EPOCH else last
+    """The last scan (UTC): backupstat's, else the newest account scan; None when it never ran."""
+    last = store.last_scan()
+    return None if last is None or last <= EPOCH else last
 
 
 def unprotected_accounts(store: BackupStore) -> list[str]:

@@ -21,7 +21,7 @@ from ..evidence.blobs import read_verified_blob
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..format import digest as vdigest
 from ..format import layout
-from ..format.dates import default_tz_name, get_tz
+from ..format.dates import MAX_EPOCH_MS, default_tz_name, get_tz
 from ..format.keys import get_folded
 from ..parse.items import load_json
 from ..parse.maps import parse_id_mapper, parse_map
@@ -31,7 +31,6 @@ from .account_archive import account_members
 from .server import ServerArchives
 from .states import select_states
 
-MAX_EPOCH_MS = 253_402_300_799_000  # 9999-12-31T23:59:59Z: past it a "date" is damage, not a date
 PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
 SHARDS_PER_WORKER = 4  # account shards per scan worker
 

@@ -219,3 +219,16 @@ def test_booleans_of_every_kind_are_lower_case(run):
     assert re.search(r"^ {8}backupDisabled +true$", out, re.MULTILINE)  # a pandas nullable boolean
     _, out, _ = run("--json", "getAccountInfo", "eve@domain.com", "backup_path", "SAMPLE")
     assert json.loads(out)[0]["current"] is False  # --json keeps JSON booleans
+
+
+def test_a_frame_printed_without_text_keeps_vendor_booleans():
+    import pandas as pd
+
+    from zxforensics.cli import frame_text
+
+    frame = pd.DataFrame({"name": ["a", "b"], "deleted": [True, False],
+                          "disabled": pd.array([pd.NA, True], dtype="boolean")})  # fmt: skip
+    text = frame_text(frame)
+    assert "True" not in text and "False" not in text and text.splitlines()[0].split() == list(frame.columns)
+    assert text.splitlines()[1].split() == ["a", "true"] and text.splitlines()[2].split() == ["b", "false", "true"]
+    assert frame["deleted"].dtype == bool  # the caller's frame is left as it was

@@ -162,7 +162,7 @@ class BackupSummary(nag.Summary):
 
     def ok(self, results) -> str:
         health = self.backup.health
-        parts = [f"last scan {health.age_hours:.0f} h ago", f"{health.active_accounts:,} accounts",
+        parts = [f"last scan {max(health.age_hours, 0):.0f} h ago", f"{health.active_accounts:,} accounts",
                  f"{health.read_errors:,} read errors"]  # fmt: skip
         if health.copy is not None:
             parts.append(f"copy in step ({health.copy.compared:,} files, {health.copy.pending:,} pending)")

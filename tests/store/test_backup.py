@@ -147,3 +147,16 @@ def test_server_read_gives_the_wanted_members_bytes(sample_path):
     with_bytes = [m.name for m in read.members if m.data is not None]
     assert with_bytes and all(name.endswith(".cf") for name in with_bytes)
     assert len(read.members) > len(with_bytes) and read.ok
+
+
+def test_headers_without_counts_and_a_record_counts_its_own_account(make_store, monkeypatch):
+    from zxforensics.store import scan
+
+    listed: list[list[str]] = []
+    count_items = scan.count_items
+    monkeypatch.setattr(scan, "count_items", lambda root, ids: listed.append(list(ids)) or count_items(root, ids))
+    store = zx.open_backup(tiny(make_store))
+    headers = store.accounts(counts=False)
+    assert "item_count" not in headers.columns and len(headers) == 2 and listed == []
+    assert store.account_record("one@example.com")["item_count"] == 3 and listed == [["acc-1"]]
+    assert store.accounts()["item_count"].tolist() == [3, 1] and listed == [["acc-1"], ["acc-2"]]

@@ -243,10 +243,17 @@ class Evidence:
             entries = self.scandir(rel)
         except EvidenceError:
             return
+        yield from self._walk_entries(entries, rel)
+
+    def _walk_entries(self, entries: list[os.DirEntry], rel: str) -> Iterator[tuple[str, os.DirEntry]]:
         for entry in entries:
             child = f"{rel}/{entry.name}" if rel else entry.name
-            if entry.is_dir(follow_symlinks=False):
-                yield from self.walk_files(child)
+            if entry.is_dir(follow_symlinks=False):  # a real folder: listed without resolving its path again
+                try:
+                    inner = self.scandir_entry(entry, child)
+                except EvidenceError:
+                    continue
+                yield from self._walk_entries(inner, child)
             else:
                 yield child, entry
 

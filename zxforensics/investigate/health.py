@@ -86,7 +86,7 @@ def scan_age(store: BackupStore) -> pd.Timestamp | None:
 
 def unprotected_accounts(store: BackupStore) -> list[str]:
     """Accounts silently out of backup: not deleted, but in a COS whose notes disable backup."""
-    accounts = store.accounts()
+    accounts = store.accounts(counts=False)
     out = accounts[~accounts["deleted"] & accounts["backup_disabled"].fillna(False).astype(bool)]
     return [store.account_name(a) for a in out["account_id"]]
 

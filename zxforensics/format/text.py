@@ -117,7 +117,9 @@ def fmt_value(value: object) -> str:
 
 
 def leaf(key: str, value: object, level: int) -> str:
-    return f"{INDENT * level}{escape(str(key)):<{KEY_WIDTH}}{fmt_value(value)}".rstrip()
+    """`key` padded to 60 columns, then the value; a key of 60 or more keeps one space before its value,
+    so the value stays the next whitespace-separated field (`awk '{print $2}'` of an accountMap line)."""
+    return f"{INDENT * level}{escape(str(key)):<{KEY_WIDTH - 1}} {fmt_value(value)}".rstrip()
 
 
 def render(tree: Iterable[tuple[str, object]], level: int = 1) -> str:

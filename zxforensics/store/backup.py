@@ -23,7 +23,7 @@ from ..format import digest as vdigest
 from ..format import layout
 from ..format.dates import MAX_EPOCH_MS, default_tz_name, get_tz
 from ..format.keys import get_folded
-from ..parse.items import load_json
+from ..parse.backupstat import parse_backupstat
 from ..parse.maps import parse_id_mapper, parse_map
 from ..runtime.shards import map_sharded
 from . import frames, scan
@@ -94,10 +94,10 @@ def archive_file_zone(path: str | os.PathLike, given: str | None = None) -> str:
         return server_zone(given)[0]
     holder = Path(os.path.realpath(path)).parent.parent
     try:
-        doc = load_json(Evidence(holder).read(layout.BACKUPSTAT))
+        doc, _notes = parse_backupstat(Evidence(holder).read(layout.BACKUPSTAT))
     except DataError:
         return "UTC"
-    return server_zone(None, get_folded(doc, "timezone") if isinstance(doc, dict) else None)[0]
+    return server_zone(None, get_folded(doc, "timezone"))[0]
 
 
 class BackupStore:
@@ -172,22 +172,39 @@ class BackupStore:
 
     # -- backup-wide ----------------------------------------------------------------------
     def backupstat(self) -> dict:
-        """The `backupstat` object (empty when absent or unreadable, with an errors row)."""
+        """The `backupstat` object, range-checked (parse.backupstat): keys as written, dates in epoch ms;
+        a field that does not read is left out with an errors row; empty when absent or unreadable."""
+        return dict(self._backupstat)
+
+    @cached_property
+    def _backupstat(self) -> dict:
         try:
-            doc = load_json(self.evidence.read(layout.BACKUPSTAT))
+            doc, notes = parse_backupstat(self.evidence.read(layout.BACKUPSTAT))
         except DataError as exc:
             if exc.kind != "missing":
                 self.record_error(exc, layout.BACKUPSTAT)
             return {}
-        return doc if isinstance(doc, dict) else {}
+        self.record_errors([ErrorRecord(layout.BACKUPSTAT, "invalid_metadata", note).as_dict() for note in notes])
+        return doc
+
+    def scan_dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """`backupstat`'s first and last scan as UTC timestamps; None for never (0), absent or unreadable."""
+
+        def moment(key: str) -> pd.Timestamp | None:
+            value = get_folded(self._backupstat, key)
+            if isinstance(value, int) and not isinstance(value, bool) and 0 < value < MAX_EPOCH_MS:
+                return pd.Timestamp(value, unit="ms", tz="UTC")
+            return None
+
+        return moment("firstscan"), moment("lastscan")
 
     def last_scan(self) -> pd.Timestamp | None:
         """When the backup last scanned: `backupstat`'s lastScan, else the newest account scan, else None.
 
         "Now" for a backup is its last scan: a purge forecast or an age is measured from it, not from today."""
-        value = get_folded(self.backupstat(), "lastscan")
-        if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < MAX_EPOCH_MS:
-            return pd.Timestamp(int(value), unit="ms", tz="UTC")
+        last = self.scan_dates()[1]
+        if last is not None:
+            return last
         scans = self._accounts["last_scan"].dropna()
         return scans.max() if len(scans) else None
 

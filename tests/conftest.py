@@ -66,11 +66,10 @@ def run(capsys, sample_path):
 
 @pytest.fixture(scope="session", autouse=True)
 def evidence_untouched():
-    """Around the whole session: the sample tree is byte-for-byte, mtime- and atime-identical."""
-    from evidence_snapshot import snapshot
+    """Around the whole session: the sample tree is byte-for-byte, mtime- and atime-identical (files and folders)."""
+    from evidence_snapshot import changed_paths, snapshot
 
     before = snapshot(SAMPLE_BACKUP)
     yield
-    after = snapshot(SAMPLE_BACKUP)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    changed = changed_paths(before, snapshot(SAMPLE_BACKUP))
     assert not changed, f"the test session changed the evidence: {changed[:10]}"

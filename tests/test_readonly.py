@@ -1,15 +1,19 @@
 """Evidence is sacred: every API call and CLI command leaves the sample tree as it found it.
 
-The tree is fingerprinted (content SHA-256, size, mode, mtime, and file atimes) before and
-after running them all; the session-wide fixture in conftest checks the same around every test.
+The tree is fingerprinted (content SHA-256, size, mode, mtime and atime of every file and folder, link
+targets) before and after running them all, on a copy whose atimes were set back: on a `relatime` mount
+an access time only moves when it is older than the mtime or a day, so on fresh atimes a read would go
+unseen. The session-wide fixture in conftest checks the committed sample around every test.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 
-from evidence_snapshot import snapshot
+import pytest
+from evidence_snapshot import age_atimes, changed_paths, copy_tree, snapshot
 
 import zxforensics as zx
 from zxforensics.cli import VERB_MODULES, load_verbs, main
@@ -78,14 +82,34 @@ def run_everything(store_path, out) -> None:
         assert code in (0, 1), command  # 1: findings (coherency, copies), never a crash
 
 
-def test_every_call_leaves_the_evidence_untouched(sample_path, tmp_path, capsys):
-    before = snapshot(sample_path)
-    run_everything(sample_path, tmp_path)
+@pytest.fixture
+def aged_sample(sample_path, tmp_path):
+    """A copy of sample_data (the backup and the files beside it) whose atimes are three days old."""
+    copy = copy_tree(sample_path.parent, tmp_path / "sample_data")
+    age_atimes(copy)
+    return copy
+
+
+def test_every_call_leaves_the_evidence_untouched(aged_sample, tmp_path, capsys):
+    before = snapshot(aged_sample)
+    run_everything(aged_sample / "backup", tmp_path / "out")
     capsys.readouterr()
-    after = snapshot(sample_path)
-    assert before == after
+    assert changed_paths(before, snapshot(aged_sample)) == []
     assert len(before) > 1000  # the snapshot saw the tree (files, folders and links)
-    assert any(entry[0] == "link" for entry in before.values())
+    assert {entry[0] for entry in before.values()} >= {"file", "dir", "link"}
+
+
+def test_the_fingerprint_sees_a_folder_listed_or_a_file_read(aged_sample):
+    """On the aged copy a plain listing or read moves an atime, and the fingerprint names exactly that entry;
+    the kit's own listing and read of the same entries move nothing."""
+    backup = aged_sample / "backup"
+    before = snapshot(aged_sample)
+    store = zx.open_backup(backup)
+    assert [e.name for e in store.evidence.scandir("accounts")] == sorted(os.listdir(backup / "accounts"))
+    assert changed_paths(before, snapshot(aged_sample)) == ["backup/accounts"]  # os.listdir moved it
+    before = snapshot(aged_sample)
+    assert store.evidence.read("backupstat") == (backup / "backupstat").read_bytes()
+    assert changed_paths(before, snapshot(aged_sample)) == ["backup/backupstat"]  # the plain read moved it
 
 
 def test_all_verb_modules_load():

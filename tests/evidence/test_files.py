@@ -69,3 +69,62 @@ def test_read_file_names_one_file_anywhere(tree, tmp_path):
         with pytest.raises(EvidenceError) as info:
             read_file(tree / name)
         assert info.value.kind == kind
+
+
+def aged(*paths):
+    """Set atimes far older than the mtimes: on a relatime mount, any plain read or listing updates them."""
+    for path in paths:
+        os.utime(path, (1_000_000, 2_000_000), follow_symlinks=False)
+
+
+def test_listing_does_not_change_folder_atimes(tree):
+    folders = [tree, tree / "items", tree / "items" / "ab", tree / "folder"]
+    aged(*folders)
+    ev = Evidence(tree)
+    assert [e.name for e in ev.scandir("")] == ["dangling", "fifo", "folder", "inside_link", "items", "outside_link"]
+    items = ev.scandir("items")
+    assert [e.name for e in ev.scandir_entry(items[0], "items/ab")] == ["file"]
+    assert [rel for rel, _ in ev.walk_files()] == ["dangling", "fifo", "inside_link", "items/ab/file", "outside_link"]
+    assert [os.stat(f).st_atime for f in folders] == [1_000_000] * 4
+    os.listdir(tree / "folder")  # what the kit no longer does: a plain listing moves the atime
+    assert os.stat(tree / "folder").st_atime > 1_000_000
+
+
+def test_entries_know_their_type_after_the_folder_is_closed(tree):
+    entries = {e.name: e for e in Evidence(tree).scandir("")}
+    assert entries["items"].path == str(tree / "items") and os.fspath(entries["items"]) == str(tree / "items")
+    assert entries["items"].is_dir() and not entries["items"].is_file() and not entries["items"].is_symlink()
+    assert entries["fifo"].kind == "other" and not entries["fifo"].is_file()
+    link = entries["inside_link"]
+    assert link.is_symlink() and not link.is_file(follow_symlinks=False) and link.is_file()
+    assert link.stat().st_size == 5 and link.stat(follow_symlinks=False).st_size == len("items/ab/file")
+    assert not entries["dangling"].is_file() and not entries["dangling"].is_dir()
+
+
+def test_a_folder_swapped_for_a_link_is_refused(tree, tmp_path):
+    ev = Evidence(tree)
+    entry = next(e for e in ev.scandir("items") if e.name == "ab")
+    (tree / "items" / "ab" / "file").unlink()
+    (tree / "items" / "ab").rmdir()
+    (tree / "items" / "ab").symlink_to(tmp_path)  # after the listing, before the folder is opened
+    with pytest.raises(EvidenceError) as info:
+        ev.scandir_entry(entry, "items/ab")
+    assert info.value.kind == "unreadable"
+
+
+def test_listing_falls_back_when_noatime_is_not_allowed(tree, monkeypatch):
+    """O_NOATIME is refused (EPERM) on folders the user does not own: the folder is listed all the same."""
+    from zxforensics.evidence import files
+
+    real_open, flags_seen = os.open, []
+
+    def refusing(path, flags, *args):
+        flags_seen.append(flags)
+        if flags & os.O_NOATIME:
+            raise PermissionError(1, "Operation not permitted")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(files.os, "open", refusing)
+    assert [e.name for e in files.list_folder(str(tree / "items"))] == ["ab"]
+    assert [bool(f & os.O_NOATIME) for f in flags_seen] == [True, False]
+    assert all(f & os.O_DIRECTORY for f in flags_seen)

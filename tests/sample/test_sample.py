@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 import pytest
-from evidence_snapshot import read_evidence
+from evidence_snapshot import read_evidence, walk_tree
 
 import zxforensics as zx
 from zxforensics.sample import make_sample_data
@@ -16,12 +17,11 @@ from zxforensics.sample import make_sample_data
 def contents(root: Path) -> dict[str, str]:
     """Relative path -> SHA-256 of every file (link -> its target), times and modes left out."""
     found = {}
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            path = Path(dirpath) / name
-            rel = str(path.relative_to(root))
-            found[rel] = "link:" + os.readlink(path) if path.is_symlink() else hashlib.sha256(
-                read_evidence(path)).hexdigest()  # fmt: skip
+    for rel, path, info in walk_tree(root):  # listed without moving the sample's folder atimes
+        if stat.S_ISLNK(info.st_mode):
+            found[rel] = "link:" + os.readlink(path)
+        elif stat.S_ISREG(info.st_mode):
+            found[rel] = hashlib.sha256(read_evidence(path)).hexdigest()
     return found
 
 

@@ -1,8 +1,10 @@
-"""Read-only access to the evidence: the one place that opens files of a backup path.
+"""Read-only access to the evidence: the one place that opens files and lists folders of a backup path.
 
 Files are opened O_RDONLY with O_NOATIME where the OS allows, only regular files are read,
 links are followed only while they stay inside the tree, and reads are bounded (the bounded
-decompression of blobs is `blobgzip`). Every refusal is an `EvidenceError` whose `kind` names it (FORMAT.md §9).
+decompression of blobs is `blobgzip`). Folders are listed through a descriptor opened with
+O_NOATIME too: a plain `os.scandir(path)` updates every folder's atime on `relatime` mounts.
+Every refusal is an `EvidenceError` whose `kind` names it (FORMAT.md §9).
 """
 
 from __future__ import annotations
@@ -19,12 +21,24 @@ from ..errors import EvidenceError
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024  # bytes read from one metadata file
 CHUNK = 1 << 20  # bytes per read of a large file; smaller files are read in one call
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOATIME = getattr(os, "O_NOATIME", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# What an entry is, from the listing itself (d_type) or one lstat while the folder is open.
+LINK, FOLDER, FILE, OTHER = "link", "folder", "file", "other"
 
 
 def open_readonly(path: str | os.PathLike, *, follow: bool = True) -> int:
     """Open read-only without updating atime; O_NOATIME needs ownership, so fall back without it."""
-    flags = _READ_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
+    return _open_noatime(path, _READ_FLAGS | (0 if follow else _NOFOLLOW))
+
+
+def open_folder(path: str | os.PathLike, *, follow: bool = True) -> int:
+    """A descriptor of a folder, for listing it without updating its atime (same fallback as files)."""
+    return _open_noatime(path, _DIR_FLAGS | (0 if follow else _NOFOLLOW))
+
+
+def _open_noatime(path: str | os.PathLike, flags: int) -> int:
     if _NOATIME:
         try:
             return os.open(path, flags | _NOATIME)
@@ -67,7 +81,73 @@ def read_fd(fd: int, limit: int, path: str, info: os.stat_result | None = None) 
     return data
 
 
-def _entry_name(entry: os.DirEntry) -> str:
+class Entry:
+    """One entry of a folder listed through a descriptor: the interface of `os.DirEntry` that the kit uses,
+    with an absolute `path`.
+
+    `os.scandir(fd)` gives entries whose `path` is only the name and whose `stat()` would use the
+    descriptor after it is closed; so the entry's own type is taken while the folder is open (free
+    where the file system reports types, one `lstat` otherwise) and `stat()` goes by path."""
+
+    __slots__ = ("kind", "name", "path")
+
+    def __init__(self, name: str, path: str, kind: str) -> None:
+        self.name, self.path, self.kind = name, path, kind
+
+    def __repr__(self) -> str:
+        return f"<Entry {self.name!r} {self.kind}>"
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def is_symlink(self) -> bool:
+        return self.kind == LINK
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        if self.kind == LINK and follow_symlinks:
+            return self._target_is(stat.S_ISDIR)
+        return self.kind == FOLDER
+
+    def is_file(self, *, follow_symlinks: bool = True) -> bool:
+        if self.kind == LINK and follow_symlinks:
+            return self._target_is(stat.S_ISREG)
+        return self.kind == FILE
+
+    def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
+        return os.stat(self.path) if follow_symlinks else os.lstat(self.path)
+
+    def _target_is(self, test) -> bool:
+        try:
+            return test(os.stat(self.path).st_mode)
+        except OSError:
+            return False
+
+
+def _kind(entry: os.DirEntry) -> str:
+    """The entry's own type; a regular file (most entries of a store) costs one call."""
+    if entry.is_file(follow_symlinks=False):
+        return FILE
+    if entry.is_dir(follow_symlinks=False):
+        return FOLDER
+    return LINK if entry.is_symlink() else OTHER
+
+
+def list_folder(path: str, *, follow: bool = True) -> list[Entry]:
+    """Entries of the folder at `path` (absolute), sorted by name, listed without updating its atime.
+
+    Raises OSError as `os.scandir` would; with `follow=False` a link in place of the folder is refused."""
+    fd = open_folder(path, follow=follow)
+    try:
+        prefix = path.rstrip(os.sep) + os.sep
+        with os.scandir(fd) as listing:
+            entries = [Entry(e.name, prefix + e.name, _kind(e)) for e in listing]
+    finally:
+        os.close(fd)
+    entries.sort(key=_entry_name)
+    return entries
+
+
+def _entry_name(entry: Entry) -> str:
     return entry.name
 
 
@@ -134,7 +214,7 @@ class Evidence:
         atime change); the caller closes it. The type is checked again on the open descriptor."""
         return os.fdopen(self._open_regular(self.locate(rel), rel, follow=True), "rb")
 
-    def read_entry(self, entry: os.DirEntry, rel: str, limit: int | None = None) -> bytes:
+    def read_entry(self, entry: Entry, rel: str, limit: int | None = None) -> bytes:
         """Fast path for the scan: a plain file seen by scandir is opened without resolving links."""
         try:
             is_file = not entry.is_symlink() and entry.is_file(follow_symlinks=False)
@@ -172,15 +252,15 @@ class Evidence:
         finally:
             os.close(fd)
 
-    def scandir(self, rel: str) -> list[os.DirEntry]:
-        """Entries of a directory inside the tree, sorted by name (a link to a folder outside is refused)."""
+    def scandir(self, rel: str) -> list[Entry]:
+        """Entries of a directory inside the tree, sorted by name (a link to a folder outside is refused);
+        listed without updating the folder's atime."""
         full = self.path(rel)
         real = os.path.realpath(full)
         if not self.inside(real):
             raise EvidenceError("link_outside", f"a link to {real}, outside the backup path", rel)
         try:
-            with os.scandir(real) as it:
-                return sorted(it, key=lambda e: e.name)
+            return list_folder(real)
         except FileNotFoundError:
             raise EvidenceError("missing", "no such folder", rel) from None
         except NotADirectoryError:
@@ -188,17 +268,13 @@ class Evidence:
         except OSError as exc:
             raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
 
-    def scandir_entry(self, entry: os.DirEntry, rel: str) -> list[os.DirEntry]:
-        """Fast path of `scandir` for a folder seen by scandir: a real folder needs no link check."""
-        try:
-            is_real_dir = entry.is_dir(follow_symlinks=False)
-        except OSError:
-            is_real_dir = False
-        if not is_real_dir:
+    def scandir_entry(self, entry: Entry, rel: str) -> list[Entry]:
+        """Fast path of `scandir` for a folder seen by scandir: a real folder needs no link check
+        (opened without following links, so a folder swapped for a link meanwhile is refused)."""
+        if not entry.is_dir(follow_symlinks=False):
             return self.scandir(rel)
         try:
-            with os.scandir(entry.path) as it:
-                return sorted(it, key=_entry_name)
+            return list_folder(entry.path, follow=False)
         except OSError as exc:
             raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
 
@@ -237,7 +313,7 @@ class Evidence:
         except OSError as exc:
             raise EvidenceError("unreadable", exc.strerror or str(exc), rel) from None
 
-    def walk_files(self, rel: str = "") -> Iterator[tuple[str, os.DirEntry]]:
+    def walk_files(self, rel: str = "") -> Iterator[tuple[str, Entry]]:
         """Every non-directory entry below `rel`, depth first, without following links to folders."""
         try:
             entries = self.scandir(rel)

@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import EvidenceError, ZxError
+from ..evidence.files import read_file
 from ..output import OutputDir
 from ..store.backup import open_backup, resolve_backup_path
 from ..version import __version__
@@ -211,8 +212,9 @@ def write_manifest(out: OutputDir, parameters: dict, notebook: Path, started: da
                "sha256": sha256_file(notebook)}]  # fmt: skip
     if parameters["notification"]:
         source = Path(parameters["notification"])
-        inputs.append({"role": "notification", "path": str(source), "size": source.stat().st_size,
-                       "sha256": sha256_file(source)})  # fmt: skip
+        data = read_file(source)  # a file the user names: read as evidence (no atime change)
+        inputs.append({"role": "notification", "path": str(source), "size": len(data),
+                       "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
     inputs += evidence_inputs(parameters["backup_path"], parameters["tz"], out)
     document = {
         "tool": "zxforensics",

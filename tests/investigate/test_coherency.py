@@ -104,7 +104,7 @@ def test_every_kind_occurs_in_the_sample_data(sample_audit, sample_path):
                 ("missing_lock", None)]  # fmt: skip
     assert sorted(zip(copied["kind"].astype(str), items, strict=True), key=str) == sorted(expected, key=str)
     seen = set(found["kind"].astype(str)) | set(second["kind"].astype(str)) | set(copied["kind"].astype(str))
-    assert seen == set(FINDING_KINDS)
+    assert seen | {"hard_link"} == set(FINDING_KINDS)  # git keeps no hard links: see test_hard_links_are_findings
 
 
 def test_an_audit_limited_to_accounts(sample_path):
@@ -205,3 +205,38 @@ def test_a_bomb_stops_at_the_limit_and_small_chunks_change_nothing():
         with pytest.raises(EvidenceError) as caught:
             verify_stream([data], vdigest.digest_of(b"abc"), 100)
         assert caught.value.kind == kind
+
+
+def test_hard_links_are_findings(make_store, tmp_path):
+    """An item or blob file with more than one name (st_nlink > 1) is read like any file, and flagged."""
+    import os
+
+    builder = make_store()
+    builder.backupstat("srv", 0, 0, 1)
+    builder.account({"zimbraId": "a1", "mail": "a@x.org"}, {"lastScan": 1, "deleted": False})
+    digest = builder.blob(b"one message\n")
+    state = {"transactionId": 1, "type": "message", "startDate": 1000, "digest": digest, "size": 12}
+    for item_id in (300, 301, 302):
+        builder.item("a1", item_id, [state])
+    items = builder.root / "accounts" / "a1" / "items"
+    os.link(items / "00" / "300", tmp_path / "outside")  # a second name outside the backup path
+    (items / "02" / "302").unlink()
+    os.link(items / "01" / "301", items / "02" / "302")  # two item files, one file
+    blob = builder.root / vdigest.blob_relpath(digest)
+    os.link(blob, tmp_path / "blob_outside")
+    store = zx.open_backup(builder.root)
+    found = store.audit(workers=1)
+    linked = found[found["kind"] == "hard_link"]
+    assert set(linked["severity"].astype(str)) == {"warning"}
+    columns = zip(linked["path"], linked["item_id"], linked["detail"], strict=True)
+    got = {(p, None if pd.isna(i) else int(i), d) for p, i, d in columns}
+    assert got == {
+        ("accounts/a1/items/00/300", 300, "a hard link: 2 names for this file, 1 of them elsewhere, maybe outside "
+         "the backup path"),
+        ("accounts/a1/items/01/301", 301, "a hard link: 2 names for this file, all of them item or blob files here"),
+        ("accounts/a1/items/02/302", 302, "a hard link: 2 names for this file, all of them item or blob files here"),
+        (vdigest.blob_relpath(digest), None, "a hard link: 2 names for this file, 1 of them elsewhere, maybe "
+         "outside the backup path"),
+    }  # fmt: skip
+    assert set(found["kind"].astype(str)) == {"hard_link"}  # read as ordinary files: nothing else is wrong
+    assert store.item_states()["item_id"].tolist() == [300, 301, 302]

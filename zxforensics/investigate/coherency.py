@@ -8,7 +8,8 @@ filesystem. Nothing is fixed: the result is a findings table.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import os
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -17,6 +18,7 @@ from ..errors import ErrorRecord
 from ..format import digest as vdigest
 from ..format import layout
 from ..runtime.shards import run_sharded
+from ..store.account_archive import MEMBER_SEP
 from ..store.backup import as_list, investigation
 from .blobcheck import BlobResult, check_blobs
 
@@ -39,6 +41,7 @@ SEVERITY = {
     "misplaced_item": "warning",
     "misplaced_blob": "warning",
     "case_mismatch": "warning",
+    "hard_link": "warning",
     "missing_lock": "warning",
     "missing_backupstat": "warning",
     "bad_name": "warning",
@@ -87,6 +90,7 @@ def audit(
     verdicts = [ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind]
     store.record_errors(verdicts, once=True)
     found += blob_findings(results, refs, full=ids is None)
+    found += hard_links(store, states, tasks)
     return assemble(found)
 
 
@@ -265,6 +269,36 @@ def blob_findings(results: list[BlobResult], refs: Refs, full: bool) -> list[dic
                 found.append(finding("size_mismatch", rel, text, account_id, item_id, digest))
         if canonical and not items and full:
             found.append(finding("orphan_blob", rel, f"no metadata references it ({size} bytes)", digest=digest))
+    return found
+
+
+def hard_links(store: BackupStore, states: pd.DataFrame, blob_tasks: list[tuple[str, str]]) -> list[dict]:
+    """Item and blob files with more than one name (`st_nlink > 1`): a hard link, maybe to a file outside the
+    backup path, whose content is read as this tree's evidence. One `lstat` per file (no read, no atime)."""
+    files = states.loc[~states["source_path"].duplicated(), ["account_id", "item_id", "source_path"]]
+    root = str(store.root).rstrip(os.sep) + os.sep
+    candidates = [
+        (path.removeprefix(root), str(a), int(i), None)
+        for a, i, path in zip(files["account_id"], files["item_id"], files["source_path"].astype(object), strict=True)
+        if isinstance(path, str) and path.startswith(root) and MEMBER_SEP not in path
+    ]
+    candidates += [(rel, None, None, digest) for rel, digest in blob_tasks]
+    linked, names_inside = [], Counter()
+    for rel, account_id, item_id, digest in candidates:
+        try:
+            info = os.lstat(root + rel)
+        except OSError:  # gone or unreadable: the scan and the verification report it
+            continue
+        if info.st_nlink > 1:
+            linked.append((rel, account_id, item_id, digest, info.st_nlink, (info.st_dev, info.st_ino)))
+            names_inside[(info.st_dev, info.st_ino)] += 1
+    found = []
+    for rel, account_id, item_id, digest, nlink, inode in linked:
+        inside = names_inside[inode]
+        where = "all of them item or blob files here" if inside >= nlink else (
+            f"{nlink - inside} of them elsewhere, maybe outside the backup path")
+        detail = f"a hard link: {nlink} names for this file, {where}"
+        found.append(finding("hard_link", rel, detail, account_id, item_id, digest))
     return found
 
 

@@ -73,3 +73,25 @@ def evidence_untouched():
     yield
     changed = changed_paths(before, snapshot(SAMPLE_BACKUP))
     assert not changed, f"the test session changed the evidence: {changed[:10]}"
+
+
+@pytest.fixture(scope="session")
+def store_shape(tmp_path_factory):
+    """Factory: `store_shape("unicode")` is the backup path of that store shape (`zxforensics.sample.shapes`),
+    built once per session; its folder holds the files beside it too (notifications/, maps/, operations/).
+    Atimes are set three days back, so that on a relatime mount a read that moved one would show."""
+    from evidence_snapshot import age_atimes
+
+    from zxforensics.sample.shapes import make_shape
+
+    root = tmp_path_factory.mktemp("shapes")
+    built: dict[str, Path] = {}
+
+    def factory(name: str) -> Path:
+        if name not in built:
+            backup = make_shape(root / name, name)
+            age_atimes(root / name)
+            built[name] = backup
+        return built[name]
+
+    return factory

@@ -6,6 +6,8 @@ import json
 
 import pandas as pd
 
+import zxforensics as zx
+
 
 def test_seed_getitem_date_all(run, sample_path):
     code, out, _ = run("getItem", "admin@example.com", "24700", "backup_path", "SAMPLE", "date", "all")
@@ -111,3 +113,13 @@ def test_make_sample_writes_only_into_a_new_or_empty_folder(run, tmp_path):
     assert [p.name for p in (tmp_path / "used").iterdir()] == ["mine.txt"]
     code, out, _err = run("make-sample", tmp_path / "new", "accounts", "1", "items", "2")
     assert code == 0 and (tmp_path / "new" / "backupstat").is_file()
+
+
+def test_make_sample_writes_a_store_shape(run, tmp_path):
+    code, out, _ = run("make-sample", str(tmp_path / "s"), "shape", "no_items")
+    assert (code, out.strip()) == (0, f"store shape no_items written to {tmp_path / 's' / 'backup'}")
+    accounts = zx.open_backup(tmp_path / "s" / "backup").accounts()
+    assert len(accounts) == 1 and accounts["item_count"].tolist() == [0]
+    assert (tmp_path / "s" / "notifications" / "restore_report.txt").is_file()
+    code, _, err = run("make-sample", str(tmp_path / "t"), "shape", "round")
+    assert code == 2 and err.startswith("error: unknown store shape 'round'; shapes: empty, no_items")

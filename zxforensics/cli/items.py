@@ -143,10 +143,12 @@ def summary(values: dict, options: dict) -> Result:
     ("out",),
     {"accounts": Param("int", None), "items": Param("int", 100), "seed": Param("int", 2013),
      "from_report": Param("path", None, help="structure report of `probe`", metavar="FILE"),
-     "spelling": Param("string", None, help="with from_report: a spelling of sample.spellings")},
-    help="Generate the committed sample store (no `accounts`), a synthetic one of any size, or one shaped\n"
-    "as the structure report `probe` wrote (`from_report FILE`).",
-)
+     "spelling": Param("string", None, help="with from_report: a spelling of sample.spellings"),
+     "shape": Param("string", None, help="a store shape: empty, no_items, unicode... (OUT/backup)")},
+    help="Generate the committed sample store (no `accounts`), a synthetic one of any size, one shaped\n"
+    "as the structure report `probe` wrote (`from_report FILE`), or a store shape unlike the sample\n"
+    "(zxforensics.sample.shapes) as OUT/backup, with its notification and import map beside it.",
+)  # fmt: skip
 def make_sample(values: dict, options: dict) -> Result:
     from ..sample import generate_store
     from ..sample import make_sample as build
@@ -155,6 +157,11 @@ def make_sample(values: dict, options: dict) -> Result:
     out = Path(values["out"])
     if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
         raise ZxError(f"{out} exists: the generator writes only into a new or empty folder")
+    if values["shape"] is not None:
+        from ..sample.shapes import make_shape
+
+        backup = make_shape(out, values["shape"])
+        return Result(None, f"store shape {escape(values['shape'])} written to {escape(str(backup))}")
     if values["from_report"]:
         build_from_report(values["from_report"], out, values["seed"], values["spelling"])
     elif values["accounts"] is None:

@@ -128,3 +128,18 @@ def test_listing_falls_back_when_noatime_is_not_allowed(tree, monkeypatch):
     assert [e.name for e in files.list_folder(str(tree / "items"))] == ["ab"]
     assert [bool(f & os.O_NOATIME) for f in flags_seen] == [True, False]
     assert all(f & os.O_DIRECTORY for f in flags_seen)
+
+
+def test_a_folder_link_is_followed_only_inside_the_tree(tree, tmp_path):
+    """Folders' real paths are cached: a file under a link to a folder outside is still refused, one under a
+    link inside is read, and a missing file under a known folder is `missing`."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "file").write_bytes(b"not evidence")
+    (tree / "out_dir").symlink_to(tmp_path / "elsewhere")
+    (tree / "in_dir").symlink_to("items/ab")
+    ev = Evidence(tree)
+    assert ev.read("in_dir/file") == b"hello" == ev.read("items/ab/file")
+    assert kind_of(ev, "out_dir/file") == "link_outside"
+    assert kind_of(ev, "items/ab/nothing") == "missing"
+    assert kind_of(ev, "in_dir/nothing") == "missing"
+    assert ev.locate("in_dir/file") == str(tree / "items" / "ab" / "file")

@@ -14,12 +14,14 @@ import io
 import os
 import stat
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import EvidenceError
 
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024  # bytes read from one metadata file
 CHUNK = 1 << 20  # bytes per read of a large file; smaller files are read in one call
+FOLDER_CACHE = 1 << 16  # real paths of folders kept per Evidence (a store's reads go to a few folders)
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOATIME = getattr(os, "O_NOATIME", 0)
@@ -170,6 +172,7 @@ class Evidence:
         self.root = Path(os.path.realpath(root))
         self.max_file_size = max_file_size
         self._prefix = str(self.root).rstrip(os.sep) + os.sep
+        self._real_folder = lru_cache(maxsize=FOLDER_CACHE)(os.path.realpath)
 
     def path(self, rel: str) -> str:
         """Absolute path of a relative one, refusing `..` and absolute parts."""
@@ -181,13 +184,24 @@ class Evidence:
         return real == str(self.root) or real.startswith(self._prefix)
 
     def locate(self, rel: str) -> str:
-        """The real path of `rel`, checked: inside the tree, existing, a regular file."""
+        """The real path of `rel`, checked: inside the tree, existing, a regular file.
+
+        The folder's real path is resolved once and kept (`os.path.realpath` costs an lstat per
+        component, and most reads of a store go to a few folders); only a link is resolved itself."""
         full = self.path(rel)
-        real = os.path.realpath(full)
+        folder, _, name = full.rpartition(os.sep)
+        real = self._real_folder(folder or os.sep) + os.sep + name if name else full
+        try:
+            info = os.lstat(real)
+            if stat.S_ISLNK(info.st_mode):
+                real = os.path.realpath(real)
+                info = None
+        except OSError:
+            info = None
         if not self.inside(real):
             raise EvidenceError("link_outside", f"a link to {real}, outside the backup path", rel)
         try:
-            info = os.stat(real)
+            info = info or os.stat(real)
         except FileNotFoundError:
             if os.path.lexists(full):
                 raise EvidenceError("link_outside", "a dangling link", rel) from None

@@ -180,3 +180,18 @@ def test_diff_server_config_customizations(run):
     assert code == 0
     assert "-message_size_limit = 10240000\n+message_size_limit = 20480000" in out
     assert out.splitlines()[3] == " " * 16 + "member" + " " * 54 + "postfix/conf/main.cf"
+
+
+def test_a_store_without_server_archives_has_no_configuration_to_show(run, store_shape):
+    """No `server/`: one line saying so and exit 0 (a valid store), an empty diff; a date no snapshot
+    covers in a store that has some is still bad input."""
+    path = str(store_shape("no_server"))
+    code, out, err = run("getServerConfig", "standard", "date", "last", "backup_path", path)
+    assert (code, out.strip(), err) == (0, f"no config archive in {path}/server/", "")
+    code, out, _ = run("getServerConfig", "customizations", "date", "last", "backup_path", path)
+    assert (code, out.strip()) == (0, f"no customizations archive in {path}/server/")
+    code, out, _ = run("diffServerConfig", "last", "last", "backup_path", path)
+    assert code == 0 and out.split()[-2:] == ["changes", "none"]
+    code, _, err = run("getServerConfig", "standard", "date", "01/01/2000 00:00:00", "backup_path",
+                       str(store_shape("no_deleted")))  # fmt: skip
+    assert code == 2 and err.strip() == "error: no config archive for date '01/01/2000 00:00:00'"

@@ -174,3 +174,23 @@ def test_key_history_and_figure(sample_store):
     assert ax.get_title() == MAIL_MODE
     assert [t.get_text() for t in ax.get_yticklabels()] == ["https", "both"]
     assert list(ax.lines[0].get_ydata()) == [0, 0, 0, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("shape", ["no_server", "empty"])
+def test_a_store_without_server_archives_has_nothing_to_compare(store_shape, shape):
+    """No `server/`: empty diffs and timeline with their columns, not an error; a date before every snapshot
+    of a store that has some is still one."""
+    from zxforensics.investigate.config_diff import CUSTOM_DIFF_COLUMNS, DIFF_COLUMNS, TIMELINE_COLUMNS
+
+    store = zx.open_backup(store_shape(shape))
+    diff = zx.diff_config(store, "last", "last")
+    assert diff.empty and list(diff.columns) == DIFF_COLUMNS and diff.attrs["date_a"] is None
+    custom = zx.diff_customizations(store)
+    assert custom.empty and list(custom.columns) == CUSTOM_DIFF_COLUMNS and custom.attrs["archive_a"] is None
+    timeline = zx.config_timeline(store)
+    assert timeline.empty and list(timeline.columns) == TIMELINE_COLUMNS
+    with_archives = zx.open_backup(store_shape("no_deleted"))
+    with pytest.raises(zx.NotFound, match="no config snapshot valid at '01/01/2000 00:00:00'"):
+        zx.diff_config(with_archives, "01/01/2000 00:00:00", "last")
+    with pytest.raises(zx.NotFound, match="no customizations archive for '01/01/2000 00:00:00'"):
+        zx.diff_customizations(with_archives, "01/01/2000 00:00:00", "last")

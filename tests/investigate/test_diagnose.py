@@ -207,3 +207,15 @@ def test_report_summary(sample_restore):
     assert stats["listed unrestored"] == "32" and stats["listed skipped"] == "19"
     assert stats["check"] == "the per-account lists add up to the stats line"
     assert [stats[f"cause {c}"] for c in CAUSES] == ["5", "7", "15", "3", "2"]
+
+
+@pytest.mark.parametrize("shape", ["no_items", "empty"])
+def test_a_preflight_of_a_store_without_items_is_empty_with_its_columns(store_shape, shape):
+    """One account and no item, or no account: nothing would fail, and the frame still has its columns."""
+    store = zx.open_backup(store_shape(shape))
+    preflight = zx.diagnose(store)
+    assert preflight.empty and set(COLUMNS) <= set(preflight.columns)
+    assert int(cause_counts(preflight).to_numpy().sum()) == 0
+    report = zx.read_notification(store_shape(shape).parent / "notifications" / "restore_report.txt")
+    diagnosis = zx.diagnose(store, report)
+    assert set(diagnosis["cause"]) <= {"not_in_backup"} and len(diagnosis) == (1 if shape == "no_items" else 0)

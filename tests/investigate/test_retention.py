@@ -111,3 +111,19 @@ def test_the_purged_views_and_one_basis_per_store(store):
     assert per_account["frank@example.com"] == 6 and per_account.sum() == len(plan.purged_items())
     # every purge date (a forecast, a widget's change) reuses the store's basis: blobs are listed once
     assert basis(store) is basis(store) and basis(zx.open_backup(store.root)) is not basis(store)
+
+
+@pytest.mark.parametrize("shape", ["no_deleted", "empty", "no_items"])
+def test_a_store_with_no_purge_candidate_forecasts_nothing(store_shape, shape):
+    """No deleted or backup-disabled account (or no account at all): the forecast starts on the day of the
+    last scan (today for an empty store) and purges no account; the plan has its columns, empty."""
+    store = zx.open_backup(store_shape(shape))
+    today = pd.Timestamp.now(tz="UTC").normalize()
+    forecast = purge_forecast(store)
+    assert len(forecast) == 14 and forecast["accounts"].sum() == 0
+    if shape == "empty":
+        assert today <= forecast["date"].iloc[0] <= pd.Timestamp.now(tz="UTC")
+    else:
+        assert forecast["date"].iloc[0] == pd.Timestamp("2014-02-28", tz="UTC")  # the shapes' last scan
+    plan = zx.retention(store)
+    assert plan.accounts.empty and list(plan.accounts.columns) == ACCOUNT_COLUMNS

@@ -32,3 +32,32 @@ def test_holdings_and_plots(sample_store):
     for fig in (plots.findings(findings), plots.holdings(table), plots.states_by_type(store.item_states(), store.tz)):
         assert fig.axes and fig.axes[0].get_title()
     assert plots.states_by_type(store.item_states(), store.tz).axes[0].get_xticklabels()[0].get_text() == "06/2013"
+
+
+def test_an_empty_section_draws_nothing_to_show(store_shape):
+    """An empty store: every figure is its title and the note, not an error nor empty axes."""
+    import warnings
+
+    import zxforensics as zx
+    from zxforensics.investigate.config_diff import key_history
+    from zxforensics.investigate.retention import purge_forecast
+
+    store = zx.open_backup(store_shape("empty"))
+    key = "globalConfig/zimbraNotes/"
+    figures = {
+        "states_over_time": plots.states_over_time(zx.timeline(store), store.tz),
+        "items_per_type_and_account": plots.items_per_type_and_account(store.items("last")),
+        "causes": plots.causes(zx.diagnose(store)),
+        "findings": plots.findings(store.audit(progress=False).iloc[0:0]),
+        "holdings": plots.holdings(holdings(store)),
+        "states_by_type": plots.states_by_type(store.item_states(), store.tz),
+        "key_history": plots.key_history(key_history(store, key), key, store.tz),
+    }
+    for name, fig in figures.items():
+        texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+        assert texts == [plots.NOTHING], name
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "no artists with labels" legend on empty axes
+            assert figure_png(fig).startswith(b"\x89PNG"), name
+    forecast = plots.purge_forecast(purge_forecast(store), store.tz)  # 14 dates of zero: a real plot
+    assert forecast.axes and not [t for ax in forecast.axes for t in ax.texts]

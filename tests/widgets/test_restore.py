@@ -105,3 +105,15 @@ def test_view_shows_each_history_once(case, tmp_path, monkeypatch):
     assert shown == [49965]
     view.cause.value = "invalid"
     assert shown == [49965, 6314] and view.item.value == ("account2@domain.com", 6314)
+
+
+@pytest.mark.parametrize("notification", [None, "", "  "])
+def test_a_case_without_a_notification(store_shape, tmp_path, notification):
+    """No notification: nothing to diagnose, and the views and the Extract button say so instead of failing."""
+    case = rw.open_case(store_shape("no_deleted"), notification)
+    assert case.diagnosis.empty and case.report.source == rw.NO_NOTIFICATION and case.report.check() == []
+    view = rw.UnrestoredItemsView(case, tmp_path / "out")
+    assert view.item.value is None and view.account.options == (rw.ALL,)
+    result = view.extract()
+    assert result["status"] == "not_recoverable" and result["message"] == rw.NO_ITEM and result["headers"].empty
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -103,6 +103,8 @@ def get_server_config(values: dict, options: dict) -> Result:
         tz, folder = store.tz, os.path.join(str(store.root), SERVER_DIR) + "/"
         frame = store.server_config(kind, values["date"], values["query"])
         chosen = frame.attrs["snapshots"]  # the snapshots the rows were taken from
+        if chosen.empty and store.server.choose(COMPONENT_OF_KIND[kind], "all").empty:  # none at all: say so
+            return Result(frame, f"no {COMPONENT_OF_KIND[kind]} archive in {folder}")
         if chosen.empty:
             raise NotFound(f"no {COMPONENT_OF_KIND[kind]} archive for date {values['date']!r}")
         dates = list(chosen["date"])

@@ -57,12 +57,13 @@ def diff_config(store: BackupStore, a: object = "last", b: object = "last", quer
     """`section, id, key, before, after, change` (`added`, `removed`, `changed`) from snapshot `a` to `b`.
 
     `a` and `b` are each `last`, a `dd/MM/yyyy HH:mm:ss` date (server zone) or a datetime: the snapshot
-    valid at that instant. The frame's `attrs` name the two snapshot dates (`date_a`, `date_b`).
+    valid at that instant. The frame's `attrs` name the two snapshot dates (`date_a`, `date_b`). A store
+    without a readable config snapshot has nothing to compare: no rows, and both dates None.
     """
     date_a, rows_a = store.server.config_snapshot(a, query)
     date_b, rows_b = store.server.config_snapshot(b, query)
     for date, asked in ((date_a, a), (date_b, b)):
-        if date is None:
+        if date is None and store.server.config_dates():  # a date before every snapshot: a wrong date
             raise NotFound(f"no config snapshot valid at {asked!r} in {store.root}")
     before, after = _values(rows_a), _values(rows_b)
     rows = []
@@ -113,13 +114,15 @@ def diff_customizations(store: BackupStore, a: object = "last", b: object = "las
 
     `a` and `b` are dates (as in diff_config) or archive file names. `text` tells whether both sides
     decode as text; `diff` is the unified diff of a text member (the whole file for an added or removed
-    one) and None for binary content. `attrs` name the two archives.
+    one) and None for binary content. `attrs` name the two archives (None for a store without any
+    readable customizations archive, which has no rows).
     """
     row_a, members_a = store.server.customization_members(a)
     row_b, members_b = store.server.customization_members(b)
-    for row, asked in ((row_a, a), (row_b, b)):
-        if row is None:
-            raise NotFound(f"no customizations archive for {asked!r} in {store.root}")
+    if row_a is None or row_b is None:
+        if store.server.choose("customizations", "all").empty:  # no archive at all: nothing to compare
+            return _no_customizations()
+        raise NotFound(f"no customizations archive for {a if row_a is None else b!r} in {store.root}")
     rows = []
     for name in sorted(members_a.keys() | members_b.keys()):
         old, new = members_a.get(name), members_b.get(name)
@@ -135,6 +138,13 @@ def diff_customizations(store: BackupStore, a: object = "last", b: object = "las
         frame[column] = frame[column].astype("Int64")
     frame["text"] = frame["text"].astype(bool)
     frame.attrs.update(archive_a=row_a["name"], archive_b=row_b["name"], date_a=row_a["date"], date_b=row_b["date"])
+    return frame
+
+
+def _no_customizations() -> pd.DataFrame:
+    frame = pd.DataFrame(columns=CUSTOM_DIFF_COLUMNS).astype({"size_before": "Int64", "size_after": "Int64",
+                                                             "text": bool})  # fmt: skip
+    frame.attrs.update(archive_a=None, archive_b=None, date_a=None, date_b=None)
     return frame
 
 

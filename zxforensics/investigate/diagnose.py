@@ -115,7 +115,7 @@ def store_items(store: BackupStore, states: pd.DataFrame, errors: pd.DataFrame) 
     """Every item of the scanned accounts: those with states and those whose metadata failed to read."""
     keys = pd.concat([states[["account_id", "item_id"]], errors[["account_id", "item_id"]]], ignore_index=True)
     keys = keys.astype({"account_id": "object", "item_id": "int64"}).drop_duplicates()
-    keys["account"] = _names(store, list(keys["account_id"]))
+    keys["account"] = pd.Series(_names(store, list(keys["account_id"])), index=keys.index, dtype="object")
     keys = keys.assign(_order=keys["account"].str.lower())
     keys = keys.sort_values(["_order", "item_id"], kind="stable").drop(columns="_order")
     return keys[["account", "account_id", "item_id"]].reset_index(drop=True)

@@ -121,7 +121,7 @@ def recover_item(store: BackupStore, diagnosis: pd.DataFrame, account: str, item
     found = diagnosis[(diagnosis["account"] == account) & (diagnosis["item_id"] == int(item_id))]
     if found.empty or not bool(found["recoverable_eml"].iloc[0]):
         why = "not in the diagnosis" if found.empty else f"{found['cause'].iloc[0]}: {found['detail'].iloc[0]}"
-        return _not_recoverable(f"item {item_id} of {account}: nothing to extract ({why})")
+        return not_recoverable(f"item {item_id} of {account}: nothing to extract ({why})")
     item = next(found.itertuples(index=False))
     state = recovery_state(store, item)
     parts = eml_parts(account_folder(store, str(item.account_id)), int(item_id), state["start_date"])
@@ -131,7 +131,7 @@ def recover_item(store: BackupStore, diagnosis: pd.DataFrame, account: str, item
         try:
             row = extract_item(store, str(item.account_id), int(item_id), out, state["start_date"])
         except ZxError as exc:
-            return _not_recoverable(str(exc))
+            return not_recoverable(str(exc))
         status, target = "written", Path(row["written_path"])
     verb = "wrote" if status == "written" else "already extracted:"
     headers = pd.DataFrame(header_fields(out.read_bytes(*parts)), columns=["name", "value"])
@@ -139,7 +139,8 @@ def recover_item(store: BackupStore, diagnosis: pd.DataFrame, account: str, item
             "row": row, "headers": headers}  # fmt: skip
 
 
-def _not_recoverable(message: str) -> dict:
+def not_recoverable(message: str) -> dict:
+    """The answer of `recover_item` when nothing is written (no file, no manifest row, no headers)."""
     headers = pd.DataFrame(columns=["name", "value"])
     return {"status": "not_recoverable", "message": message, "path": None, "row": None, "headers": headers}
 

@@ -22,6 +22,7 @@ COLORS = {
     "read_error": "#E45756", "broken": "#F58518", "invalid": "#B279A2", "not_in_backup": "#9D9D9D",
     "restorable": "#54A24B", "error": "#E45756", "warning": "#F58518", "info": "#4C78A8",
 }  # fmt: skip
+NOTHING = "nothing to show"
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D"]
 
 
@@ -53,6 +54,16 @@ def _labelled(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def nothing_to_show(title: str) -> Figure:
+    """The figure of a section with no data (an empty store, no deletion, no snapshot): its title and a
+    note, where a plot of nothing would fail or draw empty axes."""
+    fig, ax = _figure(1.2)
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.4, NOTHING, ha="center", va="center", transform=ax.transAxes, color="#667", style="italic")
+    return fig
+
+
 def _stacked_bars(ax, table: pd.DataFrame, horizontal: bool = False) -> None:
     """Stacked bars of a frame (rows = bars, columns = stacked parts), each part in its colour."""
     table = _labelled(table)
@@ -81,6 +92,9 @@ def _stacked_bars(ax, table: pd.DataFrame, horizontal: bool = False) -> None:
 
 def states_over_time(timeline: pd.DataFrame, tz: str = "UTC") -> Figure:
     """Item states per month (in the server's zone), split into first states, changes and deletions."""
+    title = f"Item states over time (per month, {tz})"
+    if timeline.empty:
+        return nothing_to_show(title)
     fig, ax = _figure(3.6)
     when = pd.to_datetime(timeline["datetime"], utc=True, format="ISO8601")
     month = _local(when, tz).dt.to_period("M")
@@ -88,13 +102,15 @@ def states_over_time(timeline: pd.DataFrame, tz: str = "UTC") -> Figure:
     table.index = [p.strftime("%m/%Y") for p in table.index]  # day-first habits: month before year
     table = table.reindex(columns=[c for c in (DESC_CREATED, DESC_CHANGED, DESC_DELETED) if c in table.columns])
     _stacked_bars(ax, table)
-    ax.set_title(f"Item states over time (per month, {tz})")
+    ax.set_title(title)
     ax.set_ylabel("states")
     return fig
 
 
 def items_per_type_and_account(items: pd.DataFrame) -> Figure:
     """Items (newest state) per account, stacked by type."""
+    if items.empty:
+        return nothing_to_show("Items per account and type")
     table = pd.crosstab(items["account"].astype(str), items["type"].astype(str))
     table = table[table.sum().sort_values(ascending=False).index]
     fig, ax = _figure(0.8 + 0.32 * max(len(table), 3))
@@ -106,6 +122,8 @@ def items_per_type_and_account(items: pd.DataFrame) -> Figure:
 
 def causes(diagnosis: pd.DataFrame, order: tuple[str, ...] = CAUSES) -> Figure:
     """Unrestored items per account, stacked by cause."""
+    if diagnosis.empty:
+        return nothing_to_show("Unrestored items per account, by cause")
     table = pd.crosstab(diagnosis["account"].astype(str), diagnosis["cause"].astype(str))
     table = table.reindex(columns=[c for c in order if c in table.columns])
     fig, ax = _figure(0.8 + 0.35 * max(len(table), 3))
@@ -117,6 +135,8 @@ def causes(diagnosis: pd.DataFrame, order: tuple[str, ...] = CAUSES) -> Figure:
 
 def findings(found: pd.DataFrame) -> Figure:
     """Audit findings per kind, stacked by severity."""
+    if found.empty:
+        return nothing_to_show("Audit findings per kind, by severity")
     table = by_kind(found).set_index("kind").drop(columns="total")
     fig, ax = _figure(0.8 + 0.32 * max(len(table), 3))
     _stacked_bars(ax, table, horizontal=True)
@@ -127,6 +147,8 @@ def findings(found: pd.DataFrame) -> Figure:
 
 def holdings(table: pd.DataFrame):
     """Items and bytes (uncompressed, as the metadata says) per account, stacked by item type (`holdings`)."""
+    if table.empty:
+        return nothing_to_show("items and bytes per account and type (newest states)")
     fig = _sized(11, 0.8 + 0.35 * max(table["account"].nunique(), 3))
     for position, measure in enumerate(("items", "bytes"), start=1):
         ax = fig.add_subplot(1, 2, position)
@@ -146,6 +168,9 @@ def holdings(table: pd.DataFrame):
 
 def states_by_type(states: pd.DataFrame, tz: str):
     """States started per month (in the server's zone), by type, with the deletions as a line."""
+    title = f"Item states over time (month of the state's start, {tz})"
+    if states.empty:
+        return nothing_to_show(title)
     month = _local(states["start_date"], tz).dt.to_period("M")
     table = pd.crosstab(month, states["type"].astype(str)).sort_index()
     table.columns = [label(c) for c in table.columns]
@@ -155,7 +180,7 @@ def states_by_type(states: pd.DataFrame, tz: str):
     ax = fig.add_subplot()
     table.plot.bar(stacked=True, ax=ax, width=0.85, rot=45)
     ax.plot(range(len(table)), deletions.to_numpy(), color="black", marker="o", label="deletions")
-    ax.set_title(f"Item states over time (month of the state's start, {tz})")
+    ax.set_title(title)
     ax.set_ylabel("states")
     ax.legend(fontsize="small", ncols=2)
     return fig
@@ -181,6 +206,8 @@ def key_history(history: pd.DataFrame, key: str, tz: str):
     """A step plot of one key's value across the snapshots (values on the y axis, in order of appearance)."""
     from matplotlib.dates import DateFormatter
 
+    if history.empty:
+        return nothing_to_show(label(key))
     levels = list(dict.fromkeys(history["value"]))
     fig = Figure(figsize=(8, 1.2 + 0.45 * max(len(levels), 2)))
     ax = fig.add_subplot()

@@ -141,7 +141,7 @@ class ServerArchives:
         snaps = self.snapshots(component)
         if is_all(date):
             keep = [self.readable(component, rel) for rel in snaps["rel"]]
-            return snaps[keep].reset_index(drop=True)
+            return snaps.loc[keep].reset_index(drop=True)  # `snaps[[]]` would select no column, not no row
         if not is_last(date):
             snaps = snaps[snaps["date"] <= at_instant(date, self.tz)]
         for position in range(len(snaps) - 1, -1, -1):

@@ -17,7 +17,7 @@ from ..errors import NotFound
 from ..format.dates import format_vendor_date
 from ..format.names import CAUSES
 from ..investigate.diagnose import diagnose, item_history, report_summary
-from ..investigate.extract import recover_item
+from ..investigate.extract import not_recoverable, recover_item
 from ..parse.notification import Notification
 from ..report import plots
 from ..store.backup import BackupStore, open_backup
@@ -25,6 +25,8 @@ from ..store.inputs import read_notification
 from .common import View, append_frame, append_text, figure_png, frame_html
 
 ALL = "(all)"
+NO_NOTIFICATION = "(no notification)"
+NO_ITEM = "no item selected"
 _NOTHING_SHOWN = object()  # the history pane before its first item
 ITEM_COLUMNS = ["account", "item_id", "cause", "type", "folder_path", "states", "last_valid_state",
                 "recoverable_eml", "detail"]  # fmt: skip
@@ -39,10 +41,16 @@ class RestoreCase:
     diagnosis: pd.DataFrame
 
 
-def open_case(backup_path: str | os.PathLike, notification, tz: str | None = None) -> RestoreCase:
-    """Open the backup, read the notification and diagnose its unrestored items."""
+def open_case(backup_path: str | os.PathLike, notification=None, tz: str | None = None) -> RestoreCase:
+    """Open the backup, read the notification and diagnose its unrestored items. Without a notification
+    (None or "") the case is a restore that reported nothing: no item to diagnose, the views still work."""
     store = open_backup(backup_path, tz=tz)
-    report = notification if isinstance(notification, Notification) else read_notification(notification)
+    if notification is None or (isinstance(notification, str) and not notification.strip()):
+        report = Notification(source=NO_NOTIFICATION)
+    elif isinstance(notification, Notification):
+        report = notification
+    else:
+        report = read_notification(notification)
     return RestoreCase(store, report, diagnose(store, report))
 
 
@@ -129,16 +137,16 @@ class UnrestoredItemsView(View):
             return
         self._shown = self.item.value
         if self.item.value is None:
-            self.history.value = frame_html(pd.DataFrame(), empty="no item selected")
+            self.history.value = frame_html(pd.DataFrame(), empty=NO_ITEM)
             return
         account, item_id = self.item.value
         self.history.value = frame_html(history_view(self.case.store, account, item_id))
 
-    def extract(self) -> dict | None:
-        """What the button does, callable from a notebook cell or a test."""
+    def extract(self) -> dict:
+        """What the button does, callable from a notebook cell or a test (the answer of `recover_item`)."""
         if self.item.value is None:
-            append_text(self.out, "no item selected")
-            return None
+            append_text(self.out, NO_ITEM)
+            return not_recoverable(NO_ITEM)
         account, item_id = self.item.value
         result = recover_item(self.case.store, self.case.diagnosis, account, item_id, self.out_dir)
         append_text(self.out, result["message"])

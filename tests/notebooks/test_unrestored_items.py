@@ -18,7 +18,7 @@ def test_notebook_is_stored_without_outputs():
     assert len(tagged) == 1 and tagged[0] is code[0]
     assert {line.split(" = ")[0] for line in tagged[0]["source"]} == {"backup_path", "notification", "out_dir",
                                                                        "account"}  # fmt: skip
-    assert '"../sample_data/backup"' in "".join(tagged[0]["source"])
+    assert "backup_path = None" in "".join(tagged[0]["source"])  # the environment, else the sample
 
 
 def test_papermill_run(tmp_path):
@@ -26,7 +26,8 @@ def test_papermill_run(tmp_path):
     output = tmp_path / "run.ipynb"
     pm.execute_notebook(
         str(NOTEBOOK), str(output), cwd=str(NOTEBOOK.parent), progress_bar=False, kernel_name="python3",
-        parameters={"out_dir": str(out_dir), "account": "account2@domain.com"},
+        parameters={"out_dir": str(out_dir), "account": "account2@domain.com",
+                    "notification": "../sample_data/notifications/restore_report.eml"},  # from the notebook's folder
     )  # fmt: skip
     run = json.loads(output.read_text())
     outputs = [o for cell in run["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]

@@ -72,7 +72,7 @@ def test_the_notebook_under_papermill(tmp_path):
     import papermill as pm
 
     out = tmp_path / "backup_audit.ipynb"
-    parameters = {"kinds": ["case_mismatch"], "data_retention_days": 60}
+    parameters = {"kinds": ["case_mismatch"], "data_retention_days": 60, "copy_path": "../sample_data/offsite_copy"}
     pm.execute_notebook(str(NOTEBOOK), str(out), cwd=str(NOTEBOOK.parent), kernel_name="python3",
                         progress_bar=False, parameters=parameters)  # fmt: skip
     nb = json.loads(out.read_text())

@@ -29,6 +29,6 @@ def test_one_parameters_cell_of_plain_defaults_then_their_resolution(path):
     assert all("sample_data" not in "".join(cell["source"]) for cell in code)
 
 
-def test_there_are_four_notebooks():
-    assert [p.stem for p in NOTEBOOK_PATHS] == ["backup_audit", "recovery_report", "server_config_diff",
+def test_every_notebook_is_checked():
+    assert [p.stem for p in NOTEBOOK_PATHS] == ["backup_audit", "recovery_report", "search", "server_config_diff",
                                                 "unrestored_items"]  # fmt: skip

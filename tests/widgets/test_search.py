@@ -26,7 +26,8 @@ def test_search_and_extract_a_hit(sample_store, tmp_path):
     assert refused["status"] == "failed" and "backup path" in refused["message"]
     assert not (sample_store.root / "extracted").exists()
     view.pattern.value = "no mail says this"
-    assert view.search().empty and "no mail holds" in view.table.value and view.extract() is None
+    assert view.search().empty and "no mail holds" in view.table.value
+    assert view.extract() == {"status": "none", "message": ws.NO_HIT, "row": None}
 
 
 def test_export_view_writes_a_new_folder_each_time(sample_store, tmp_path):
@@ -42,3 +43,15 @@ def test_export_view_writes_a_new_folder_each_time(sample_store, tmp_path):
     assert sum(len(top.get_folder(name)) for name in top.list_folders()) == len(first)
     shown = [o for o in view.out.outputs if o["output_type"] == "display_data"]
     assert len(shown) == 2 and "/Inbox/Contracts" in shown[0]["data"]["text/html"]
+
+
+def test_no_account_to_export_is_said_not_failed(store_shape, tmp_path):
+    """An empty store: the export view has no account; Export says so and writes nothing."""
+    import zxforensics as zx
+
+    store = zx.open_backup(store_shape("empty"))
+    assert ws.export_account(store, ws.ContentSearchView(store, tmp_path, pattern="x").search()) is None
+    view = ws.MailboxExportView(store, tmp_path)
+    manifest = view.export()
+    assert manifest.empty and view.message == ws.NO_ACCOUNT and list(tmp_path.iterdir()) == []
+    assert list(ws.export_table(manifest).columns) == ws.EXPORT_SHOWN

@@ -11,17 +11,41 @@ from __future__ import annotations
 import pandas as pd
 
 from ..investigate.content_search import extract_hit, search_content
-from ..investigate.mailbox_export import EXPORT_FORMATS, export_errors, export_mailbox, new_export_folder
+from ..investigate.mailbox_export import (
+    EXPORT_FORMATS,
+    MANIFEST_COLUMNS,
+    export_errors,
+    export_mailbox,
+    new_export_folder,
+)
 from ..store.backup import BackupStore
 from .common import View, append_frame, append_text, frame_html
 
 HIT_SHOWN = ["account", "item_id", "transaction_id", "folder_path", "start_date", "deleted", "field", "snippet"]
+EXPORT_SHOWN = ["item_id", "folder", "mail_flags", "verified", "written_path"]
+NO_HIT = "no hit selected"
+NO_ACCOUNT = "no account to export: the backup holds none"
 
 
 def hit_options(hits: pd.DataFrame) -> list[tuple[str, int]]:
     """The hit dropdown: one entry per row of `search_content`, labelled by item, state and field."""
     return [(f"{row.item_id} state {row.transaction_id} {row.account} ({row.field})", index)
             for index, row in enumerate(hits.itertuples(index=False))]  # fmt: skip
+
+
+def export_account(store: BackupStore, hits: pd.DataFrame, account: str | None = None) -> str | None:
+    """The account to export: the one asked for, else the first hit's, else the backup's first (None: none)."""
+    if account:
+        return account
+    if len(hits):
+        return str(hits["account"].iloc[0])
+    names = store.accounts()["name"].dropna().astype(str)
+    return names.iloc[0] if len(names) else None
+
+
+def export_table(manifest: pd.DataFrame, rows: int = 10) -> pd.DataFrame:
+    """The first messages of an export's manifest, in the columns a person checks."""
+    return manifest[EXPORT_SHOWN].head(rows)
 
 
 def export_summary(store: BackupStore, account: str, manifest: pd.DataFrame, out) -> pd.DataFrame:
@@ -69,11 +93,12 @@ class ContentSearchView(View):
         self.hit.value = 0 if len(self.hits) else None
         return self.hits
 
-    def extract(self) -> dict | None:
-        """What the Extract button does: the selected hit's state as `.eml` under `out_dir`."""
+    def extract(self) -> dict:
+        """What the Extract button does: the selected hit's state as `.eml` under `out_dir` (the answer of
+        `extract_hit`; `status` `none` when no hit is selected)."""
         if self.hit.value is None:
-            append_text(self.out, "no hit selected")
-            return None
+            append_text(self.out, NO_HIT)
+            return {"status": "none", "message": NO_HIT, "row": None}
         result = extract_hit(self.store, self.hits.iloc[self.hit.value], self.out_dir)
         append_text(self.out, result["message"])
         if result["row"] is not None:
@@ -100,17 +125,24 @@ class MailboxExportView(View):
         self.export_button = w.Button(description="Export", icon="archive")
         self.out = w.Output()
         self.last_export = None  # the folder the last export wrote
+        self.message = ""  # what the last export says it did
         self.export_button.on_click(lambda _b: self.export())
         self.widget = w.VBox([w.HBox([self.account, self.date, self.format]),
                               w.HBox([self.folder, self.include_deleted, self.export_button]), self.out])  # fmt: skip
 
     def export(self) -> pd.DataFrame:
-        """What the Export button does: the manifest of a new export folder under `out_dir`."""
+        """What the Export button does: the manifest of a new export folder under `out_dir` (empty, with a
+        note and no folder, when the backup holds no account)."""
+        if self.account.value is None:
+            self.message = NO_ACCOUNT
+            append_text(self.out, self.message)
+            return pd.DataFrame(columns=MANIFEST_COLUMNS)
         target = new_export_folder(self.out_dir, self.account.value, self.date.value, self.format.value)
         manifest = export_mailbox(self.store, self.account.value, target, self.date.value or "last",
                                   self.format.value, self.include_deleted.value, self.folder.value or None,
                                   progress=False)  # fmt: skip
         self.last_export = target
-        append_text(self.out, f"exported {len(manifest)} messages of {self.account.value} to {target}")
+        self.message = f"exported {len(manifest)} messages of {self.account.value} to {target}"
+        append_text(self.out, self.message)
         append_frame(self.out, export_summary(self.store, self.account.value, manifest, target))
         return manifest

@@ -39,12 +39,15 @@ def injected(path) -> dict:
 
 
 def test_copy_view_sets_the_parameters_the_notebook_declares(tmp_path):
+    """The repository's notebooks default every input to None (widgets.params resolves them from the
+    environment): nothing is injected, and the copy runs as the notebook does."""
     source = NOTEBOOKS / "unrestored_items.ipynb"
     before = source.read_bytes()
     target = dash.copy_view(source, tmp_path / "Unrestored items.ipynb",
-                            {"backup_path": "/b", "notification": "/n.eml", "out_dir": "/o", "account": None,
-                             "copy_path": ""})  # fmt: skip
-    assert injected(target) == {"backup_path": '"/b"', "notification": '"/n.eml"', "out_dir": '"/o"', "account": "None"}
+                            {"backup_path": "/b", "notification": "/n.eml", "out_dir": "/o", "account": None})
+    assert injected(target) == {}
+    assert [c.source for c in nbformat.read(target, as_version=4).cells] == [
+        c.source for c in nbformat.read(source, as_version=4).cells]
     assert source.read_bytes() == before  # the repository's notebook is untouched
 
 
@@ -68,7 +71,7 @@ def test_write_views_serves_unrestored_items_only_with_a_notification(tmp_path):
                                                                   "Server configuration changes.ipynb"]  # fmt: skip
     served = dash.write_views(tmp_path / "b", {**inputs, "notification": "/n.eml"})
     assert served == list(dash.VIEWS.values())
-    assert injected(tmp_path / "b" / "Backup audit.ipynb")["copy_path"] == '""'  # no sample copy for any backup
+    assert all(injected(view) == {} for view in (tmp_path / "b").iterdir())  # inputs reach them by the environment
 
 
 def test_kernel_env_carries_the_inputs_and_drops_stale_ones():

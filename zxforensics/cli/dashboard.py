@@ -79,12 +79,11 @@ def write_views(folder: Path, inputs: dict[str, str | None]) -> list[str]:
 
     source = find_notebook().parent
     folder.mkdir(parents=True, exist_ok=True)
-    parameters = {**inputs, "account": None, "copy_path": ""}  # a default of the sample's does not fit every backup
     served = []
     for name, title in VIEWS.items():
         if name == NEEDS_NOTIFICATION and not inputs.get("notification"):
             continue
-        copy_view(source / name, folder / f"{title}.ipynb", parameters)
+        copy_view(source / name, folder / f"{title}.ipynb", inputs)
         served.append(title)
     return served
 

@@ -56,6 +56,7 @@ COMMANDS: dict[str, list[list[str]]] = {
                          "{p}"]],
     "index": [["index", "backup_path", "{p}", "out", "{out}/index"]],
     "summary": [["summary", "backup_path", "{p}"]],
+    "probe": [["probe", "backup_path", "{p}", "out", "{out}/structure.json"]],
     "getServerConfig": [["getServerConfig", "standard", "date", "last", "backup_path", "{p}"],
                         ["getServerConfig", "standard", "date", "all", "backup_path", "{p}", "query", "globalConfig"],
                         ["getServerConfig", "customizations", "date", "{a}", "verbose", "true", "backup_path", "{p}"]],

@@ -28,9 +28,9 @@ import zxforensics as zx
 from zxforensics.cli import load_verbs, main
 from zxforensics.cli.registry import VERBS
 from zxforensics.format.dates import format_vendor_date
+from zxforensics.format.layout import BACKUP_PATH_ENV, NOTIFICATION_ENV, OUT_DIR_ENV
 from zxforensics.report.run import HTML_OUT
 from zxforensics.sample.shapes import ABSENT_ITEM, SHAPES
-from zxforensics.widgets.params import BACKUP_PATH_ENV, NOTIFICATION_ENV, OUT_DIR_ENV
 
 SHAPE_NAMES = list(SHAPES)
 NOTEBOOK_NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import ZxError
 from ..format.text import render
+from ..investigate.shares import SHARE_SHOWN
 from .common import BACKUP_PATH, TZ, open_store, vendor_date
 from .registry import Param, Result, verb
 
@@ -53,9 +54,8 @@ def do_coherency_check(values: dict, options: dict) -> Result:
 def do_check_shares(values: dict, options: dict) -> Result:
     store = open_store(values, options)
     found = store.shares()
-    columns = ["source", "status", "owner", "grantee", "folder_id", "folder_path", "mountpoint_id", "detail"]
     broken = int((found["status"] != "ok").sum())
-    tree = [("shares", _groups(found, store.tz, columns) or ""), ("broken", broken)]
+    tree = [("shares", _groups(found, store.tz, SHARE_SHOWN) or ""), ("broken", broken)]
     return Result(found, render(tree))
 
 

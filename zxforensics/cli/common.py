@@ -8,11 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..format.dates import format_vendor_date
-from ..format.layout import DEFAULT_BACKUP_PATHS
+from ..format.layout import BACKUP_PATH_ENV, DEFAULT_BACKUP_PATHS
 from ..store.backup import BackupStore, open_backup
 from .registry import Param, UsageError
 
-BACKUP_PATH_ENV = "ZXFORENSICS_BACKUP_PATH"
 BACKUP_PATH = Param("path", None, help="backup path (default $ZXFORENSICS_BACKUP_PATH or the vendor's)")
 TZ = Param("string", None, help="server time zone, e.g. Europe/Rome")
 

@@ -22,13 +22,12 @@ import urllib.request
 from pathlib import Path
 
 from ..errors import ZxError
+from ..format.layout import BACKUP_PATH_ENV, NOTIFICATION_ENV, OUT_DIR_ENV
 from ..output import OutputDir
 from ..store.backup import resolve_backup_path
-from .common import BACKUP_PATH, BACKUP_PATH_ENV, backup_path
+from .common import BACKUP_PATH, backup_path
 from .registry import Param, Result, verb
 
-NOTIFICATION_ENV = "ZXFORENSICS_NOTIFICATION"
-OUT_DIR_ENV = "ZXFORENSICS_OUT_DIR"
 # notebook -> the title a person reads on the landing page (the served copy's file name)
 VIEWS = {
     "unrestored_items.ipynb": "Unrestored items",

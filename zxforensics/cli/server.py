@@ -134,7 +134,8 @@ def diff_server_config(values: dict, options: dict) -> Result:
             [("member", r.member), ("change", r.change), ("size before", r.size_before), ("size after", r.size_after)]
             for r in frame.itertuples(index=False)
         ]
-        head = [("from", frame.attrs["archive_a"]), ("to", frame.attrs["archive_b"])]
+        names = [frame.attrs[key] or "no customizations archive" for key in ("archive_a", "archive_b")]
+        head = [("from", names[0]), ("to", names[1])]
         text = render([*head, ("changes", groups or "none")])
         diffs = [escape_lines(d) for d in frame["diff"] if isinstance(d, str) and d]
         return Result(frame.drop(columns="diff"), "\n\n".join([text, *diffs]))
@@ -143,6 +144,5 @@ def diff_server_config(values: dict, options: dict) -> Result:
         [("key", row_path(r.section, r.id, r.key)), ("change", r.change), ("before", r.before), ("after", r.after)]
         for r in frame.itertuples(index=False)
     ]
-    head = [("from", vendor_date(frame.attrs["date_a"], store.tz, zone=True)),
-            ("to", vendor_date(frame.attrs["date_b"], store.tz, zone=True))]  # fmt: skip
-    return Result(frame, render([*head, ("changes", groups or "none")]))
+    when = [vendor_date(frame.attrs[k], store.tz, zone=True) or "no config archive" for k in ("date_a", "date_b")]
+    return Result(frame, render([("from", when[0]), ("to", when[1]), ("changes", groups or "none")]))

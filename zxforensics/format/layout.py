@@ -10,6 +10,11 @@ DEFAULT_BACKUP_PATHS = (
     "/opt/zimbra/backup/zextras/",
     "/opt/zimbra/backup/ng/",
 )
+# The environment a face falls back on (the CLI, the notebooks, the dashboard's kernels), beside the time
+# zone's ZXFORENSICS_TZ (format.dates).
+BACKUP_PATH_ENV = "ZXFORENSICS_BACKUP_PATH"
+NOTIFICATION_ENV = "ZXFORENSICS_NOTIFICATION"
+OUT_DIR_ENV = "ZXFORENSICS_OUT_DIR"
 # Folder names a backup path is usually mounted under; a user may point at their parent.
 DEFAULT_ROOT_NAMES = ("ng", "zextras")
 # Entries whose presence marks a folder as a backup path.

@@ -27,6 +27,8 @@ SHARE_COLUMNS = ["source", "status", "owner_id", "owner", "grantee_id", "grantee
                  "folder_path", "rights", "mountpoint_id", "mountpoint", "detail"]  # fmt: skip
 SHARE_STATUSES = ("ok", "grantee_missing", "owner_missing", "folder_missing", "mountpoint_dangling",
                   "grant_without_mountpoint")  # fmt: skip
+# The columns a person reads first (the CLI's doCheckShares, the audit notebook); the ids stay in the frame.
+SHARE_SHOWN = ["source", "status", "owner", "grantee", "folder_id", "folder_path", "mountpoint_id", "detail"]
 PLAN_COLUMNS = ["source", "account_id", "account", "mountpoint_id", "folder_id", "field", "old", "new", "status"]
 FOLDER_TYPES = ("folder", "searchfolder")
 

@@ -21,11 +21,9 @@ from pathlib import Path
 
 from ..errors import ZxError
 from ..format.dates import format_vendor_date
+from ..format.layout import BACKUP_PATH_ENV, NOTIFICATION_ENV, OUT_DIR_ENV
 from ..store.backup import BackupStore
 
-BACKUP_PATH_ENV = "ZXFORENSICS_BACKUP_PATH"
-NOTIFICATION_ENV = "ZXFORENSICS_NOTIFICATION"
-OUT_DIR_ENV = "ZXFORENSICS_OUT_DIR"
 LAST = "last"
 SESSION_ENV = "JPY_SESSION_NAME"  # set by Jupyter Server to the path of the notebook a kernel runs
 PACKAGE = Path(__file__).resolve().parent.parent

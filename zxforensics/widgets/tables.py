@@ -11,11 +11,10 @@ import pandas as pd
 
 from ..format.layout import SERVER_DIR
 from ..investigate.copies import compare_copies
-from ..investigate.shares import import_map
+from ..investigate.shares import SHARE_SHOWN, import_map
 from ..store.backup import BackupStore
 from .server import member_diff_text
 
-SHARE_SHOWN = ["source", "status", "owner", "grantee", "folder_id", "folder_path", "mountpoint_id", "detail"]
 UNPROTECTED_SHOWN = ["name", "status", "cos_name", "cos_via"]
 COPY_HIDDEN = ["original_sha256", "copy_sha256"]  # in the frame, too long to read in a table
 NO_MAP = "no map_* file in this backup path"

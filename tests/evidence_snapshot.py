@@ -97,7 +97,8 @@ def copy_tree(source: Path, target: Path) -> Path:
 
 def age_atimes(root: Path, days: int = 3) -> None:
     """Set the atime of every file and folder below `root` `days` back (mtimes kept), so that on a
-    `relatime` mount any read or listing really updates them. Only ever on a copy, never on sample_data."""
+    `relatime` mount any read or listing really updates them. On a copy, or on
+    the committed sample by the session fixture (its atimes are a checkout's, not evidence)."""
     atime = time.time_ns() - days * DAY_NS
     for _rel, path, info in walk_tree(root):
         if not stat.S_ISLNK(info.st_mode):

@@ -70,7 +70,8 @@ def evidence_untouched():
 
     The atimes are first set back three days (contents and mtimes kept), as on a fresh clone where no file
     was read yet: on a `relatime` mount a plain read then really moves an atime, so a test or a code path
-    that reads the sample without O_NOATIME fails here and not only on CI's clean clone."""
+    that reads the sample without O_NOATIME fails here and not only on CI's clean clone. (Aging moves the
+    ctimes, so a `git status` run in this checkout during the session re-reads the sample and fails it too.)"""
     from evidence_snapshot import age_atimes, changed_paths, snapshot
 
     age_atimes(SAMPLE_BACKUP)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 import zxforensics as zx
@@ -33,7 +32,7 @@ def test_every_share_and_its_status(store):
     dangling = shares[shares["status"] == "mountpoint_dangling"].iloc[0]
     assert (dangling.grantee, dangling.folder_path) == ("account1@domain.com", "/Archive")
     orphaned = shares[shares["status"] == "owner_missing"].iloc[0]
-    assert orphaned.owner_id == audit_cases.OLD_IDS["alice@example.com"] and pd.isna(orphaned.owner)
+    assert orphaned.owner_id == audit_cases.OLD_IDS["alice@example.com"] and orphaned.owner == "alice@example.com"
     # the accounts table holds alice under her new id: the detail says so instead of contradicting it
     assert orphaned.detail == (f"owner id {orphaned.owner_id} is not in the backup, but alice@example.com is, as "
                                f"{account_id('alice@example.com')}: its id changed in an import (doFixShares would "
@@ -81,3 +80,26 @@ def test_a_bad_grant_becomes_an_error_row(make_store):
         ["grant_without_mountpoint", "a@x.org", "b@x.org", "/Inbox"]]
     errors = store.errors
     assert errors[["path", "kind"]].values.tolist() == [["accounts/a1/account_info", "invalid_metadata"]]
+
+
+def test_a_share_names_its_accounts_as_the_accounts_table_does(store, make_store):
+    """The report once said a grantee 'is not in the backup' while the accounts table listed it: an id
+    changed by an import is resolved to the account's address, and a deleted account is said deleted."""
+    shares = store.shares()
+    orphaned = shares[shares["status"] == "owner_missing"].iloc[0]
+    assert orphaned.owner == "alice@example.com"  # the old id resolved through the backup's import map
+    grant = shares[(shares["status"] == "grantee_missing") & (shares["source"] == "grant")].iloc[0]
+    assert grant.grantee == "carol@domain.com" and "but carol@domain.com is, as" in grant.detail
+    names = set(store.accounts()["name"].astype(str))
+    assert {orphaned.owner, grant.grantee} <= names
+
+    builder = make_store()
+    builder.account({"zimbraId": "a1", "mail": "a@x.org", "zimbraSharedItem": ["granteeId:b1;folderId:2"]},
+                    {"lastScan": 1})  # fmt: skip
+    builder.account({"zimbraId": "b1", "mail": "b@x.org"}, {"lastScan": 1, "deleted": True, "deletedDate": 1})
+    builder.backupstat("srv", 0, 0, 2)
+    small = zx.open_backup(builder.root)
+    assert bool(small.accounts().set_index("name").loc["b@x.org", "deleted"])
+    row = small.shares().iloc[0]
+    assert (row.status, row.grantee) == ("grantee_missing", "b@x.org")
+    assert row.detail == "grantee b@x.org (b1) is a deleted account of the backup: a purge will remove it"

@@ -13,11 +13,12 @@ from evidence_snapshot import read_evidence, walk_tree
 
 import zxforensics as zx
 from zxforensics.errors import ZxError
+from zxforensics.report.labels import cause_label
 from zxforensics.report.run import OUTPUTS, prepare_out_dir, run_report
 
 SECTIONS = [
-    "Summary", "Restore outcome", "Unrestored items by cause", "Recovered messages",
-    "Server configuration changes", "Audit findings", "About this report",
+    "Executive summary", "Summary", "Restore outcome", "Unrestored items by cause", "Recovered messages",
+    "Server configuration changes", "Audit findings", "Appendix: technical details", "About this report",
 ]  # fmt: skip
 
 
@@ -61,7 +62,7 @@ def block(html: str, heading: str, level: int = 2) -> str:
 def test_paths_written(ran):
     out, written, _ = ran
     assert {k: v.relative_to(out).as_posix() for k, v in written.items()} == {
-        "html": "report.html", "notebook": "report.ipynb", "manifest": "run_manifest.json",
+        "html": "report.html", "pdf": "report.pdf", "notebook": "report.ipynb", "manifest": "run_manifest.json",
         "timeline": "timeline.csv", "eml": "eml", "tables": "tables",
     }  # fmt: skip
 
@@ -74,6 +75,11 @@ def test_html_is_self_contained_with_sections_and_figures(ran):
     assert re.search(r"<h1[^>]*>Sample report", html)
     # four figures: states over time, items per type and account, causes, findings
     assert html.count('src="data:image/png;base64,') == 4
+    # every figure says in words what it shows (nbconvert's default is "No description has been provided")
+    alts = re.findall(r'<img alt="([^"]*)"', html)
+    assert len(alts) == 4 and "No description" not in html
+    assert all(alt.startswith("Bar chart of the ") and len(alt) > 60 for alt in alts), alts
+    assert "account1@domain.com: 1 Read error, 6 Refused by the mail server, 1 Not in the backup" in alts[2]
     assert not re.search(r"<script[^>]+src=", html) and "cdnjs" not in html
     # code cells and the notebook's own introduction stay out of the report
     assert "rv.show(" not in html and "report_view" not in html and "backup_path = " not in html
@@ -83,7 +89,7 @@ def test_html_is_self_contained_with_sections_and_figures(ran):
 def test_unrestored_items_with_their_causes(ran, expected):
     out, _, html = ran
     for cause, rows in expected.groupby(expected["cause"].astype(str)):
-        section = block(html, f"{cause}: {len(rows)} item", level=3)
+        section = block(html, f"{cause_label(cause)}: {len(rows)} item", level=3)
         cells = re.findall(r"<td>([^<]*)</td>", section)
         for item in rows.itertuples(index=False):
             assert str(item.item_id) in cells, (cause, item.item_id)
@@ -106,10 +112,12 @@ def test_recoverable_items_extracted_and_listed_with_hashes(ran, expected, sampl
         zip(recoverable["account"], recoverable["item_id"], strict=True)
     )
     section = block(html, "Recovered messages")
+    appendix = block(html, "Appendix: technical details")
     for row in manifest.itertuples(index=False):
         path = Path(row.written_path)
         assert path.is_relative_to(out / "eml") and sha256(path) == row.sha256
-        assert row.sha256 in section and path.relative_to(out).as_posix() in section
+        assert path.relative_to(out).as_posix() in section
+        assert row.sha256 not in section and row.sha256 in appendix  # hashes wait in the appendix
     offer = manifest[manifest["item_id"] == 49965]
     assert offer["transaction_id"].tolist() == [2]  # the newest state that still verifies
     assert b"Offer, version 2." in Path(offer["written_path"].iloc[0]).read_bytes()
@@ -156,8 +164,12 @@ def test_config_and_audit_sections_show_real_content(ran):
             ("too_large", 5002), ("double_gzip", 5010)} <= pairs  # fmt: skip
     audit = text_of(block(html, "Audit findings"))
     assert f"found {len(findings)} findings" in audit
-    assert "Retention: what a purge on" in audit and "dave@domain.com deleted" in audit
-    assert "Shares" in audit and "grantee_missing" in audit
+    # the forecast is at the backup's last scan (28/02/2014 04:00:00 in Paris), heading and table alike
+    assert "Retention: what a purge at the backup's last scan (28/02/2014 04:00:00) would remove" in audit
+    assert "Purge date 28/02/2014 04:00:00" in audit and "(UTC)" not in audit
+    assert "dave@domain.com deleted" in audit
+    assert "Shares" in audit and "Grantee missing" in audit and "grantee_missing" not in audit
+    assert "carol@domain.com) is not in the backup" not in audit  # carol is listed under Accounts
 
 
 def test_existing_out_dir_refused_without_force(ran, sample_path):
@@ -184,3 +196,60 @@ def test_out_dir_inside_backup_path_refused(sample_path):
         with pytest.raises(ZxError, match="backup path"):
             run_report(sample_path, inside)
     assert not (sample_path / "report").exists()
+
+
+def test_the_first_screen_answers_the_managers_questions(ran, expected):
+    """What was asked, how many items are lost, how many are back and where, why, and what to do next."""
+    _, _, html = ran
+    summary = text_of(block(html, "Executive summary"))
+    back = expected[expected["recoverable_eml"].astype(bool)]
+    lost = expected[~expected["recoverable_eml"].astype(bool)]
+    total = len(expected)
+    assert (len(expected), len(back), len(lost)) == (32, 18, 14)
+    assert "What was asked: External Restore on server test.domain.com, started on 03/03/2014 09:12:05" in summary
+    assert f"did not restore {total}" in summary
+    assert (f"{len(back)} of the {total} can be recovered now (15 refused by the mail server as they "
+            "are, 2 intact in the backup, 1 from an earlier intact version)") in summary  # fmt: skip
+    assert "as .eml files in the folder eml/ beside this report" in summary
+    assert f"{len(lost)} of the {total} cannot be recovered from this backup" in summary
+    counts = lost["cause"].astype(str).value_counts()
+    assert f"{counts['read_error']} items because the backup cannot read them" in summary
+    assert f"{counts['not_in_backup']} items because the backup holds no copy of them" in summary
+    assert "What to do next:" in summary and "Retry the restore" in summary
+    # the table of contents follows it, one link per section
+    toc = re.search(r'<nav class="zx-toc".*?</nav>', html, re.S)[0]
+    assert re.findall(r'<a href="#[^"]+">([^<]+)</a>', toc) == SECTIONS[1:]
+    # one time zone, named once at the top
+    assert text_of(html).count("Europe/Paris") <= 3  # the title line, the chart's axis title and its alt text
+    assert "All times in this report are in the server's time zone, Europe/Paris" in text_of(html)
+
+
+def test_tables_speak_words_not_codes(ran):
+    _, _, html = ran
+    main = html[: html.index('id="Appendix:-technical-details"')]
+    cells = re.findall(r"<td>(?:<span[^>]*>)?([^<]*)", main)
+    assert "True" not in cells and "False" not in cells and {"yes", "no"} <= set(cells)
+    assert not re.search(r"\b[0-9a-f]{64}\b", main)  # no SHA-256 before the appendix
+    headings = re.findall(r"<h[23][^>]*>([^<]*)", main)
+    assert not [h for h in headings if re.search(r"\b[a-z]+_[a-z_]+\b", h)], headings  # no read_error, ...
+    assert "Message size, as the metadata states them (newest states)" in text_of(main)
+    assert re.search(r"Message size, as the metadata states them \(newest states\) \d+\.\d MB", text_of(main))
+    assert "629752833" not in main and "recoverable_eml" not in main and "last_valid_state" not in main
+
+
+def test_the_pdf_has_the_sections_of_the_html(ran):
+    from pypdf import PdfReader
+
+    out, written, _ = ran
+    reader = PdfReader(written["pdf"])
+    title, sections = reader.outline[0], reader.outline[1]  # the bookmarks: the title, then its sections
+    assert title.title == "Sample report"
+    top = [entry for entry in sections if not isinstance(entry, list)]
+    assert [entry.title for entry in top] == SECTIONS
+    pages = [reader.get_destination_page_number(entry) for entry in top]
+    # the executive summary shares the first page with the title; every other section starts a page
+    assert pages[0] == 0 and pages[1:] == sorted(set(pages[1:])) and 0 not in pages[1:]
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "cannot be recovered from this backup" in text and "Contents" in text
+    manifest = orjson.loads((out / "run_manifest.json").read_bytes())
+    assert manifest["pdf"]["written"] is True and manifest["pdf"]["engine"].endswith("chromium")

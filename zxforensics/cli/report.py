@@ -19,9 +19,11 @@ DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
     {"backup_path": BACKUP_PATH, "notification": Param("path", None, help="restore notification (.txt or .eml)"),
      "out": Param("path", None, help="output folder (new or empty; never inside the backup path)", required=True,
                   metavar="DIR"),
-     "date_a": DATE, "date_b": DATE, "title": Param("string", DEFAULT_TITLE), "tz": TZ},
-    help="Run the recovery report: summary, restore diagnosis, recovered .eml files, server configuration\n"
-    "changes and audit findings, as one HTML file with run_manifest.json beside it, e.g.\n"
+     "date_a": DATE, "date_b": DATE, "title": Param("string", DEFAULT_TITLE), "tz": TZ,
+     "purge_date": Param("date", None, help="dd/MM/yyyy HH:mm:ss of the retention forecast (default: last scan)")},
+    help="Run the recovery report: executive summary, restore diagnosis, recovered .eml files, server\n"
+    "configuration changes and audit findings, as report.html and report.pdf (when chromium is installed)\n"
+    "with run_manifest.json beside them, e.g.\n"
     "zxforensics report backup_path /mnt/import notification restore.eml out /cases/42/report\n"
     "An existing non-empty output folder is refused unless --force (before the verb).",
 )
@@ -31,10 +33,24 @@ def report(values: dict, options: dict) -> Result:
     written = run_report(
         backup_path(values), values["out"], notification=values["notification"], date_a=values["date_a"],
         date_b=values["date_b"], title=values["title"], tz=values["tz"] or options.get("tz"),
-        force=bool(options.get("force")),
+        force=bool(options.get("force")), **({"purge_date": values["purge_date"]} if values["purge_date"] else {}),
     )  # fmt: skip
     frame = pd.DataFrame({"output": list(written), "path": [str(p) for p in written.values()]})
-    return Result(frame, render([("report", [(k, str(p)) for k, p in written.items()])]))
+    pairs = [(k, str(p)) for k, p in written.items()]
+    if "pdf" not in written and (why := _no_pdf(written.get("manifest"))):
+        pairs.append(("pdf", f"not written: {why}"))
+    return Result(frame, render([("report", pairs)]))
+
+
+def _no_pdf(manifest) -> str | None:
+    """Why the run wrote no PDF, as its manifest says (None when it does not say)."""
+    import orjson
+
+    try:
+        with open(manifest, "rb") as handle:  # the run's own output, not evidence
+            return (orjson.loads(handle.read()).get("pdf") or {}).get("reason")
+    except (OSError, TypeError, ValueError):
+        return None
 
 
 @verb(

@@ -60,8 +60,11 @@ class _View:
         return self.by_name.get(str(name).lower()) if name else None
 
     def missing(self, role: str, account_id: str | None, name: str | None = None) -> str:
-        """Why a share's `role` (grantee, owner) is missing, without contradicting the accounts table."""
-        new = self.moved_to(account_id, name)
+        """Why a share's `role` (grantee, owner) is missing, without contradicting the accounts table: an
+        account the table lists as deleted is said deleted, not absent; one whose id changed is named."""
+        new, known = self.moved_to(account_id, name), self.name(account_id)
+        if new is None and known is not None:
+            return f"{role} {known} ({account_id}) is a deleted account of the backup: a purge will remove it"
         if new is None:
             return f"{role} {account_id}" + (f" ({name})" if name else "") + " is not in the backup"
         return (f"{role} id {account_id} is not in the backup, but {self.name(new)} is, as {new}: "
@@ -69,6 +72,11 @@ class _View:
 
     def name(self, account_id: str | None) -> str | None:
         return self.names.get(str(account_id).lower()) if account_id else None
+
+    def shown_name(self, account_id: str | None, name: str | None = None) -> str | None:
+        """The address the accounts table gives the account: by its id, else by the id an import gave it,
+        else the address the share names."""
+        return self.name(account_id) or self.name(self.moved_to(account_id, name)) or name
 
     def has_folder(self, account_id: str, folder_id: int) -> bool:
         return (account_id.lower(), folder_id) in self.folders or (folder_id in SYSTEM_FOLDERS and folder_id > 1)
@@ -114,8 +122,9 @@ def grant_row(view: _View, grant: dict) -> dict:
         status, detail = "grant_without_mountpoint", "the grantee holds no mountpoint for it"
     else:
         status, detail = "ok", ""
-    return {"source": "grant", "status": status, "owner_id": owner, "owner": view.name(owner), "grantee_id": grantee,
-            "grantee": view.name(grantee) or grant.get("granteeName"), "grantee_type": kind, "folder_id": folder,
+    return {"source": "grant", "status": status, "owner_id": owner, "owner": view.shown_name(owner),
+            "grantee_id": grantee, "grantee": view.shown_name(grantee, grant.get("granteeName")),
+            "grantee_type": kind, "folder_id": folder,
             "folder_path": grant.get("folderPath") or view.path(owner, folder or 0), "rights": grant.get("rights"),
             "mountpoint_id": None, "mountpoint": None, "detail": detail}  # fmt: skip
 
@@ -134,7 +143,7 @@ def mount_row(view: _View, mount) -> dict:
         status, detail = "mountpoint_dangling", "the owner grants no share of that folder to this account"
     else:
         status, detail = "ok", ""
-    return {"source": "mountpoint", "status": status, "owner_id": owner, "owner": view.name(owner),
+    return {"source": "mountpoint", "status": status, "owner_id": owner, "owner": view.shown_name(owner),
             "grantee_id": holder, "grantee": view.name(holder), "grantee_type": "usr", "folder_id": remote,
             "folder_path": view.path(owner, remote) if owner and remote is not None else None, "rights": None,
             "mountpoint_id": int(mount.item_id), "mountpoint": None if pd.isna(mount.name) else str(mount.name),

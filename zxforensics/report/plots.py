@@ -21,6 +21,9 @@ COLORS = {
     DESC_CREATED: "#4C78A8", DESC_CHANGED: "#F2CF5B", DESC_DELETED: "#E45756",
     "read_error": "#E45756", "broken": "#F58518", "invalid": "#B279A2", "not_in_backup": "#9D9D9D",
     "restorable": "#54A24B", "error": "#E45756", "warning": "#F58518", "info": "#4C78A8",
+    # the report's labels of the causes (report.labels.CAUSE_LABELS) keep their colours
+    "Read error": "#E45756", "Broken": "#F58518", "Refused by the mail server": "#B279A2",
+    "Not in the backup": "#9D9D9D", "Intact in the backup": "#54A24B",
 }  # fmt: skip
 NOTHING = "nothing to show"
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#EECA3B", "#B279A2", "#FF9DA6", "#9D755D"]

@@ -1,8 +1,9 @@
 """`run_report`: one call from a backup path to a report a person reads, with a manifest to check it by.
 
 The notebook `recovery_report.ipynb` runs through papermill into `out_dir/report.ipynb`, is rendered as a
-self-contained HTML file with its code hidden, and every input read and file written is hashed into
-`out_dir/run_manifest.json` (plaso's habit: record each run, refuse to overwrite output).
+self-contained HTML file with its code hidden, printed to `report.pdf` by headless Chromium when one is
+installed (`pdf.py`), and every input read and file written is hashed into `out_dir/run_manifest.json`
+(plaso's habit: record each run, refuse to overwrite output).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import sys
+import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -22,14 +25,15 @@ from ..evidence.files import read_file
 from ..output import OutputDir
 from ..store.backup import open_backup, resolve_backup_path
 from ..version import __version__
-from .sections import DEFAULT_TITLE, EML_DIR, TABLES_DIR, TIMELINE_FILE
+from .pdf import PDF_OUT, render_pdf
+from .sections import DEFAULT_TITLE, EML_DIR, TABLES_DIR, TIMELINE_FILE, TOC_MARK
 
 NOTEBOOK = "recovery_report.ipynb"
 NOTEBOOK_OUT = "report.ipynb"
 HTML_OUT = "report.html"
 MANIFEST = "run_manifest.json"
 # Everything a run writes; `force` replaces these and nothing else.
-OUTPUTS = (NOTEBOOK_OUT, HTML_OUT, MANIFEST, TIMELINE_FILE, EML_DIR, TABLES_DIR)
+OUTPUTS = (NOTEBOOK_OUT, HTML_OUT, PDF_OUT, MANIFEST, TIMELINE_FILE, EML_DIR, TABLES_DIR)
 DEPENDENCIES = (
     "pandas", "pyarrow", "numpy", "orjson", "matplotlib", "tqdm", "ldif", "papermill", "nbconvert",
     "nbformat", "nbclient", "ipykernel", "ipython", "jinja2",
@@ -56,9 +60,25 @@ p.zx-note { color: #667; font-size: 12px; margin: 0.2em 0 1em; }
 .jp-RenderedHTMLCommon pre.zx-diff { font-family: var(--jp-code-font-family), monospace; font-size: 11px;
   line-height: 1.35; background: #f6f8fa; padding: 0.5em; overflow-x: auto; }
 .jp-RenderedHTMLCommon h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; margin-top: 1.6em; }
+nav.zx-toc { border: 1px solid #d0d7de; background: #f6f8fa; padding: 0.5em 1.5em; margin: 1em 0; }
+nav.zx-toc ol { margin: 0.3em 0; }
+@media print {
+  main { max-width: none; padding: 0; }
+  .jp-MarkdownCell:has(h2):not(:has(#Executive-summary)) { break-before: page; }
+  h2, h3 { break-after: avoid; }
+  tr, img, pre.zx-diff { break-inside: avoid; }
+  .zx-toc a { color: inherit; text-decoration: none; }
+}
 </style>
 {%- endblock extra_css -%}
+{%- block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+ alt="{{ ((output | get_metadata('alt', 'image/png')) or 'Figure') | escape_html }}">
+</div>
+{%- endblock data_png -%}
 """
+_HEADING = re.compile(r'<h2 id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
 
 
 def find_notebook() -> Path:
@@ -120,14 +140,31 @@ def execute(papermill, notebook: Path, out: OutputDir, parameters: dict, kernel_
 
     _NOTEBOOK_OUTPUT.out = out
     papermill_io.register(_NotebookOutput.scheme, _NOTEBOOK_OUTPUT)  # the newest registration is used first
-    try:
-        papermill.execute_notebook(
-            str(notebook), _NotebookOutput.scheme + NOTEBOOK_OUT, parameters=parameters, kernel_name=kernel_name,
-            progress_bar=progress, cwd=str(notebook.parent),
-        )  # fmt: skip
-    except papermill.PapermillExecutionError as exc:
-        failure = f"{exc.ename}: {exc.evalue}"
-        raise ZxError(f"the report failed in cell {exc.exec_count}: {failure} (see {out.path(NOTEBOOK_OUT)})") from None
+    kernel_name = kernel_name or _kernel_name(notebook)
+    # The kernel talks over local sockets in a private folder: over TCP it would warn, on every run, that
+    # the traffic is not encrypted (a line the reader can do nothing about). Errors still reach the user.
+    with tempfile.TemporaryDirectory(prefix="zxforensics-kernel-") as sockets:
+        from jupyter_client.manager import KernelManager
+
+        manager = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(Path(sockets) / "kernel"))
+        try:
+            papermill.execute_notebook(
+                str(notebook), _NotebookOutput.scheme + NOTEBOOK_OUT, parameters=parameters,
+                kernel_name=kernel_name, progress_bar=progress, cwd=str(notebook.parent), km=manager,
+            )  # fmt: skip
+        except papermill.PapermillExecutionError as exc:
+            failure = f"{exc.ename}: {exc.evalue} (see {out.path(NOTEBOOK_OUT)})"
+            raise ZxError(f"the report failed in cell {exc.exec_count}: {failure}") from None
+        finally:
+            if manager.has_kernel:  # a kernel manager papermill was given is ours to stop
+                manager.shutdown_kernel(now=False)
+
+
+def _kernel_name(notebook: Path) -> str:
+    import nbformat
+
+    spec = nbformat.reads(notebook.read_text(encoding="utf-8"), as_version=4).metadata.get("kernelspec", {})
+    return spec.get("name") or "python3"
 
 
 def run_report(
@@ -140,9 +177,15 @@ def run_report(
     tz: str | None = None,
     force: bool = False,
     kernel_name: str | None = None,
-    progress: bool = True,
+    progress: bool = False,
+    purge_date: object = None,
+    pdf: bool = True,
 ) -> dict[str, Path]:
-    """Run the recovery report into `out_dir`; returns the paths written (`html`, `notebook`, `manifest`, ...)."""
+    """Run the recovery report into `out_dir`; returns the paths written (`html`, `pdf`, `notebook`,
+    `manifest`, ...). Without a PDF engine the report is still written, and the manifest says why there
+    is no PDF (`pdf.written` false, `pdf.reason`).
+
+    Quiet by default: no progress bar (`progress` to have papermill's), no kernel log line."""
     try:
         import papermill
     except ImportError:
@@ -159,12 +202,16 @@ def run_report(
         "out_dir": str(out.root),
         "title": title,
         "tz": tz,
+        "purge_date": None if purge_date is None else str(purge_date),
     }
     notebook = find_notebook()
     execute(papermill, notebook, out, parameters, kernel_name, progress)
     html = render_html(out, title)
-    manifest = write_manifest(out, parameters, notebook, started)
+    pdf_status = render_pdf(out, HTML_OUT) if pdf else {"written": False, "reason": "not asked for"}
+    manifest = write_manifest(out, parameters, notebook, started, pdf_status)
     written = {"html": html, "notebook": out.path(NOTEBOOK_OUT), "manifest": manifest}
+    if pdf_status["written"]:
+        written["pdf"] = out.path(PDF_OUT)
     for name, key in ((TIMELINE_FILE, "timeline"), (EML_DIR, "eml"), (TABLES_DIR, "tables")):
         if out.exists(name):
             written[key] = out.path(name)
@@ -186,7 +233,16 @@ def render_html(out: OutputDir, title: str) -> Path:
     )  # fmt: skip
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={HIDE_TAG}), enabled=True)
     body, _resources = exporter.from_notebook_node(nb)
-    return out.write_text(HTML_OUT, text=body)
+    return out.write_text(HTML_OUT, text=with_contents(body))
+
+
+def with_contents(body: str) -> str:
+    """The table of contents: a link to each section (the `<h2>` nbconvert gave an id), written where the
+    executive summary left its mark; the PDF keeps the links."""
+    sections = [(anchor, re.sub(r"<[^>]+>", "", title).strip()) for anchor, title in _HEADING.findall(body)]
+    links = "".join(f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title in sections
+                    if anchor != "Executive-summary")  # fmt: skip
+    return body.replace(TOC_MARK, f'<nav class="zx-toc" id="zx-toc"><strong>Contents</strong><ol>{links}</ol></nav>', 1)
 
 
 def sha256_file(path: Path) -> str:
@@ -206,7 +262,9 @@ def output_files(out: OutputDir) -> list[dict]:
     return outputs
 
 
-def write_manifest(out: OutputDir, parameters: dict, notebook: Path, started: datetime) -> Path:
+def write_manifest(
+    out: OutputDir, parameters: dict, notebook: Path, started: datetime, pdf: dict | None = None
+) -> Path:
     """`run_manifest.json`: parameters, versions, times, and the SHA-256 of every input read and file written."""
     inputs = [{"role": "notebook", "path": str(notebook), "size": notebook.stat().st_size,
                "sha256": sha256_file(notebook)}]  # fmt: skip
@@ -228,6 +286,7 @@ def write_manifest(out: OutputDir, parameters: dict, notebook: Path, started: da
         "ended": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "inputs": inputs,
         "outputs": output_files(out),
+        "pdf": pdf or {"written": False, "reason": "not asked for"},
     }
     return out.write_bytes(MANIFEST, data=orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
 

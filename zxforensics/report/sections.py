@@ -36,6 +36,7 @@ DEFAULT_TITLE = "Recovery report"
 EML_DIR = "eml"
 TABLES_DIR = "tables"
 TIMELINE_FILE = "timeline.csv"
+TOC_MARK = '<nav class="zx-toc" id="zx-toc"></nav>'  # run.render_html writes the sections' links into it
 
 
 @dataclass
@@ -48,6 +49,7 @@ class ReportContext:
     notification: Path | None = None
     date_a: object = None
     date_b: object = None
+    purge_date: object = None  # the retention forecast's date; None: the backup's last scan
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     cache: dict = field(default_factory=dict)
     out: OutputDir = field(init=False, repr=False)
@@ -72,6 +74,7 @@ def open_report(
     title: str | None = DEFAULT_TITLE,
     tz: str | None = None,
     progress_bars: bool = False,
+    purge_date: object = None,
 ) -> ReportContext:
     """Open the store and check the parameters; without `out_dir`, a new temporary folder.
 
@@ -85,7 +88,8 @@ def open_report(
         source = Path(notification).resolve()
         if not source.is_file():
             raise ZxError(f"notification {notification}: no such file")
-    return ReportContext(store, out, title or DEFAULT_TITLE, source, date_a or None, date_b or None)
+    return ReportContext(store, out, title or DEFAULT_TITLE, source, date_a or None, date_b or None,
+                         purge_date or None)
 
 
 def save_table(ctx: ReportContext, name: str, df: pd.DataFrame) -> Path:
@@ -208,7 +212,8 @@ def findings(ctx: ReportContext) -> pd.DataFrame:
 
 
 def retention_forecast(ctx: ReportContext) -> Retention:
-    return ctx.cached("retention", ctx.store.retention)
+    """What a purge would remove at the user's date (server's zone), else at the backup's last scan."""
+    return ctx.cached("retention", lambda: ctx.store.retention(at=ctx.purge_date))
 
 
 def shares_status(ctx: ReportContext) -> pd.DataFrame:

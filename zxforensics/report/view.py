@@ -2,12 +2,16 @@
 
 The notebook `notebooks/recovery_report.ipynb` only calls `show(<section>(ctx))`: every sentence,
 table and figure of the report is built here, from the frames of `report_sections`.
+The reader is an IT manager, not the kit's author: codes become words (`labels`), sizes carry units,
+every time is in the server's zone (named once, at the top), and hashes, paths and raw codes wait in
+the appendix and in the CSV tables.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import re
 import string
 
 import pandas as pd
@@ -19,23 +23,34 @@ from ..investigate.coherency import by_kind, with_account_names
 from ..version import __version__
 from . import plots as plots
 from . import sections as rs
-from .sections import CAUSES, ReportContext, open_report
+from .labels import CAUSE_LABELS, CAUSE_WHY, SIZE_COLUMNS, cause_label, column_label, human_size, humanize, yes_no
+from .sections import CAUSES, TOC_MARK, ReportContext, open_report
 
 __all__ = ["open_report", "show"]
 ROWS = 200  # longest table shown in the HTML; the CSV under tables/ holds every row
 LONG_TOKEN = 24  # characters without a space after which a cell may wrap anywhere
 DIFF_LINES = 60  # lines of a customization diff shown in the HTML
 EXPLAIN = {
-    "read_error": "The backup cannot read the item's metadata or blob (missing, not a regular file, I/O error, "
-    "a link leaving the backup path). Check the storage and any offsite copy.",
-    "broken": "Readable but corrupt (not JSON, truncated or invalid gzip, digest mismatch, over the size limit). "
-    "`last_valid_state` names the newest state whose blob still verifies; that state was extracted.",
-    "invalid": "Intact in the backup, but a message the mail server's LMTP validator refuses (`detail` says why). "
-    "The message was extracted as it is, for a manual import.",
-    "not_in_backup": "The backup holds no metadata for this item: it was never backed up, or has been purged.",
+    "read_error": "The backup cannot read the item's metadata or its message file (missing, not a regular file, "
+    "an I/O error, a link leaving the backup path). Check the storage and any offsite copy of the backup.",
+    "broken": "Readable but corrupt (not JSON, truncated or invalid compression, content that does not match its "
+    "hash, over the size limit). When an earlier version of the item is intact, that version was extracted.",
+    "invalid": "Intact in the backup, but the mail server's validator refuses the message as it is (the detail "
+    "says why). The message was extracted as it is, for a manual import.",
+    "not_in_backup": "The backup holds no copy of this item: it was never backed up, or it has been purged.",
     "restorable": "Everything verifies in the backup, so the cause lies on the target server (quota, rights, "
-    "a stopped service): retry the restore of these items.",
+    "a stopped service): retry the restore of these items. Messages were also extracted as .eml files.",
 }
+# What the recovered items of each cause are, for the executive summary.
+RECOVERED_AS = {
+    "restorable": "intact in the backup",
+    "invalid": "refused by the mail server as they are",
+    "broken": "from an earlier intact version",
+}
+# A vendor check code at the start of a detail (`truncated_gzip: ...`) and a path in parentheses at its end:
+# the appendix and tables/diagnosis.csv keep them, the main tables show the sentence.
+_DETAIL_CODE = re.compile(r"(^| )[a-z]+(?:_[a-z]+)+: ")
+_DETAIL_PATH = re.compile(r" \((?:accounts|items|server)/[^()]*\)$")
 
 
 def show(blocks: list) -> None:
@@ -66,10 +81,16 @@ def code(value: object) -> str:
     return f"<code>{inert(value)}</code>"
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def table(df: pd.DataFrame, tz: str = "UTC", limit: int = ROWS, saved: str | None = None) -> HTML:
-    """A frame as a plain HTML table: dates in the server's zone, at most `limit` rows, with a note."""
+    """A frame as a plain HTML table a person reads: dates in the server's zone, yes/no, sizes with units,
+    columns named in words; at most `limit` rows, with a note."""
     shown = readable(df.head(limit), tz)
-    cells = pd.DataFrame({html.escape(escape(str(c))): [_cell_html(v) for v in shown[c]] for c in shown.columns})
+    cells = pd.DataFrame({html.escape(escape(column_label(c))): [_cell_html(v) for v in shown[c]]
+                          for c in shown.columns})  # fmt: skip
     body = cells.to_html(index=False, border=0, classes="zx-table", escape=False)
     notes = []
     if len(df) > limit:
@@ -88,12 +109,15 @@ def _cell_html(value: object) -> str:
 
 
 def readable(df: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """Timestamps as the vendor prints them (dd/MM/yyyy HH:mm:ss ZONE), lists as comma-separated text."""
+    """Timestamps as the vendor prints them (dd/MM/yyyy HH:mm:ss, in the server's zone named once at the
+    top), booleans as yes/no, byte counts with units, lists as comma-separated text."""
     out = df.copy()
     for column in out.columns:
         values = out[column]
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = [format_vendor_date(v, tz, zone=True) for v in values]
+            out[column] = [format_vendor_date(v, tz) for v in values]
+        elif str(column) in SIZE_COLUMNS:
+            out[column] = [human_size(v) for v in values]
         else:
             out[column] = [_cell(v) for v in values]
     return out
@@ -104,14 +128,33 @@ def _cell(value: object) -> object:
         return ", ".join(map(str, value))
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
-    return value
+    return yes_no(value)
 
 
-def figure(fig) -> Image:
-    """A matplotlib Figure as an embedded PNG (the HTML carries it as base64)."""
+def short_detail(value: object) -> object:
+    """A diagnosis detail without its check code and trailing path (both stay in the appendix and CSV)."""
+    if not isinstance(value, str):
+        return value
+    text = _DETAIL_PATH.sub("", _DETAIL_CODE.sub(lambda m: ": " if m[1] else "", value))
+    return text[:1].upper() + text[1:]
+
+
+def figure(fig, alt: str) -> Image:
+    """A matplotlib Figure as an embedded PNG (the HTML carries it as base64) with its text alternative:
+    what the figure shows, in words, for a screen reader and for a reader of the PDF's text."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=96)
-    return Image(data=buffer.getvalue(), format="png")
+    return Image(data=buffer.getvalue(), format="png", metadata={"alt": escape(alt)})
+
+
+def _counts_text(table: pd.DataFrame, label: str, limit: int = 12) -> str:
+    """`account: 2 read error, 1 broken; ...` for an alt text: each row's non-zero columns."""
+    parts = []
+    for name, row in table.head(limit).iterrows():
+        values = ", ".join(f"{int(n)} {column}" for column, n in row.items() if n)
+        parts.append(f"{name}: {values}")
+    more = f"; and {len(table) - limit} more {label}" if len(table) > limit else ""
+    return "; ".join(parts) + more
 
 
 def when(value: object, tz: str) -> str:
@@ -119,45 +162,165 @@ def when(value: object, tz: str) -> str:
         return "—"
     if isinstance(value, str):
         return "the last snapshot" if value.strip().lower() == "last" else value
-    return format_vendor_date(pd.Timestamp(value), tz, zone=True)
+    return format_vendor_date(pd.Timestamp(value), tz)
 
 
 # -- sections -------------------------------------------------------------------------------------
 def title_block(ctx: ReportContext) -> list:
-    started = ctx.started.strftime("%Y-%m-%d %H:%M:%S UTC")
+    generated = format_vendor_date(pd.Timestamp(ctx.started), ctx.store.tz)
     lines = [
         f"# {inert(ctx.title)}",
-        f"Backup path {code(ctx.store.root)} · server time zone {inert(ctx.store.tz)} · generated {started} "
-        f"by zxforensics {__version__}, offline and read-only.",
+        f"Generated on {generated} by zxforensics {__version__}, offline and read-only. All times in this report "
+        f"are in the server's time zone, **{inert(ctx.store.tz)}**.",
     ]
-    if ctx.notification is not None:
-        lines.append(f"Restore notification: {code(ctx.notification)}.")
     return [md("\n\n".join(lines))]
+
+
+def executive_summary(ctx: ReportContext) -> list:
+    """The bottom line on the first screen: what was asked, what was lost, what is back, what to do."""
+    diag = rs.diagnosis(ctx)
+    causes = diag["cause"].astype(str) if not diag.empty else pd.Series(dtype=str)
+    lines: list[str] = []
+    report = rs.notification_report(ctx)
+    if report is None:
+        lines.append(_preflight_sentence(ctx, diag))
+    else:
+        lines.append(_asked_sentence(report, len(diag)))
+    if diag.empty:
+        lines.append("**Nothing is missing**: there is nothing to recover.")
+        return [md("\n\n".join(lines + _next_steps(ctx, diag, pd.DataFrame())))]
+    recovered = rs.extract_recoverable(ctx)
+    good = recovered[recovered["error"].isna()] if not recovered.empty else recovered
+    done = set(zip(good["account"].astype(str), good["item_id"], strict=True)) if not good.empty else set()
+    back = pd.Series([(a, i) in done for a, i in zip(diag["account"].astype(str), diag["item_id"], strict=True)],
+                     index=diag.index, dtype=bool)  # fmt: skip
+    retry = int(((causes == "restorable") & ~back).sum())
+    total = len(diag)
+    if report is not None:
+        eml = rs.EML_DIR
+        if len(good):
+            kinds = diag[back]["cause"].astype(str).value_counts()
+            how = ", ".join(f"{n} {RECOVERED_AS.get(c, cause_label(c).lower())}" for c, n in kinds.items())
+            lines.append(f"**{len(good)} of the {total} can be recovered now** ({how}): they were extracted "
+                         f"from the backup as `.eml` files in the folder `{eml}/` beside this report "
+                         f"({eml}/manifest.csv lists them, one per item, checked against the backup).")  # fmt: skip
+        else:
+            lines.append("**No item could be extracted** from the backup as an `.eml` file.")
+    lost = diag[~back & (causes != "restorable")]
+    if retry:
+        lines.append(f"**{plural(retry, 'item')}** {'is' if retry == 1 else 'are'} intact in the backup but "
+                     "not a message: a new restore attempt should bring them back.")  # fmt: skip
+    if lost.empty:
+        lines.append("**None is lost**.")
+    else:
+        reasons = lost["cause"].astype(str).value_counts()
+        why = "; ".join(f"{plural(int(n), 'item')} because {CAUSE_WHY.get(c, humanize(c).lower())}"
+                        for c, n in reasons.items())  # fmt: skip
+        lines.append(f"**{len(lost)} of the {total} cannot be recovered from this backup**: {why}.")
+    return [md("\n\n".join(lines + _next_steps(ctx, diag, good)))]
+
+
+def _asked_sentence(report, unrestored: int) -> str:
+    header, stats = report.operation or {}, report.stats
+    what = inert(header.get("operation") or "A restore")
+    where = f" on server {inert(header['server'])}" if header.get("server") else ""
+    started = f", started on {inert(header['started'])}" if header.get("started") else ""
+    counted = stats.get("unrestored")
+    text = (f"**What was asked:** {what}{where}{started}. It restored {inert(stats.get('restored', '?'))} items, "
+            f"skipped {inert(stats.get('skipped', '?'))}, and **did not restore {inert(counted if counted is not None else unrestored)}**.")  # fmt: skip  # noqa: E501
+    if counted is not None and str(counted) != str(unrestored):
+        text += f" The notification lists {unrestored} of them by item."
+    return text
+
+
+def _preflight_sentence(ctx: ReportContext, diag: pd.DataFrame) -> str:
+    items = len(ctx.store.items("last"))
+    if not items:
+        return "**What was checked:** no restore notification was given, and the backup holds no item."
+    return (f"**What was checked:** no restore notification was given, so this is a pre-flight check of the "
+            f"backup's {plural(items, 'item')}: a full restore would **not bring back {plural(len(diag), 'item')}**.")
+
+
+def _next_steps(ctx: ReportContext, diag: pd.DataFrame, good: pd.DataFrame) -> list[str]:
+    causes = set(diag["cause"].astype(str)) if not diag.empty else set()
+    steps = []
+    if len(good):
+        steps.append(f"Import the `.eml` files of `{rs.EML_DIR}/` into the mailboxes they belong to (one folder per "
+                     "account).")  # fmt: skip
+    if "restorable" in causes:
+        steps.append("Retry the restore of the items that are intact in the backup: the cause was on the "
+                      "target server (quota, rights, a stopped service).")  # fmt: skip
+    if "invalid" in causes:
+        steps.append("Import by hand the messages the mail server refused: they were extracted as they are.")
+    if "read_error" in causes or "broken" in causes:
+        steps.append("Check the backup's storage and any offsite copy for the items it cannot read.")
+    if "not_in_backup" in causes:
+        steps.append("Look for the items not in the backup in an older backup or another source.")
+    found = rs.findings(ctx)
+    errors = int((found["severity"].astype(str) == "error").sum()) if not found.empty else 0
+    if errors:
+        steps.append(f"Have the backup's {plural(errors, 'integrity error')} looked at (see Audit findings).")
+    if not steps:
+        steps.append("Nothing: keep the report with the case file.")
+    return ["**What to do next:**\n\n" + "\n".join(f"- {s}" for s in steps)]
+
+
+def contents() -> list:
+    """The table of contents: filled with the sections' links when the HTML is written."""
+    return [HTML(TOC_MARK)]
 
 
 def summary_section(ctx: ReportContext) -> list:
     store = ctx.store
     accounts = rs.accounts_table(ctx)
     items = store.items("last")
-    stat = store.backupstat()
-    first = pd.Timestamp(int(stat["firstScan"]), unit="ms", tz="UTC") if stat.get("firstScan") else None
-    last = pd.Timestamp(int(stat["lastScan"]), unit="ms", tz="UTC") if stat.get("lastScan") else None
+    first, last = store.scan_dates()
+    deleted = int(accounts["deleted"].astype(bool).sum()) if not accounts.empty else 0
     lines = (
-        f"The backup holds **{len(items)} items** of **{len(accounts)} accounts** "
-        f"({int(accounts['deleted'].sum())} deleted), scanned from {inert(when(first, store.tz))} "
-        f"to {inert(when(last, store.tz))}."
+        f"The backup holds **{len(items)} items** of **{len(accounts)} accounts** ({deleted} deleted), scanned "
+        f"from {inert(when(first, store.tz))} to {inert(when(last, store.tz))}."
     )
     events = rs.timeline_events(ctx)
+    per_type = (pd.crosstab(items["account"].astype(str), items["type"].astype(str))
+                if not items.empty else pd.DataFrame())  # fmt: skip
     return [
         md(lines),
-        table(rs.summary_table(ctx), store.tz),
+        table(summary_rows(ctx), store.tz),
         md("### Accounts"),
-        table(accounts, store.tz),
+        table(accounts.drop(columns="account_id"), store.tz),
         md("### Items over time"),
-        figure(plots.states_over_time(events, store.tz)),
+        figure(plots.states_over_time(events, store.tz), _timeline_alt(events, store.tz)),
         md("The full timeline of item states is in `timeline.csv` (Timesketch's import format)."),
-        figure(plots.items_per_type_and_account(items)),
-    ]
+        figure(plots.items_per_type_and_account(items),
+               "Bar chart of the items per account and type. " + (_counts_text(per_type, "accounts") or
+                                                                  "The backup holds no item.")),
+    ]  # fmt: skip
+
+
+def summary_rows(ctx: ReportContext) -> pd.DataFrame:
+    """`summary_table` for a reader: sizes with units, no paths, the read errors' codes left to the appendix."""
+    rows = []
+    names = {"read errors (metadata and blobs met so far)": "files that could not be read",
+             "blob files": "message files (blobs)", "orphan blobs": "message files no item uses",
+             "findings": "audit findings"}  # fmt: skip
+    for metric, value in rs.summary_table(ctx).itertuples(index=False):
+        metric = str(metric)
+        if metric in ("backup path", "server time zone") or metric.startswith(("errors: ", "findings: ")):
+            continue
+        if "bytes" in metric:
+            value = human_size(value)
+            metric = metric.replace("blob bytes", "message files' size").replace("bytes", "size")
+        rows.append((humanize(names.get(metric, metric)), value))
+    return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def _timeline_alt(events: pd.DataFrame, tz: str) -> str:
+    if events.empty:
+        return "Bar chart of the item states per month: the backup holds no item state."
+    dates = pd.to_datetime(events["datetime"], utc=True, format="ISO8601").dt.tz_convert(tz)
+    kinds = events["timestamp_desc"].astype(str).value_counts()
+    return (f"Bar chart of the item states per month ({tz}), from {dates.min():%m/%Y} to {dates.max():%m/%Y}: "
+            + ", ".join(f"{n} {k.lower()}" for k, n in kinds.items()) + ".")  # fmt: skip
 
 
 def restore_section(ctx: ReportContext) -> list:
@@ -171,7 +334,13 @@ def restore_section(ctx: ReportContext) -> list:
         blocks += _outcome(report, diag, ctx.store.tz)
     if diag.empty:
         return [*blocks, md("No unrestored item.")]
-    blocks += [md("### Causes per account"), table(rs.causes_by_account(diag)), figure(plots.causes(diag, CAUSES))]
+    by_account = rs.causes_by_account(diag)
+    shown = by_account.rename(columns={c: cause_label(c) for c in by_account.columns if c in CAUSE_LABELS})
+    labelled = diag.assign(cause=[cause_label(c) for c in diag["cause"].astype(str)])
+    order = tuple(CAUSE_LABELS[c] for c in CAUSES)
+    alt = ("Bar chart of the unrestored items per account, by cause. "
+           + _counts_text(shown.set_index("account").drop(columns="total"), "accounts") + ".")  # fmt: skip
+    blocks += [md("### Causes per account"), table(shown), figure(plots.causes(labelled, order), alt)]
     return blocks
 
 
@@ -180,8 +349,9 @@ def _outcome(report, diag: pd.DataFrame, tz: str) -> list:
     stats = report.stats
     blocks = []
     if report.operation:
-        header = report.operation
-        blocks.append(table(pd.DataFrame({"field": list(header), "value": [str(v) for v in header.values()]}), tz))
+        header = {k: v for k, v in report.operation.items() if k != "id"}  # the id: in the appendix
+        blocks.append(table(pd.DataFrame({"field": [humanize(k) for k in header],
+                                          "value": [str(v) for v in header.values()]}), tz))  # fmt: skip
     blocks.append(md(
         f"The restore reports **{inert(stats.get('restored'))} restored**, **{inert(stats.get('skipped'))} skipped** "
         f"and **{inert(stats.get('unrestored'))} unrestored** items."
@@ -203,10 +373,11 @@ def causes_section(ctx: ReportContext) -> list:
     others = sorted(set(diag["cause"].astype(str)) - set(CAUSES))
     for cause in present + others:
         rows = diag[diag["cause"].astype(str) == cause]
-        plural = "s" if len(rows) != 1 else ""
-        blocks += [md(f"### {inert(cause)}: {len(rows)} item{plural}\n\n{EXPLAIN.get(cause, '')}"),
-                   table(rows[columns], ctx.store.tz)]
-    blocks.append(md(f"Every row, with blob paths and digests: {code(saved.relative_to(ctx.out_dir))}."))
+        shown = rows[columns].assign(detail=[short_detail(d) for d in rows["detail"]])
+        blocks += [md(f"### {inert(cause_label(cause))}: {plural(len(rows), 'item')}\n\n{EXPLAIN.get(cause, '')}"),
+                   table(shown, ctx.store.tz)]
+    blocks.append(md(f"Every row, with the check codes, blob paths and digests: "
+                     f"{code(saved.relative_to(ctx.out_dir))} and the appendix."))  # fmt: skip
     return blocks
 
 
@@ -217,10 +388,14 @@ def recovered_section(ctx: ReportContext) -> list:
     diag = rs.diagnosis(ctx)
     good = recovered[recovered["error"].isna()]
     text = (f"**{len(good)} of {len(diag)}** unrestored items were recovered from the backup as `.eml` files under "
-            f"`{rs.EML_DIR}/` (byte-exact, hash-verified; `{rs.EML_DIR}/manifest.csv` lists them).")
+            f"`{rs.EML_DIR}/` (byte-exact and checked against the backup; `{rs.EML_DIR}/manifest.csv` lists them, "
+            "and the appendix gives each file's SHA-256).")  # fmt: skip
     blocks = [md(text)]
     if not recovered.empty:
-        shown = recovered if recovered["error"].notna().any() else recovered.drop(columns="error")
+        shown = recovered.drop(columns=[c for c in ("sha256", "transaction_id") if c in recovered.columns])
+        shown = shown.assign(cause=[cause_label(c) for c in shown["cause"].astype(str)])
+        if not shown["error"].notna().any():
+            shown = shown.drop(columns="error")
         blocks.append(table(shown, ctx.store.tz))
     return blocks
 
@@ -260,7 +435,8 @@ def _customizations(ctx: ReportContext) -> list:
     blocks = [md(f"### Customizations (conf/ and postfix/conf/): archive of {a} against {b}")]
     if custom.empty:
         return [*blocks, md("No file changed.")]
-    blocks.append(table(custom.drop(columns=[c for c in ("diff", "sha256_before") if c in custom]), ctx.store.tz))
+    hashes = [c for c in ("diff", "sha256_before", "sha256_after") if c in custom]
+    blocks.append(table(custom.drop(columns=hashes), ctx.store.tz))
     for row in custom.itertuples(index=False):
         if isinstance(getattr(row, "diff", None), str) and row.diff:
             lines = row.diff.splitlines()
@@ -276,26 +452,42 @@ def audit_section(ctx: ReportContext) -> list:
     found = rs.findings(ctx)
     if found.empty:
         return [md("The coherency check found nothing wrong."), *_retention(ctx), *_shares(ctx)]
-    saved = rs.save_table(ctx, "findings", found).relative_to(ctx.out_dir)
+    rs.save_table(ctx, "findings", found)
     severities = found["severity"].astype(str).value_counts()
-    shown = with_account_names(ctx.store, found).drop(columns=["account_id", "digest"])
+    kinds = by_kind(found)
+    shown = kinds.assign(kind=[humanize(k) for k in kinds["kind"]])
+    alt = ("Bar chart of the audit findings per kind, by severity. "
+           + _counts_text(shown.set_index("kind").drop(columns="total"), "kinds") + ".")  # fmt: skip
     blocks = [
         md(f"The coherency check (every blob decompressed and its digest verified) found **{len(found)} "
-           "findings**: " + ", ".join(f"{n} {inert(s)}" for s, n in severities.items()) + "."),
-        table(by_kind(found)),
-        figure(plots.findings(found)),
-        table(shown, ctx.store.tz, saved=str(saved)),
+           "findings**: " + ", ".join(f"{n} {inert(s)}" for s, n in severities.items()) + ". Each finding, "
+           "with its path, is listed in the appendix and in `tables/findings.csv`."),
+        table(shown),
+        figure(plots.findings(found), alt),
     ]
     return blocks + _retention(ctx) + _shares(ctx)
 
 
 def _retention(ctx: ReportContext) -> list:
     plan = rs.retention_forecast(ctx)
-    blocks = [md(f"### Retention: what a purge on {inert(when(plan.at, ctx.store.tz))} would remove"),
-              table(plan.summary())]
+    tz = ctx.store.tz
+    at = inert(when(plan.at, tz))
+    basis = "on the date given" if ctx.purge_date is not None else "at the backup's last scan"
+    summary = pd.DataFrame([
+        ("Purge date", when(plan.at, tz)),
+        ("Data retention", f"{plan.data_retention_days} days" if plan.data_retention_days else "keep forever"),
+        ("Account retention",
+         f"{plan.account_retention_days} days" if plan.account_retention_days else "keep forever"),
+        ("Accounts removed", int(plan.accounts["purged"].sum())),
+        ("Deleted items removed", int(plan.items["purged"].sum())),
+        ("Message files freed", int(plan.blobs["freed"].sum())),
+        ("Message files kept (still used)", int((~plan.blobs["freed"]).sum())),
+        ("Space freed", human_size(plan.bytes_freed)),
+    ], columns=["metric", "value"]).astype({"value": str})  # fmt: skip
+    blocks = [md(f"### Retention: what a purge {basis} ({at}) would remove"), table(summary)]
     accounts = plan.purged_accounts()
     if not accounts.empty:
-        blocks += [md("Accounts the purge removes:"), table(accounts.drop(columns="account_id"), ctx.store.tz)]
+        blocks += [md("Accounts the purge removes:"), table(accounts.drop(columns="account_id"), tz)]
     per_account = plan.purged_per_account()
     if not per_account.empty:
         blocks += [md("Deleted items the purge removes, per account:"), table(per_account)]
@@ -308,20 +500,60 @@ def _shares(ctx: ReportContext) -> list:
     if shares.empty:
         return [*blocks, md("No share in this backup.")]
     counts = shares["status"].astype(str).value_counts()
-    blocks.append(md(", ".join(f"**{n}** {inert(s)}" for s, n in counts.items()) + "."))
+    blocks.append(md(", ".join(f"**{n}** {inert(humanize(s).lower())}" for s, n in counts.items()) + "."))
     broken = shares[shares["status"].astype(str) != "ok"]
     if not broken.empty:
         ids = [c for c in ("owner_id", "grantee_id") if c in broken.columns]
-        blocks.append(table(broken.drop(columns=ids), ctx.store.tz, saved=str(
+        shown = broken.drop(columns=ids).assign(status=[humanize(s) for s in broken["status"].astype(str)])
+        blocks.append(table(shown, ctx.store.tz, saved=str(
             rs.save_table(ctx, "shares", shares).relative_to(ctx.out_dir))))
+    return blocks
+
+
+def appendix_section(ctx: ReportContext) -> list:
+    """What a technician checks and a manager skips: ids, hashes, paths and the raw check codes."""
+    tz = ctx.store.tz
+    blocks: list = [md("The values below are those of the CSV tables under `tables/` and of `eml/manifest.csv`: "
+                       "hashes, paths, ids and the check codes the kit and the vendor use.")]  # fmt: skip
+    report = rs.notification_report(ctx)
+    if report is not None and report.operation:
+        blocks += [md("### Restore operation"),
+                   table(pd.DataFrame({"field": list(report.operation),
+                                       "value": [str(v) for v in report.operation.values()]}), tz)]  # fmt: skip
+    recovered = rs.extract_recoverable(ctx)
+    if not recovered.empty:
+        columns = [c for c in ("account", "item_id", "transaction_id", "file", "sha256", "verified")
+                   if c in recovered.columns]  # fmt: skip
+        blocks += [md("### Recovered files and their SHA-256"), table(recovered[columns], tz)]
+    diag = rs.diagnosis(ctx)
+    if not diag.empty:
+        columns = [c for c in ("account", "item_id", "cause", "detail", "digest") if c in diag.columns]
+        blocks += [md("### Unrestored items: check codes and digests"),
+                   table(diag[columns].assign(cause=diag["cause"].astype(str)), tz,
+                         saved=f"{rs.TABLES_DIR}/diagnosis.csv")]  # fmt: skip
+    found = rs.findings(ctx)
+    if not found.empty:
+        shown = with_account_names(ctx.store, found).drop(columns=["account_id", "digest"])
+        blocks += [md("### Audit findings"), table(shown, tz, saved=f"{rs.TABLES_DIR}/findings.csv")]
+    errors = [(m.removeprefix("errors: "), v) for m, v in rs.summary_table(ctx).itertuples(index=False)
+              if str(m).startswith("errors: ")]  # fmt: skip
+    if errors:
+        blocks += [md("### Read errors by kind"), table(pd.DataFrame(errors, columns=["kind", "files"]))]
+    accounts = rs.accounts_table(ctx)
+    if not accounts.empty:
+        blocks += [md("### Account ids"), table(accounts[["name", "account_id"]])]
+    custom = rs.customization_changes(ctx)
+    if custom is not None and not custom.empty:
+        columns = [c for c in ("member", "change", "sha256_before", "sha256_after") if c in custom.columns]
+        blocks += [md("### Customization files and their SHA-256"), table(custom[columns], tz)]
     return blocks
 
 
 def about_section(ctx: ReportContext) -> list:
     parameters = {
         "backup_path": str(ctx.store.root), "notification": str(ctx.notification or ""),
-        "date_a": str(ctx.date_a or ""), "date_b": str(ctx.date_b or ""), "tz": ctx.store.tz,
-        "out_dir": str(ctx.out_dir),
+        "date_a": str(ctx.date_a or ""), "date_b": str(ctx.date_b or ""),
+        "purge_date": str(ctx.purge_date or ""), "tz": ctx.store.tz, "out_dir": str(ctx.out_dir),
     }  # fmt: skip
     text = (
         "This report was produced offline from a read-only backup path: nothing in it was written. "

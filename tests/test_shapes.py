@@ -39,7 +39,8 @@ NO_ACCOUNT = "nobody@shapes.invalid"
 # exit codes a verb may give on a sound store of any shape: findings (1) besides ok; a monitoring check
 # says WARNING (1) or CRITICAL (2) of a store never scanned or out of date, UNKNOWN (3) only when unreadable
 EXIT_CODES = {"check": (0, 1, 2)}
-REPORT_SECTIONS = ("Summary", "Restore outcome", "Server configuration changes", "Audit findings")
+REPORT_SECTIONS = ("Executive summary", "What to do next", "Summary", "Restore outcome",
+                   "Server configuration changes", "Audit findings", "Appendix: technical details")
 KERNELS = 4  # notebooks run at once: a kernel mostly waits (start, imports), so 2 cores serve 4
 RUNNER = Path(__file__).resolve().parent / "notebook_runner.py"
 RUNNER_TIMEOUT = 1800  # seconds for every notebook of every shape

@@ -46,6 +46,7 @@ RECOVERED_AS = {
     "restorable": "intact in the backup",
     "invalid": "refused by the mail server as they are",
     "broken": "from an earlier intact version",
+    "read_error": "from an earlier readable version",
 }
 # A vendor check code at the start of a detail (`truncated_gzip: ...`) and a path in parentheses at its end:
 # the appendix and tables/diagnosis.csv keep them, the main tables show the sentence.
@@ -179,37 +180,38 @@ def title_block(ctx: ReportContext) -> list:
 def executive_summary(ctx: ReportContext) -> list:
     """The bottom line on the first screen: what was asked, what was lost, what is back, what to do."""
     diag = rs.diagnosis(ctx)
-    causes = diag["cause"].astype(str) if not diag.empty else pd.Series(dtype=str)
-    lines: list[str] = []
     report = rs.notification_report(ctx)
-    if report is None:
-        lines.append(_preflight_sentence(ctx, diag))
-    else:
-        lines.append(_asked_sentence(report, len(diag)))
+    lines = [_preflight_sentence(ctx, diag) if report is None else _asked_sentence(report, len(diag))]
     if diag.empty:
         lines.append("**Nothing is missing**: there is nothing to recover.")
-        return [md("\n\n".join(lines + _next_steps(ctx, diag, pd.DataFrame())))]
-    recovered = rs.extract_recoverable(ctx)
-    good = recovered[recovered["error"].isna()] if not recovered.empty else recovered
-    done = set(zip(good["account"].astype(str), good["item_id"], strict=True)) if not good.empty else set()
-    back = pd.Series([(a, i) in done for a, i in zip(diag["account"].astype(str), diag["item_id"], strict=True)],
-                     index=diag.index, dtype=bool)  # fmt: skip
-    retry = int(((causes == "restorable") & ~back).sum())
-    total = len(diag)
-    if report is not None:
-        eml = rs.EML_DIR
-        if len(good):
-            kinds = diag[back]["cause"].astype(str).value_counts()
-            how = ", ".join(f"{n} {RECOVERED_AS.get(c, cause_label(c).lower())}" for c, n in kinds.items())
-            lines.append(f"**{len(good)} of the {total} can be recovered now** ({how}): they were extracted "
+        return [md("\n\n".join(lines + _next_steps(ctx, diag, 0, report is None)))]
+    causes = diag["cause"].astype(str)
+    if report is not None:  # with a notification, the report extracted them: count the files written
+        recovered = rs.extract_recoverable(ctx)
+        good = recovered[recovered["error"].isna()] if not recovered.empty else recovered
+        done = set(zip(good["account"].astype(str), good["item_id"], strict=True)) if not good.empty else set()
+        back = pd.Series([(a, i) in done for a, i in zip(diag["account"].astype(str), diag["item_id"], strict=True)],
+                         index=diag.index, dtype=bool)  # fmt: skip
+    else:  # a pre-flight extracts nothing: what could be extracted
+        back = diag["recoverable_eml"].fillna(False).astype(bool)
+    total, eml = len(diag), rs.EML_DIR
+    if back.any():
+        kinds = causes[back].value_counts()
+        how = ", ".join(f"{n} {RECOVERED_AS.get(c, cause_label(c).lower())}" for c, n in kinds.items())
+        if report is not None:
+            lines.append(f"**{int(back.sum())} of the {total} can be recovered now** ({how}): they were extracted "
                          f"from the backup as `.eml` files in the folder `{eml}/` beside this report "
                          f"({eml}/manifest.csv lists them, one per item, checked against the backup).")  # fmt: skip
         else:
-            lines.append("**No item could be extracted** from the backup as an `.eml` file.")
-    lost = diag[~back & (causes != "restorable")]
+            lines.append(f"**{int(back.sum())} of the {total} could be recovered** ({how}) as `.eml` files: run "
+                         "this report with the restore's notification, or extract them one by one.")  # fmt: skip
+    elif report is not None:
+        lines.append("**No item could be extracted** from the backup as an `.eml` file.")
+    retry = int(((causes == "restorable") & ~back).sum())
     if retry:
         lines.append(f"**{plural(retry, 'item')}** {'is' if retry == 1 else 'are'} intact in the backup but "
                      "not a message: a new restore attempt should bring them back.")  # fmt: skip
+    lost = diag[~back & (causes != "restorable")]
     if lost.empty:
         lines.append("**None is lost**.")
     else:
@@ -217,7 +219,7 @@ def executive_summary(ctx: ReportContext) -> list:
         why = "; ".join(f"{plural(int(n), 'item')} because {CAUSE_WHY.get(c, humanize(c).lower())}"
                         for c, n in reasons.items())  # fmt: skip
         lines.append(f"**{len(lost)} of the {total} cannot be recovered from this backup**: {why}.")
-    return [md("\n\n".join(lines + _next_steps(ctx, diag, good)))]
+    return [md("\n\n".join(lines + _next_steps(ctx, diag, int(back.sum()), report is None)))]
 
 
 def _asked_sentence(report, unrestored: int) -> str:
@@ -241,17 +243,20 @@ def _preflight_sentence(ctx: ReportContext, diag: pd.DataFrame) -> str:
             f"backup's {plural(items, 'item')}: a full restore would **not bring back {plural(len(diag), 'item')}**.")
 
 
-def _next_steps(ctx: ReportContext, diag: pd.DataFrame, good: pd.DataFrame) -> list[str]:
+def _next_steps(ctx: ReportContext, diag: pd.DataFrame, recoverable: int, preflight: bool) -> list[str]:
     causes = set(diag["cause"].astype(str)) if not diag.empty else set()
     steps = []
-    if len(good):
+    if recoverable and not preflight:
         steps.append(f"Import the `.eml` files of `{rs.EML_DIR}/` into the mailboxes they belong to (one folder per "
                      "account).")  # fmt: skip
+    if recoverable and preflight:
+        steps.append("After a restore, run this report with its notification: it extracts every item it can.")
     if "restorable" in causes:
         steps.append("Retry the restore of the items that are intact in the backup: the cause was on the "
-                      "target server (quota, rights, a stopped service).")  # fmt: skip
+                     "target server (quota, rights, a stopped service).")  # fmt: skip
     if "invalid" in causes:
-        steps.append("Import by hand the messages the mail server refused: they were extracted as they are.")
+        done = "they can be extracted" if preflight else "they were extracted"
+        steps.append(f"Import by hand the messages the mail server refuses: {done} as they are.")
     if "read_error" in causes or "broken" in causes:
         steps.append("Check the backup's storage and any offsite copy for the items it cannot read.")
     if "not_in_backup" in causes:
@@ -303,8 +308,11 @@ def summary_rows(ctx: ReportContext) -> pd.DataFrame:
     names = {"read errors (metadata and blobs met so far)": "files that could not be read",
              "blob files": "message files (blobs)", "orphan blobs": "message files no item uses",
              "findings": "audit findings"}  # fmt: skip
+    scans = dict(zip(("first scan", "last scan"), ctx.store.scan_dates(), strict=True))
     for metric, value in rs.summary_table(ctx).itertuples(index=False):
         metric = str(metric)
+        if metric in scans:  # without the zone's abbreviation: the zone is named once, at the top
+            value = when(scans[metric], ctx.store.tz)
         if metric in ("backup path", "server time zone") or metric.startswith(("errors: ", "findings: ")):
             continue
         if "bytes" in metric:

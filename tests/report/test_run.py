@@ -253,3 +253,15 @@ def test_the_pdf_has_the_sections_of_the_html(ran):
     assert "cannot be recovered from this backup" in text and "Contents" in text
     manifest = orjson.loads((out / "run_manifest.json").read_bytes())
     assert manifest["pdf"]["written"] is True and manifest["pdf"]["engine"].endswith("chromium")
+
+
+def test_retention_at_the_last_scan_or_at_the_date_given(sample_path, tmp_path):
+    from zxforensics.report import view
+
+    ctx = view.open_report(sample_path, out_dir=tmp_path / "a")
+    assert view.rs.retention_forecast(ctx).at == ctx.store.last_scan()
+    given = view.open_report(sample_path, out_dir=tmp_path / "b", purge_date="01/01/2014 00:00:00")
+    plan = view.rs.retention_forecast(given)
+    assert plan.at == pd.Timestamp("2013-12-31 23:00:00", tz="UTC")  # midnight in Paris
+    heading = view._retention(given)[0].data
+    assert heading == "### Retention: what a purge on the date given (01&#47;01&#47;2014 00&#58;00&#58;00) would remove"

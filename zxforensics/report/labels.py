@@ -42,8 +42,6 @@ COLUMN_LABELS = {
     "size_before": "Size before",
     "size_after": "Size after",
     "text": "Text file",
-    "id": "Key",
-    "key": "Instance",
 }
 # Columns that hold a number of bytes: shown in KB, MB, GB.
 SIZE_COLUMNS = {"size", "bytes", "size_before", "size_after", "compressed_size", "bytes freed"}

@@ -20,6 +20,7 @@ from IPython.display import HTML, Image, Markdown, display
 from ..format.dates import format_vendor_date
 from ..format.text import escape, escape_lines
 from ..investigate.coherency import by_kind, with_account_names
+from ..investigate.shares import SHARE_SHOWN
 from ..version import __version__
 from . import plots as plots
 from . import sections as rs
@@ -511,8 +512,8 @@ def _shares(ctx: ReportContext) -> list:
     blocks.append(md(", ".join(f"**{n}** {inert(humanize(s).lower())}" for s, n in counts.items()) + "."))
     broken = shares[shares["status"].astype(str) != "ok"]
     if not broken.empty:
-        ids = [c for c in ("owner_id", "grantee_id") if c in broken.columns]
-        shown = broken.drop(columns=ids).assign(status=[humanize(s) for s in broken["status"].astype(str)])
+        columns = [c for c in SHARE_SHOWN if c in broken.columns and not c.endswith("_id")]  # ids: in the CSV
+        shown = broken[columns].assign(status=[humanize(s) for s in broken["status"].astype(str)])
         blocks.append(table(shown, ctx.store.tz, saved=str(
             rs.save_table(ctx, "shares", shares).relative_to(ctx.out_dir))))
     return blocks

@@ -224,13 +224,17 @@ def executive_summary(ctx: ReportContext) -> list:
 
 
 def _asked_sentence(report, unrestored: int) -> str:
+    """What the restore was and what it did, from the notification's header and its stats line."""
     header, stats = report.operation or {}, report.stats
     what = inert(header.get("operation") or "A restore")
     where = f" on server {inert(header['server'])}" if header.get("server") else ""
     started = f", started on {inert(header['started'])}" if header.get("started") else ""
     counted = stats.get("unrestored")
-    text = (f"**What was asked:** {what}{where}{started}. It restored {inert(stats.get('restored', '?'))} items, "
-            f"skipped {inert(stats.get('skipped', '?'))}, and **did not restore {inert(counted if counted is not None else unrestored)}**.")  # fmt: skip  # noqa: E501
+    done = [f"{verb} {inert(stats[key])}" for key, verb in (("restored", "restored"), ("skipped", "skipped"))
+            if stats.get(key) is not None]  # fmt: skip
+    did = f"It {' items, '.join(done)}{' items' if len(done) == 1 else ''}, and" if done else "It"
+    missing = inert(counted if counted is not None else unrestored)
+    text = f"**What was asked:** {what}{where}{started}. {did} **did not restore {missing}**."
     if counted is not None and str(counted) != str(unrestored):
         text += f" The notification lists {unrestored} of them by item."
     return text

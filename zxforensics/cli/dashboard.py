@@ -63,9 +63,7 @@ def dashboard(values: dict, options: dict) -> Result:
         served = write_views(Path(views), inputs)
         token = secrets.token_urlsafe(24)
         url = f"http://{values['host']}:{values['port']}/?token={token}"
-        # Voilà draws the outputs once a view has run: a progress bar there is only a closed widget
-        # ("Error displaying widget: model not found"), so the kernels draw none.
-        env = {**kernel_env(inputs), "TQDM_DISABLE": "1"}
+        env = kernel_env(inputs)  # progress bars draw in Voilà too, and leave nothing once done (runtime.progress)
         banner = [f"{URL_PREFIX}{url}", f"Views: {', '.join(served)}", f"Extracted .eml files go to: {out}",
                   "Ctrl-C stops it."]  # fmt: skip
         serve(voila_command(Path(views), values["host"], values["port"], token), env, url, banner)

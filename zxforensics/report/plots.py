@@ -16,7 +16,8 @@ from ..format.text import escape
 from ..investigate.coherency import by_kind
 from ..investigate.timeline import DESC_CHANGED, DESC_CREATED, DESC_DELETED
 
-WIDTH = 10.0
+SCREEN_DPI = 96  # CSS pixels per inch: a figure's size in inches is the size it shows at on a page
+WIDTH = 10.0  # inches: 960 CSS pixels, the width of JupyterLab's output area at a 1280-pixel window
 COLORS = {
     DESC_CREATED: "#4C78A8", DESC_CHANGED: "#F2CF5B", DESC_DELETED: "#E45756",
     "read_error": "#E45756", "broken": "#F58518", "invalid": "#B279A2", "not_in_backup": "#9D9D9D",

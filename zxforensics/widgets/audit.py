@@ -14,7 +14,7 @@ from ..investigate.coherency import FINDING_KINDS, with_account_names
 from ..investigate.retention import purge_forecast
 from ..report import plots
 from ..store.backup import BackupStore
-from .common import View, figure_png, frame_html
+from .common import DESCRIPTION, View, figure_image, frame_html, set_figure, wrapping_row
 
 
 def account_options(store: BackupStore, findings: pd.DataFrame) -> list[tuple[str, str]]:
@@ -58,14 +58,16 @@ class FindingsView(View):
         self.store, self.findings = store, findings
         account_choices, kind_choices = account_options(store, findings), kind_options(findings)
         accounts = [store.resolve_account(a) if a else "" for a in accounts]
-        self.accounts = w.SelectMultiple(options=account_choices, description="accounts", rows=6,
-                                         value=tuple(a for a in accounts if a in dict(account_choices).values()))
-        self.kinds = w.SelectMultiple(options=kind_choices, description="kinds", rows=6,
-                                      value=tuple(k for k in kinds if k in dict(kind_choices).values()))  # fmt: skip
-        self.table, self.plot = w.HTML(), w.Image(format="png")
+        self.accounts = w.SelectMultiple(options=account_choices, description="accounts", rows=6, style=DESCRIPTION,
+                                         value=tuple(a for a in accounts if a in dict(account_choices).values()),
+                                         layout=w.Layout(width="auto", min_width="22em"))
+        self.kinds = w.SelectMultiple(options=kind_choices, description="kinds", rows=6, style=DESCRIPTION,
+                                      value=tuple(k for k in kinds if k in dict(kind_choices).values()),
+                                      layout=w.Layout(width="auto", min_width="18em"))  # fmt: skip
+        self.table, self.plot = w.HTML(), figure_image()
         for control in (self.accounts, self.kinds):
             control.observe(self.refresh, names="value")
-        self.widget = w.VBox([w.HBox([self.accounts, self.kinds]), self.plot, self.table])
+        self.widget = w.VBox([wrapping_row([self.accounts, self.kinds], grid_gap="1em"), self.plot, self.table])
         self.refresh()
 
     @property
@@ -78,7 +80,7 @@ class FindingsView(View):
     def refresh(self, _change=None) -> None:
         shown = self.selection()
         self.table.value = frame_html(shown, empty="no finding for this selection")
-        self.plot.value = figure_png(plots.findings(shown)) if len(shown) else b""
+        set_figure(self.plot, plots.findings(shown) if len(shown) else None)
 
 
 class RetentionView(View):
@@ -88,14 +90,17 @@ class RetentionView(View):
         import ipywidgets as w
 
         self.store = store
-        self.data_days = w.BoundedIntText(value=data_days, min=0, max=36500, description="data days")
-        self.account_days = w.BoundedIntText(value=account_days, min=0, max=36500, description="account days")
+        days = w.Layout(width="14em")
+        self.data_days = w.BoundedIntText(value=data_days, min=0, max=36500, description="data days",
+                                          style=DESCRIPTION, layout=days)
+        self.account_days = w.BoundedIntText(value=account_days, min=0, max=36500, description="account days",
+                                             style=DESCRIPTION, layout=days)
         self.date = w.Text(value=str(date or ""), description="purge at", placeholder="dd/MM/yyyy HH:mm:ss (last scan)",
-                           continuous_update=False)  # fmt: skip
-        self.summary, self.accounts, self.items, self.plot = w.HTML(), w.HTML(), w.HTML(), w.Image(format="png")
+                           continuous_update=False, style=DESCRIPTION, layout=w.Layout(width="24em"))  # fmt: skip
+        self.summary, self.accounts, self.items, self.plot = w.HTML(), w.HTML(), w.HTML(), figure_image()
         for control in (self.data_days, self.account_days, self.date):
             control.observe(self.refresh, names="value")
-        self.widget = w.VBox([w.HBox([self.data_days, self.account_days, self.date]), self.summary,
+        self.widget = w.VBox([wrapping_row([self.data_days, self.account_days, self.date]), self.summary,
                               w.HTML("<b>Accounts purged</b>"), self.accounts,
                               w.HTML("<b>Deleted items purged, per account</b>"), self.items,
                               w.HTML("<b>Forecast</b>"), self.plot])  # fmt: skip
@@ -112,4 +117,4 @@ class RetentionView(View):
         self.accounts.value = frame_html(accounts, empty="no account purged")
         self.items.value = frame_html(items, empty="no deleted item purged")
         forecast = purge_forecast(self.store, self.data_days.value, self.account_days.value)
-        self.plot.value = figure_png(plots.purge_forecast(forecast, self.store.tz))
+        set_figure(self.plot, plots.purge_forecast(forecast, self.store.tz))

@@ -22,7 +22,7 @@ from ..parse.notification import Notification
 from ..report import plots
 from ..store.backup import BackupStore, open_backup
 from ..store.inputs import read_notification
-from .common import View, append_frame, append_text, figure_png, frame_html
+from .common import View, append_frame, append_text, figure_image, fit_dropdown, frame_html, wrapping_row
 
 ALL = "(all)"
 NO_NOTIFICATION = "(no notification)"
@@ -83,12 +83,12 @@ def history_view(store: BackupStore, account: str, item_id: int) -> pd.DataFrame
 
 # -- the view -------------------------------------------------------------------------------
 def summary_view(report: Notification, diagnosis: pd.DataFrame):
-    """The report's stats table beside the chart of causes per account."""
+    """The report's stats table beside the chart of causes per account (below it in a narrow output; the
+    chart keeps its aspect ratio either way)."""
     import ipywidgets as w
 
     table = w.HTML(frame_html(report_summary(report, diagnosis)))
-    chart = w.Image(value=figure_png(plots.causes(diagnosis)), format="png")
-    return w.HBox([table, chart])
+    return wrapping_row([table, figure_image(plots.causes(diagnosis))], grid_gap="1em")
 
 
 class UnrestoredItemsView(View):
@@ -105,6 +105,8 @@ class UnrestoredItemsView(View):
         start = next((o for o in options if account and o.lower() == account.lower()), ALL)
         self.account = w.Dropdown(options=options, value=start, description="account")
         self.cause = w.Dropdown(options=[ALL, *CAUSES], value=cause if cause in CAUSES else ALL, description="cause")
+        fit_dropdown(self.account)
+        fit_dropdown(self.cause)
         self.table = w.HTML()
         self.item = w.Dropdown(description="item")
         self.history = w.HTML()
@@ -115,9 +117,14 @@ class UnrestoredItemsView(View):
         self.cause.observe(self._refresh, names="value")
         self.item.observe(self._show_history, names="value")
         self.extract_button.on_click(self._extract)
-        self.widget = w.VBox([w.HBox([self.account, self.cause]), self.table,
-                              w.HBox([self.item, self.extract_button]), self.history, self.out])  # fmt: skip
+        self.widget = w.VBox([wrapping_row([self.account, self.cause]), self.table,
+                              wrapping_row([self.item, self.extract_button]), self.history, self.out])  # fmt: skip
         self._refresh()
+
+    @property
+    def value(self) -> dict:
+        """The selection: account and cause filters, and the item (`(account, item_id)`, None: none)."""
+        return {"account": self.account.value, "cause": self.cause.value, "item": self.item.value}
 
     @property
     def items(self) -> pd.DataFrame:
@@ -130,6 +137,7 @@ class UnrestoredItemsView(View):
                    for row in items.itertuples(index=False)]  # fmt: skip
         self.item.options = options
         self.item.value = options[0][1] if options else None
+        fit_dropdown(self.item)
         self._show_history()  # when the selected item stayed the same, no change event came
 
     def _show_history(self, _change=None) -> None:

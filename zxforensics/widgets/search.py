@@ -19,7 +19,7 @@ from ..investigate.mailbox_export import (
     new_export_folder,
 )
 from ..store.backup import BackupStore
-from .common import View, append_frame, append_text, frame_html
+from .common import DESCRIPTION, View, append_frame, append_text, fit_dropdown, frame_html, wrapping_row
 
 HIT_SHOWN = ["account", "item_id", "transaction_id", "folder_path", "start_date", "deleted", "field", "snippet"]
 EXPORT_SHOWN = ["item_id", "folder", "mail_flags", "verified", "written_path"]
@@ -66,11 +66,13 @@ class ContentSearchView(View):
         import ipywidgets as w
 
         self.store, self.out_dir = store, out_dir
-        self.pattern = w.Text(value=pattern, description="pattern")
-        self.accounts = w.Text(value=accounts or "", description="accounts", placeholder="all (or a,b)")
-        self.date = w.Text(value=date or "", description="date", placeholder="every state (or last, dd/MM/yyyy)")
-        self.regex = w.Checkbox(value=False, description="regular expression")
-        self.include_deleted = w.Checkbox(value=True, description="deleted items too")
+        self.pattern = w.Text(value=pattern, description="pattern", style=DESCRIPTION)
+        self.accounts = w.Text(value=accounts or "", description="accounts", placeholder="all (or a,b)",
+                               style=DESCRIPTION)
+        self.date = w.Text(value=date or "", description="date", placeholder="every state (or last, dd/MM/yyyy)",
+                           style=DESCRIPTION, layout=w.Layout(width="28em"))
+        self.regex = w.Checkbox(value=False, description="regular expression", indent=False)
+        self.include_deleted = w.Checkbox(value=True, description="deleted items too", indent=False)
         self.search_button = w.Button(description="Search", icon="search")
         self.table = w.HTML()
         self.hit = w.Dropdown(description="hit")
@@ -79,9 +81,16 @@ class ContentSearchView(View):
         self.hits = pd.DataFrame(columns=HIT_SHOWN)
         self.search_button.on_click(lambda _b: self.search())
         self.extract_button.on_click(lambda _b: self.extract())
-        self.widget = w.VBox([w.HBox([self.pattern, self.accounts, self.date]),
-                              w.HBox([self.regex, self.include_deleted, self.search_button]), self.table,
-                              w.HBox([self.hit, self.extract_button]), self.out])  # fmt: skip
+        self.widget = w.VBox([wrapping_row([self.pattern, self.accounts, self.date]),
+                              wrapping_row([self.regex, self.include_deleted, self.search_button], grid_gap="1em"),
+                              self.table, wrapping_row([self.hit, self.extract_button]), self.out])  # fmt: skip
+
+    @property
+    def value(self) -> dict:
+        """The search asked for and the hit selected (its row of `hits` as a dict; None: none)."""
+        hit = None if self.hit.value is None else self.hits.iloc[self.hit.value].to_dict()
+        return {"pattern": self.pattern.value, "accounts": self.accounts.value, "date": self.date.value,
+                "regex": self.regex.value, "include_deleted": self.include_deleted.value, "hit": hit}  # fmt: skip
 
     def search(self) -> pd.DataFrame:
         """What the Search button does: the hits, shown in the table and the dropdown."""
@@ -91,6 +100,7 @@ class ContentSearchView(View):
         self.table.value = frame_html(self.hits[HIT_SHOWN], empty=f"no mail holds {self.pattern.value!r}")
         self.hit.options = hit_options(self.hits)
         self.hit.value = 0 if len(self.hits) else None
+        fit_dropdown(self.hit)
         return self.hits
 
     def extract(self) -> dict:
@@ -118,17 +128,27 @@ class MailboxExportView(View):
         names = sorted(store.accounts()["name"].dropna().astype(str), key=str.lower)
         start = next((n for n in names if account and n.lower() == account.lower()), names[0] if names else None)
         self.account = w.Dropdown(options=names, value=start, description="account")
-        self.date = w.Text(value=date, description="date", placeholder="last or dd/MM/yyyy HH:mm:ss")
+        self.date = w.Text(value=date, description="date", placeholder="last or dd/MM/yyyy HH:mm:ss", style=DESCRIPTION)
         self.format = w.Dropdown(options=list(EXPORT_FORMATS), value=format, description="format")
-        self.include_deleted = w.Checkbox(value=False, description="deleted items too")
-        self.folder = w.Text(value="", description="folder", placeholder="every folder (or /Inbox)")
+        fit_dropdown(self.account)
+        fit_dropdown(self.format, min_ch=8)
+        self.include_deleted = w.Checkbox(value=False, description="deleted items too", indent=False)
+        self.folder = w.Text(value="", description="folder", placeholder="every folder (or /Inbox)", style=DESCRIPTION)
         self.export_button = w.Button(description="Export", icon="archive")
         self.out = w.Output()
         self.last_export = None  # the folder the last export wrote
         self.message = ""  # what the last export says it did
         self.export_button.on_click(lambda _b: self.export())
-        self.widget = w.VBox([w.HBox([self.account, self.date, self.format]),
-                              w.HBox([self.folder, self.include_deleted, self.export_button]), self.out])  # fmt: skip
+        self.widget = w.VBox([wrapping_row([self.account, self.date, self.format]),
+                              wrapping_row([self.folder, self.include_deleted, self.export_button], grid_gap="1em"),
+                              self.out])  # fmt: skip
+
+    @property
+    def value(self) -> dict:
+        """The export asked for, and the folder the last export wrote (None: none yet)."""
+        return {"account": self.account.value, "date": self.date.value, "format": self.format.value,
+                "include_deleted": self.include_deleted.value, "folder": self.folder.value,
+                "last_export": self.last_export}  # fmt: skip
 
     def export(self) -> pd.DataFrame:
         """What the Export button does: the manifest of a new export folder under `out_dir` (empty, with a

@@ -17,7 +17,7 @@ from ..format.dates import format_vendor_date
 from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS, diff_customizations, diff_table, key_history, timeline_keys
 from ..report import plots
 from ..store.backup import BackupStore
-from .common import View, figure_png, frame_html
+from .common import View, figure_image, fit_dropdown, frame_html, set_figure, wrapping_row
 
 LAST = "last"
 NO_DIFF = "(no textual diff: binary content)"
@@ -64,7 +64,8 @@ def customization_changes(store: BackupStore, a: object, b: object) -> pd.DataFr
 
 
 def diff_html(text: str) -> str:
-    return f"<pre style='font-size:smaller'>{html.escape(text)}</pre>"
+    """A unified diff as preformatted text; long lines scroll inside its box instead of being cut."""
+    return f"<pre style='font-size:smaller;overflow-x:auto;max-width:100%'>{html.escape(text)}</pre>"
 
 
 class ServerConfigDiffView(View):
@@ -78,8 +79,11 @@ class ServerConfigDiffView(View):
         options = snapshot_options(store, (str(date_a), str(date_b)))
         self.date_a = w.Dropdown(options=options, value=str(date_a), description="date A")
         self.date_b = w.Dropdown(options=options, value=str(date_b), description="date B")
-        self.query = w.Text(value=query or "/", description="query", continuous_update=False)
-        self.table, self.plot = w.HTML(), w.Image(format="png")
+        self.query = w.Text(value=query or "/", description="query", continuous_update=False,
+                            style={"description_width": "initial"})
+        fit_dropdown(self.date_a)
+        fit_dropdown(self.date_b)
+        self.table, self.plot = w.HTML(), figure_image()
         self.key = w.Dropdown(description="key")
         self.custom_table, self.member, self.member_diff = w.HTML(), w.Dropdown(description="file"), w.HTML()
         for control in (self.date_a, self.date_b, self.query):
@@ -87,7 +91,7 @@ class ServerConfigDiffView(View):
         self.key.observe(self._plot, names="value")
         self.member.observe(self._show_member, names="value")
         self.widget = w.VBox([
-            w.HBox([self.date_a, self.date_b, self.query]), w.HTML("<b>Key-level diff</b>"), self.table,
+            wrapping_row([self.date_a, self.date_b, self.query]), w.HTML("<b>Key-level diff</b>"), self.table,
             w.HTML("<b>Timeline of a key</b>"), self.key, self.plot,
             w.HTML("<b>Customizations (conf/, postfix/conf/)</b>"), self.custom_table, self.member, self.member_diff,
         ])  # fmt: skip
@@ -104,16 +108,18 @@ class ServerConfigDiffView(View):
         keys = timeline_keys(self.store, a, b, query)
         self.key.options = keys
         self.key.value = keys[0] if keys else None
+        fit_dropdown(self.key)
         self._plot()
         self.changes = customization_changes(self.store, a, b)
         self.custom_table.value = frame_html(customization_table(self.changes), empty="no file changed")
         members = list(self.changes["member"])
         self.member.options = members
         self.member.value = members[0] if members else None
+        fit_dropdown(self.member)
         self._show_member()
 
     def _plot(self, _change=None) -> None:
-        self.plot.value = figure_png(self._key_figure(self.key.value)) if self.key.value else b""
+        set_figure(self.plot, self._key_figure(self.key.value) if self.key.value else None)
 
     def _key_figure(self, key: str):
         return plots.key_history(key_history(self.store, key), key, self.store.tz)

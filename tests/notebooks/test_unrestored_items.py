@@ -17,7 +17,7 @@ def test_notebook_is_stored_without_outputs():
     tagged = [cell for cell in code if "parameters" in cell["metadata"].get("tags", [])]
     assert len(tagged) == 1 and tagged[0] is code[0]
     assert {line.split(" = ")[0] for line in tagged[0]["source"]} == {"backup_path", "notification", "out_dir",
-                                                                       "account"}  # fmt: skip
+                                                                       "account", "extract_first"}  # fmt: skip
     assert "backup_path = None" in "".join(tagged[0]["source"])  # the environment, else the sample
 
 

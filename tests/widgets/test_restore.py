@@ -117,3 +117,16 @@ def test_a_case_without_a_notification(store_shape, tmp_path, notification):
     result = view.extract()
     assert result["status"] == "not_recoverable" and result["message"] == rw.NO_ITEM and result["headers"].empty
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_case_overview_and_extraction_note(case, tmp_path):
+    overview = rw.case_overview(case, "/b<x>", tmp_path)
+    text = repr(overview)
+    told = "Restore notification: restore_report.eml (External Restore, started 03/03/2014 09:12:05)"
+    assert text.splitlines() == ["Backup path: /b<x>", told, "Unrestored items: 32",
+                                 f"Extracted .eml files go to: {tmp_path}"]  # fmt: skip
+    assert "/b&lt;x&gt;" in overview._repr_html_() and "<ul>" not in overview._repr_html_()
+    empty = rw.open_case(case.store.root, None)
+    assert "Restore notification: none given" in repr(rw.case_overview(empty, "/b", tmp_path))
+    assert rw.extraction_note(None, tmp_path).endswith(f"into {tmp_path}, listed in manifest.csv.")
+    assert rw.extraction_note({"message": "wrote x"}, tmp_path) == "wrote x"

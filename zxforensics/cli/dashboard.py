@@ -35,6 +35,9 @@ VIEWS = {
     "backup_audit.ipynb": "Backup audit",
 }
 NEEDS_NOTIFICATION = "unrestored_items.ipynb"
+# what the served copies are given besides the inputs: a page opened writes nothing by itself (Extract waits
+# for a person to press it)
+APP_PARAMETERS = {"extract_first": False}
 URL_PREFIX = "Dashboard: "  # the line a script (or the browser test) reads the URL from
 START_TIMEOUT = 60.0
 
@@ -80,7 +83,7 @@ def write_views(folder: Path, inputs: dict[str, str | None]) -> list[str]:
     for name, title in VIEWS.items():
         if name == NEEDS_NOTIFICATION and not inputs.get("notification"):
             continue
-        copy_view(source / name, folder / f"{title}.ipynb", inputs)
+        copy_view(source / name, folder / f"{title}.ipynb", {**inputs, **APP_PARAMETERS})
         served.append(title)
     return served
 

@@ -154,6 +154,23 @@ def append_text(out, text: str) -> None:
     out.append_stdout(text if text.endswith("\n") else text + "\n")
 
 
+class Note:
+    """A few lines a cell shows in words (`label: value`), as HTML in a notebook or a dashboard and as
+    plain text where only text is read (papermill's output, a console); every value escaped."""
+
+    def __init__(self, lines: list[tuple[str, str]], items: list[str] = ()) -> None:
+        self.lines, self.items = list(lines), list(items)
+
+    def _repr_html_(self) -> str:
+        lines = "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(v)}" if k else html.escape(v)
+                            for k, v in self.lines)  # fmt: skip
+        items = "".join(f"<li>{html.escape(item)}</li>" for item in self.items)
+        return f"<p>{lines}</p>" + (f"<ul>{items}</ul>" if items else "")
+
+    def __repr__(self) -> str:
+        return "\n".join([f"{k}: {v}" if k else v for k, v in self.lines] + [f"- {item}" for item in self.items])
+
+
 class View:
     """Base of the views: a composition of child widgets held in `self.widget` (msticpy's shape),
     displayed as that widget, with its `layout`; subclasses expose `.value` (the selection or result a

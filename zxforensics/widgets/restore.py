@@ -17,12 +17,12 @@ from ..errors import NotFound
 from ..format.dates import format_vendor_date
 from ..format.names import CAUSES
 from ..investigate.diagnose import diagnose, item_history, report_summary
-from ..investigate.extract import not_recoverable, recover_item
+from ..investigate.extract import MANIFEST, not_recoverable, recover_item
 from ..parse.notification import Notification
 from ..report import plots
 from ..store.backup import BackupStore, open_backup
 from ..store.inputs import read_notification
-from .common import View, append_frame, append_text, figure_image, fit_dropdown, frame_html, wrapping_row
+from .common import Note, View, append_frame, append_text, figure_image, fit_dropdown, frame_html, wrapping_row
 
 ALL = "(all)"
 NO_NOTIFICATION = "(no notification)"
@@ -52,6 +52,29 @@ def open_case(backup_path: str | os.PathLike, notification=None, tz: str | None 
     else:
         report = read_notification(notification)
     return RestoreCase(store, report, diagnose(store, report))
+
+
+def case_overview(case: RestoreCase, backup_path: str | os.PathLike, out_dir: str | os.PathLike) -> Note:
+    """What the page is about, in words: the backup path, the restore notification and how many items it
+    left behind, where extracted mails go; and what in the notification does not add up, if anything."""
+    report = case.report
+    told = os.path.basename(report.source) if report.source != NO_NOTIFICATION else "none given: no item to diagnose"
+    if report.operation.get("operation"):
+        told += f" ({report.operation['operation']}, started {report.operation.get('started', '?')})"
+    lines = [("Backup path", str(backup_path)), ("Restore notification", told),
+             ("Unrestored items", str(len(case.diagnosis))), ("Extracted .eml files go to", str(out_dir))]  # fmt: skip
+    problems = report.check()
+    if problems:
+        lines.append(("", "The notification does not add up:"))
+    return Note(lines, problems)
+
+
+def extraction_note(result: dict | None, out_dir: str | os.PathLike) -> str:
+    """What the Extract cell says: the answer of the extraction it ran, or (when it ran none, as in the
+    dashboard) where the Extract .eml button writes."""
+    if result is None:
+        return f"Extract .eml writes the selected item's newest verified state into {out_dir}, listed in {MANIFEST}."
+    return result["message"]
 
 
 # -- the actions ----------------------------------------------------------------------------

@@ -21,7 +21,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 VIEWPORT = {"width": 1280, "height": 860}
 SCREENSHOTS_ENV = "ZXFORENSICS_SCREENSHOTS"
 RUN_TIMEOUT = 180.0  # s for a notebook to run and its widgets to draw (a slow CI machine; about 15 s here)
-ERROR_TEXTS = ("Error displaying widget", "Traceback", "There was an error when executing cell")
+ERROR_TEXTS = ("Error displaying widget", "Traceback", "There was an error when executing cell",
+               "Click to show javascript error")  # the last: a widget view that failed in the browser
 # the sample's account with one recoverable item (FORMAT.md's sample): what Extract must write
 OTHER_ACCOUNT, OTHER_ITEM = "admin@example.com", 24700
 
@@ -129,8 +130,20 @@ def dropdown(page: Page, label: str):
     return page.locator(f".jp-OutputArea-output .widget-dropdown:has(> label:text-is('{label}')) select")
 
 
-def check_account_and_extract(page: Page, out_dir: Path) -> Path:
-    """Choose another account: the item list follows; click Extract: its .eml lands in `out_dir`."""
+def files_under(folder: Path) -> dict[str, int]:
+    """Every file under `folder` (relative name -> size); links and folders are not files."""
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+
+
+def check_account_and_extract(page: Page, out_dir: Path, before: dict[str, int] | None = None) -> Path:
+    """Choose another account: the item list follows; click Extract: its .eml lands in `out_dir`, and the
+    click writes nothing else there but the manifest's new row. `before`: what `out_dir` must hold
+    before the click (the dashboard: nothing, an opened page writes nothing by itself)."""
+    held = files_under(out_dir)
+    if before is not None:
+        assert held == before, f"{out_dir} before Extract: {held}"
     items = dropdown(page, "item")
     before = items.locator("option").all_inner_texts()
     assert before, "the item list is empty before choosing an account"
@@ -146,6 +159,11 @@ def check_account_and_extract(page: Page, out_dir: Path) -> Path:
     written = list(folder.glob(f"{OTHER_ITEM}-*.eml"))
     assert len(written) == 1, f"Extract wrote no {OTHER_ITEM}-*.eml into {folder}"
     assert b"\nSubject: " in written[0].read_bytes()
+    after = files_under(out_dir)
+    new = str(written[0].relative_to(out_dir))
+    assert set(after) == set(held) | {new, "manifest.csv"}, f"Extract wrote {set(after) - set(held) - {new}} too"
+    assert all(after[name] == size for name, size in held.items() if name != "manifest.csv")  # nothing rewritten
+    assert (out_dir / "manifest.csv").read_text().count(new.split("/")[-1]) == 1
     message = page.get_by_text(re.compile(rf"wrote {re.escape(str(folder))}/{OTHER_ITEM}-.*\.eml"))
     expect(message.first).to_be_visible(timeout=30_000)  # the view says where, too
     return written[0]

@@ -46,7 +46,7 @@ def test_figures_are_drawn_for_the_page_and_keep_their_aspect_ratio():
     image = common.figure_image(fig)
     assert image.layout.width == f"{width}px" and image.layout.height == "auto"
     assert image.layout.max_width == "100%" and image.layout.align_self == "flex-start"
-    assert image.tooltip == "a title"
+    assert image.tooltip is None  # ipywidgets 8's Image view fails on a tooltip
     common.set_figure(image, None)
     assert image.value == b"" and image.layout.width is None
     shown = common.show_figure(fig)

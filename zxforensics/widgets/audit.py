@@ -14,7 +14,7 @@ from ..investigate.coherency import FINDING_KINDS, with_account_names
 from ..investigate.retention import purge_forecast
 from ..report import plots
 from ..store.backup import BackupStore
-from .common import DESCRIPTION, View, figure_image, frame_html, set_figure, wrapping_row
+from .common import DESCRIPTION, View, figure_image, frame_html, set_figure, table_box, wrapping_row
 
 
 def account_options(store: BackupStore, findings: pd.DataFrame) -> list[tuple[str, str]]:
@@ -64,7 +64,7 @@ class FindingsView(View):
         self.kinds = w.SelectMultiple(options=kind_choices, description="kinds", rows=6, style=DESCRIPTION,
                                       value=tuple(k for k in kinds if k in dict(kind_choices).values()),
                                       layout=w.Layout(width="auto", min_width="18em"))  # fmt: skip
-        self.table, self.plot = w.HTML(), figure_image()
+        self.table, self.plot = table_box(), figure_image()
         for control in (self.accounts, self.kinds):
             control.observe(self.refresh, names="value")
         self.widget = w.VBox([wrapping_row([self.accounts, self.kinds], grid_gap="1em"), self.plot, self.table])
@@ -97,7 +97,7 @@ class RetentionView(View):
                                              style=DESCRIPTION, layout=days)
         self.date = w.Text(value=str(date or ""), description="purge at", placeholder="dd/MM/yyyy HH:mm:ss (last scan)",
                            continuous_update=False, style=DESCRIPTION, layout=w.Layout(width="24em"))  # fmt: skip
-        self.summary, self.accounts, self.items, self.plot = w.HTML(), w.HTML(), w.HTML(), figure_image()
+        self.summary, self.accounts, self.items, self.plot = table_box(), table_box(), table_box(), figure_image()
         for control in (self.data_days, self.account_days, self.date):
             control.observe(self.refresh, names="value")
         self.widget = w.VBox([wrapping_row([self.data_days, self.account_days, self.date]), self.summary,

@@ -67,6 +67,14 @@ def frame_html(df: pd.DataFrame, max_rows: int = MAX_ROWS, empty: str = "(no row
     return table_html(df.head(max_rows)) + note
 
 
+def table_box(value: str = ""):
+    """An HTML widget for a table (`frame_html`): it scrolls sideways itself, since a widget's content grows
+    to its table's width and no box inside it can scroll; an Output's tables scroll in their own box."""
+    import ipywidgets as w
+
+    return w.HTML(value, layout=w.Layout(overflow="auto", max_width="100%"))
+
+
 def render_figure(fig) -> tuple[bytes, int]:
     """A matplotlib figure as PNG bytes drawn for `RETINA` screens, and the CSS width (px) it is shown at.
 
@@ -117,11 +125,11 @@ def figure_image(fig=None):
 def set_figure(image, fig) -> None:
     """Show `fig` in an Image made by `figure_image` (None: empty it)."""
     if fig is None:
-        image.value, image.layout.width, image.tooltip = b"", None, None
+        image.value, image.layout.width = b"", None
         return
     data, width = render_figure(fig)
+    # no tooltip: ipywidgets 8's Image view fails on one ("Cannot read properties of undefined")
     image.value, image.layout.width = data, f"{width}px"
-    image.tooltip = figure_title(fig)  # the image's title: what it shows, in words
 
 
 def fit_dropdown(control, min_ch: int = 16) -> None:

@@ -22,7 +22,17 @@ from ..parse.notification import Notification
 from ..report import plots
 from ..store.backup import BackupStore, open_backup
 from ..store.inputs import read_notification
-from .common import Note, View, append_frame, append_text, figure_image, fit_dropdown, frame_html, wrapping_row
+from .common import (
+    Note,
+    View,
+    append_frame,
+    append_text,
+    figure_image,
+    fit_dropdown,
+    frame_html,
+    table_box,
+    wrapping_row,
+)
 
 ALL = "(all)"
 NO_NOTIFICATION = "(no notification)"
@@ -108,9 +118,8 @@ def history_view(store: BackupStore, account: str, item_id: int) -> pd.DataFrame
 def summary_view(report: Notification, diagnosis: pd.DataFrame):
     """The report's stats table beside the chart of causes per account (below it in a narrow output; the
     chart keeps its aspect ratio either way)."""
-    import ipywidgets as w
 
-    table = w.HTML(frame_html(report_summary(report, diagnosis)))
+    table = table_box(frame_html(report_summary(report, diagnosis)))
     return wrapping_row([table, figure_image(plots.causes(diagnosis))], grid_gap="1em")
 
 
@@ -130,9 +139,9 @@ class UnrestoredItemsView(View):
         self.cause = w.Dropdown(options=[ALL, *CAUSES], value=cause if cause in CAUSES else ALL, description="cause")
         fit_dropdown(self.account)
         fit_dropdown(self.cause)
-        self.table = w.HTML()
+        self.table = table_box()
         self.item = w.Dropdown(description="item")
-        self.history = w.HTML()
+        self.history = table_box()
         self.extract_button = w.Button(description="Extract .eml", icon="download")
         self.out = w.Output()
         self._shown: object = _NOTHING_SHOWN

@@ -19,7 +19,7 @@ from ..investigate.mailbox_export import (
     new_export_folder,
 )
 from ..store.backup import BackupStore
-from .common import DESCRIPTION, View, append_frame, append_text, fit_dropdown, frame_html, wrapping_row
+from .common import DESCRIPTION, View, append_frame, append_text, fit_dropdown, frame_html, table_box, wrapping_row
 
 HIT_SHOWN = ["account", "item_id", "transaction_id", "folder_path", "start_date", "deleted", "field", "snippet"]
 EXPORT_SHOWN = ["item_id", "folder", "mail_flags", "verified", "written_path"]
@@ -74,7 +74,7 @@ class ContentSearchView(View):
         self.regex = w.Checkbox(value=False, description="regular expression", indent=False)
         self.include_deleted = w.Checkbox(value=True, description="deleted items too", indent=False)
         self.search_button = w.Button(description="Search", icon="search")
-        self.table = w.HTML()
+        self.table = table_box()
         self.hit = w.Dropdown(description="hit")
         self.extract_button = w.Button(description="Extract .eml", icon="download")
         self.out = w.Output()

@@ -17,7 +17,7 @@ from ..format.dates import format_vendor_date
 from ..investigate.config_diff import CUSTOM_DIFF_COLUMNS, diff_customizations, diff_table, key_history, timeline_keys
 from ..report import plots
 from ..store.backup import BackupStore
-from .common import View, figure_image, fit_dropdown, frame_html, set_figure, wrapping_row
+from .common import View, figure_image, fit_dropdown, frame_html, set_figure, table_box, wrapping_row
 
 LAST = "last"
 NO_DIFF = "(no textual diff: binary content)"
@@ -83,9 +83,9 @@ class ServerConfigDiffView(View):
                             style={"description_width": "initial"})
         fit_dropdown(self.date_a)
         fit_dropdown(self.date_b)
-        self.table, self.plot = w.HTML(), figure_image()
+        self.table, self.plot = table_box(), figure_image()
         self.key = w.Dropdown(description="key")
-        self.custom_table, self.member, self.member_diff = w.HTML(), w.Dropdown(description="file"), w.HTML()
+        self.custom_table, self.member, self.member_diff = table_box(), w.Dropdown(description="file"), table_box()
         for control in (self.date_a, self.date_b, self.query):
             control.observe(self.refresh, names="value")
         self.key.observe(self._plot, names="value")

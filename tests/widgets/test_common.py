@@ -27,7 +27,7 @@ def test_wide_tables_scroll_in_their_own_box_and_hashes_are_short_with_the_full_
     frame = pd.DataFrame({"<b>name</b>": ["<script>x</script>"], "digest": [DIGEST], "other": [SHA],
                           "size": [None], "note": ["short"]})  # fmt: skip
     shown = common.frame_html(frame)
-    assert shown.startswith('<div class="zx-table-box" style="overflow-x:auto;max-width:100%">')
+    assert shown.startswith(common.TABLE_STYLE + '<div class="zx-table-box" style="overflow-x:auto;max-width:100%">')
     assert "<script>" not in shown and "&lt;script&gt;x&lt;/script&gt;" in shown
     assert "&lt;b&gt;name&lt;/b&gt;" in shown  # headings escaped too
     for full in (DIGEST, SHA):  # by column name, and a hex hash in any column
@@ -68,8 +68,9 @@ def test_summary_view_keeps_the_chart_out_of_the_tables_height(sample_store):
     report = zx.read_notification(SAMPLE_DATA / "notifications" / "restore_report.eml")
     box = rw.summary_view(report, zx.diagnose(sample_store, report))
     assert box.layout.flex_flow == "row wrap" and box.layout.align_items == "flex-start"
-    chart = box.children[1]
-    assert chart.layout.height == "auto" and chart.layout.width.endswith("px")
+    chart = box.children[1]  # shrinks beside the table, never past its drawn size; its height follows
+    assert chart.layout.height == "auto" and chart.layout.max_width.endswith("px") and chart.layout.width is None
+    assert chart.layout.flex == "1 1 360px" and chart.layout.min_width == "0"
 
 
 @pytest.fixture(scope="module")

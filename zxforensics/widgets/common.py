@@ -26,6 +26,11 @@ HASH_SHOWN = 12  # characters of a hash shown in a table; the rest is on hover
 HASH_COLUMNS = re.compile(r"(^|_)(sha256|sha1|md5|digest|hash)($|_)", re.IGNORECASE)
 HEX_HASH = re.compile(r"[0-9a-fA-F]{32,}")  # an MD5, SHA-1 or SHA-256 in any column
 TABLE_BOX = "overflow-x:auto;max-width:100%"  # a wide table scrolls in its own box
+# a widget's HTML gets no notebook table style: columns apart, text left, a rule between rows
+TABLE_STYLE = ("<style>.zx-table{border-collapse:collapse;font-size:var(--jp-ui-font-size1,13px)}"
+               ".zx-table th,.zx-table td{padding:2px 10px 2px 4px;text-align:left;vertical-align:top;"
+               "border-bottom:1px solid var(--jp-border-color2,#ddd)}"
+               ".zx-table th{white-space:nowrap}</style>")  # fmt: skip
 DESCRIPTION = {"description_width": "initial"}  # a control's label is never cut
 MAX_CONTROL_CH = 72  # the widest a dropdown grows for its longest label (characters)
 
@@ -56,7 +61,7 @@ def table_html(df: pd.DataFrame) -> str:
                           for n, c in enumerate(df.columns)})  # fmt: skip
     shown.columns = [html.escape(str(c)) for c in df.columns]
     body = shown.to_html(index=False, escape=False, na_rep="", border=0, classes="zx-table")
-    return f'<div class="zx-table-box" style="{TABLE_BOX}">{body}</div>'
+    return f'{TABLE_STYLE}<div class="zx-table-box" style="{TABLE_BOX}">{body}</div>'
 
 
 def frame_html(df: pd.DataFrame, max_rows: int = MAX_ROWS, empty: str = "(no rows)") -> str:
@@ -119,6 +124,14 @@ def figure_image(fig=None):
     image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto", object_fit="contain",
                                                   align_self="flex-start", flex="0 0 auto"))  # fmt: skip
     set_figure(image, fig)
+    return image
+
+
+def beside(image, min_px: int = 360):
+    """An Image of `figure_image` that shares a `wrapping_row` with another child: it shrinks to the room
+    left (down to `min_px`, then it goes to the next line), never grows past its drawn size."""
+    image.layout.max_width, image.layout.width = image.layout.width, None
+    image.layout.flex, image.layout.min_width = f"1 1 {min_px}px", "0"
     return image
 
 

@@ -27,6 +27,7 @@ from .common import (
     View,
     append_frame,
     append_text,
+    beside,
     figure_image,
     fit_dropdown,
     frame_html,
@@ -120,7 +121,7 @@ def summary_view(report: Notification, diagnosis: pd.DataFrame):
     chart keeps its aspect ratio either way)."""
 
     table = table_box(frame_html(report_summary(report, diagnosis)))
-    return wrapping_row([table, figure_image(plots.causes(diagnosis))], grid_gap="1em")
+    return wrapping_row([table, beside(figure_image(plots.causes(diagnosis)))], grid_gap="1em")
 
 
 class UnrestoredItemsView(View):

@@ -60,7 +60,7 @@ def table_html(df: pd.DataFrame) -> str:
     shown = pd.DataFrame({n: [_cell_html(v, bool(HASH_COLUMNS.search(str(c)))) for v in df.iloc[:, n]]
                           for n, c in enumerate(df.columns)})  # fmt: skip
     shown.columns = [html.escape(str(c)) for c in df.columns]
-    body = shown.to_html(index=False, escape=False, na_rep="", border=0, classes="zx-table")
+    body = shown.to_html(index=False, escape=False, na_rep="", border=0, classes="zx-table", justify="left")
     return f'{TABLE_STYLE}<div class="zx-table-box" style="{TABLE_BOX}">{body}</div>'
 
 

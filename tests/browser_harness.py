@@ -118,6 +118,39 @@ def wait_until_drawn(page: Page, server: Served, ready_js: str = "() => true", t
     raise AssertionError(f"{page.url}: not drawn within {timeout:.0f} s (last {state})\n{log_tail(server.log)}")
 
 
+# What fits the page, measured in the browser: figures shown at their aspect ratio and never upscaled
+# (drawn at 2x: shown at most half their pixel width), widget tables no wider than their output (they
+# scroll inside), control labels not cut.
+_FITS_JS = """() => {
+  const bad = [];
+  let figures = 0;
+  for (const img of document.querySelectorAll('.jp-OutputArea-output img')) {
+    if (!img.naturalWidth || !img.clientWidth) continue;
+    figures += 1;
+    const drawn = img.naturalWidth / img.naturalHeight, shown = img.clientWidth / img.clientHeight;
+    if (Math.abs(drawn - shown) / drawn > 0.02)
+      bad.push(`figure ${img.naturalWidth}x${img.naturalHeight} shown ${img.clientWidth}x${img.clientHeight}`);
+    if (img.clientWidth > img.naturalWidth / 2 + 1)
+      bad.push(`figure ${img.naturalWidth} px wide upscaled to ${img.clientWidth} CSS px`);
+  }
+  for (const out of document.querySelectorAll('.jp-OutputArea-output')) {
+    const right = out.getBoundingClientRect().right;
+    for (const box of out.querySelectorAll('.jupyter-widget-html, .widget-html'))
+      if (box.getBoundingClientRect().right > right + 1) bad.push(`too wide: ${box.innerText.slice(0, 40)}`);
+  }
+  for (const label of document.querySelectorAll('.jp-OutputArea-output .widget-label'))
+    if (label.innerText && label.scrollWidth > label.clientWidth + 1) bad.push(`label cut: ${label.innerText}`);
+  return {bad, figures};
+}"""
+
+
+def assert_fits(page: Page) -> None:
+    """The widgets fit the page (`_FITS_JS`): nothing stretched, upscaled, overflowing or cut; every view
+    shows a figure, so the figures were measured."""
+    fits = page.evaluate(_FITS_JS)
+    assert fits["bad"] == [] and fits["figures"] > 0, fits
+
+
 def assert_controls(page: Page, buttons: bool) -> None:
     """Widgets drawn as controls: `select` elements (and `button`s where the view has one) in widget outputs."""
     widgets = page.locator(".jp-OutputArea-output .jupyter-widgets")

@@ -13,6 +13,7 @@ from browser_harness import (
     RUN_TIMEOUT,
     Served,
     assert_controls,
+    assert_fits,
     check_account_and_extract,
     dropdown,
     log_tail,
@@ -79,6 +80,7 @@ def test_landing_page_lists_the_views(views, screenshots):
 def test_unrestored_items(views, dashboard, screenshots):
     page = drawn(views, dashboard, "unrestored_items.ipynb")
     assert_controls(page, buttons=True)
+    assert_fits(page)
     screenshot(page, screenshots, "dashboard-unrestored_items")
     check_account_and_extract(page, dashboard.out_dir, before={})  # the page wrote nothing by itself
     screenshot(page, screenshots, "dashboard", dropdown(page, "account"))  # the README's
@@ -88,5 +90,6 @@ def test_unrestored_items(views, dashboard, screenshots):
 def test_view_renders_controls(views, dashboard, screenshots, notebook):
     page = drawn(views, dashboard, notebook)
     assert_controls(page, buttons=False)
+    assert_fits(page)
     first_control = page.locator(".jp-OutputArea-output select").first
     screenshot(page, screenshots, f"dashboard-{Path(notebook).stem}", first_control)

@@ -16,6 +16,7 @@ from browser_harness import (
     RUN_TIMEOUT,
     Served,
     assert_controls,
+    assert_fits,
     check_account_and_extract,
     dropdown,
     log_tail,
@@ -121,6 +122,7 @@ def ran(notebooks, lab: Served, name: str):
 def test_unrestored_items(notebooks, lab, screenshots):
     page = ran(notebooks, lab, "unrestored_items")
     assert_controls(page, buttons=True)
+    assert_fits(page)
     check_account_and_extract(page, lab.out_dir)
     screenshot(page, screenshots, "jupyterlab", page.locator(".jp-CodeCell", has=dropdown(page, "account")))
 
@@ -129,5 +131,6 @@ def test_unrestored_items(notebooks, lab, screenshots):
 def test_view_renders_controls(notebooks, lab, screenshots, name):
     page = ran(notebooks, lab, name)
     assert_controls(page, buttons=False)
+    assert_fits(page)
     first_control = page.locator(".jp-OutputArea-output select").first
     screenshot(page, screenshots, f"jupyterlab-{name}", first_control)

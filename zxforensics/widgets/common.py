@@ -26,9 +26,10 @@ HASH_SHOWN = 12  # characters of a hash shown in a table; the rest is on hover
 HASH_COLUMNS = re.compile(r"(^|_)(sha256|sha1|md5|digest|hash)($|_)", re.IGNORECASE)
 HEX_HASH = re.compile(r"[0-9a-fA-F]{32,}")  # an MD5, SHA-1 or SHA-256 in any column
 TABLE_BOX = "overflow-x:auto;max-width:100%"  # a wide table scrolls in its own box
-# a widget's HTML gets no notebook table style: columns apart, text left, a rule between rows
+# a widget's HTML gets no notebook table style: columns apart, text left (JupyterLab's right-aligns headings),
+# a rule between rows
 TABLE_STYLE = ("<style>.zx-table{border-collapse:collapse;font-size:var(--jp-ui-font-size1,13px)}"
-               ".zx-table th,.zx-table td{padding:2px 10px 2px 4px;text-align:left;vertical-align:top;"
+               ".zx-table th,.zx-table td{padding:2px 10px 2px 4px;text-align:left!important;vertical-align:top;"
                "border-bottom:1px solid var(--jp-border-color2,#ddd)}"
                ".zx-table th{white-space:nowrap}</style>")  # fmt: skip
 DESCRIPTION = {"description_width": "initial"}  # a control's label is never cut

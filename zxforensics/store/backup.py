@@ -218,6 +218,25 @@ class BackupStore:
                 "parts": len(manifest["parts"]), "states": sum(p["rows"] for p in manifest["parts"].values()),
                 "bytes": sum(p["size"] for p in manifest["parts"].values()), "note": self.index_note}  # fmt: skip
 
+    def sql(self, query: str) -> pd.DataFrame:
+        """A DuckDB query over the index, as a DataFrame: views `states, accounts, blobs, errors,
+        server_archives` (store.sql documents their columns). The index is brought up to date first."""
+        from .sql import connect
+
+        if self._index is None:
+            raise ZxError(f"store.sql needs the index ({self.index_note or 'the store was opened with index=False'})")
+        self._ensure_indexed(list(self._account_ids))
+        known = self._manifest["accounts"]
+        accounts = self._accounts.drop(columns="info")
+        accounts["item_count"] = accounts["account_id"].map(lambda a: known[a]["item_count"]).astype("int64")
+        records = self._error_records + [e for a in sorted(known) for e in known[a]["header_errors"] + known[a]["errors"]]
+        parts = [str(self._index.part_path(p)) for p in self._manifest["parts"]]
+        con = connect(parts, accounts, frames.assemble_errors(records), self.blob_files(), self.server_archives())
+        try:
+            return con.execute(query).df()
+        finally:
+            con.close()
+
     def _index_headers(self) -> tuple[list[dict], list[dict]] | None:
         """Account rows and their errors from the index, when it holds every listed account with the same
         header fingerprint (a few stats per account); else None: the headers are read."""

@@ -27,7 +27,8 @@ from ..runtime.pool import map_shards
 from ..runtime.progress import progress_bar
 from .index import PART_PREFIX, PART_SUFFIX, STATES_DIR, Index, Runner, fingerprint, split_accounts
 from .item_files import SCHEMA_NO_ACCOUNT, UNEXPECTED, unexpected_row
-from .scan import IO_THREADS, safe_header, scan_account_items, sort_states
+from . import scan
+from .scan import IO_THREADS, sort_states
 
 ROW_GROUP = 1 << 20  # rows per row group: an account larger than this spans several
 PART_ACCOUNTS = 64  # accounts per part: a refresh rewrites the parts of the accounts it rescans
@@ -93,10 +94,10 @@ def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None) -> 
     header alone records the first) and taking the fingerprint before anything is read."""
     fp = fingerprint(ev, account_id)
     header_errors: list[dict] = []
-    header = safe_header(ev, account_id, header_errors)
+    header = scan.safe_header(ev, account_id, header_errors)
     errors: list[dict] = []
     try:
-        table, count, moved = scan_account_items(ev, account_id, errors, pool)
+        table, count, moved = scan.scan_account_items(ev, account_id, errors, pool)
     except UNEXPECTED as exc:
         rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
         errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())

@@ -15,7 +15,7 @@ from types import MethodType
 
 import pandas as pd
 
-from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound, ZxError
+from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound, OutputError, ZxError
 from ..evidence.blobgzip import DEFAULT_MAX_BLOB_SIZE
 from ..evidence.blobs import read_verified_blob
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
@@ -482,8 +482,12 @@ class BackupStore:
             return
         ordered = sorted(todo)  # shards contiguous and in order: their concatenation needs no sort
         if self._index is not None:
-            tables, real_paths = self._read_indexed(ordered)
-        else:
+            try:
+                tables, real_paths = self._read_indexed(ordered)
+            except (OutputError, OSError) as exc:  # the index folder went bad (a link planted, disk full)
+                warn_unavailable(f"the index at {self._index.folder} cannot be written: {exc}")
+                self.index_note, self._index = str(exc), None
+        if self._index is None:
             tables, real_paths = self._scan_in_memory(ordered)
         df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
         self._scanned.update(todo)
@@ -658,9 +662,10 @@ def build_index(path: str | os.PathLike, index: object = None, client=None, tz: 
     """Build (or bring up to date) the index of a backup path; on a dask.distributed cluster when given a
     `client` (every worker mounts the backup path read-only at the same path, the index folder is shared).
     Returns the store, `store.index_info()` and `store.rescanned` say what was done."""
-    store = BackupStore(path, tz=tz, index=index, **options)
-    if store._index is None:
-        raise ZxError(f"no index: {store.index_note}")
+    found, why = open_index(resolve_backup_path(path), index)
+    if found is None:
+        raise ZxError(f"no index: {why}")
+    store = BackupStore(path, tz=tz, index=found.folder, **options)
     if client is not None:
         store._runner = dask_runner(client, str(store.root), str(store._index.folder), store.evidence.max_file_size)
     store.rescanned = store.refresh()

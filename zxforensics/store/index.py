@@ -92,7 +92,7 @@ def choose_index_dir(root: str | os.PathLike, index: object = None) -> Path:
     """The index folder of a backup path: `index` (a path), else $ZXFORENSICS_INDEX (a path, or `off`),
     else `$XDG_CACHE_HOME/zxforensics/<key>`. Raises IndexUnavailable with the reason when there is none
     (turned off, inside the evidence, not writable)."""
-    if index is False:
+    if index is False or (isinstance(index, str) and index.strip().lower() in OFF_WORDS):
         raise IndexUnavailable("the index is turned off")
     if index is None:
         env = os.environ.get(layout.INDEX_ENV, "").strip()

@@ -229,7 +229,8 @@ class BackupStore:
         known = self._manifest["accounts"]
         accounts = self._accounts.drop(columns="info")
         accounts["item_count"] = accounts["account_id"].map(lambda a: known[a]["item_count"]).astype("int64")
-        records = self._error_records + [e for a in sorted(known) for e in known[a]["header_errors"] + known[a]["errors"]]
+        scanned = [e for a in sorted(known) for e in known[a]["header_errors"] + known[a]["errors"]]
+        records = self._error_records + scanned
         parts = [str(self._index.part_path(p)) for p in self._manifest["parts"]]
         con = connect(parts, accounts, frames.assemble_errors(records), self.blob_files(), self.server_archives())
         try:

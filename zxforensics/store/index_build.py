@@ -25,9 +25,9 @@ from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
 from ..runtime.pool import map_shards
 from ..runtime.progress import progress_bar
+from . import scan
 from .index import PART_PREFIX, PART_SUFFIX, STATES_DIR, Index, Runner, fingerprint, split_accounts
 from .item_files import SCHEMA_NO_ACCOUNT, UNEXPECTED, unexpected_row
-from . import scan
 from .scan import IO_THREADS, sort_states
 
 ROW_GROUP = 1 << 20  # rows per row group: an account larger than this spans several

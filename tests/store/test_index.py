@@ -249,3 +249,19 @@ def test_part_writer_refuses_a_link_planted_in_the_index(sample_path, tmp_path):
         zx.build_index(sample_path, index=folder)
     with pytest.warns(IndexWarning, match="refusing to write"):  # a face scans without the index, and says so
         assert_same(zx.open_backup(sample_path, index=folder), sample_path)
+
+
+@pytest.mark.parametrize("shape", ["unicode", "archives_only", "no_items"])
+def test_the_summary_from_duckdb_equals_the_one_from_frames(shape, tmp_path):
+    path = make_shape(tmp_path / shape, shape)
+    indexed = zx.open_backup(path, index=tmp_path / "index")
+    assert_frame_equal(zx.summarize(indexed), zx.summarize(BackupStore(path)))
+
+
+def test_the_sample_summary_from_duckdb_equals_the_one_from_frames(sample_path, tmp_path):
+    indexed = zx.open_backup(sample_path, index=tmp_path / "index")
+    summary = zx.summarize(indexed)
+    memory = BackupStore(sample_path)
+    assert_frame_equal(summary, zx.summarize(memory))
+    assert_frame_equal(indexed.errors, memory.errors)
+    assert indexed._states is None  # no frame of every state was made

@@ -8,6 +8,7 @@ are functions over a store (`zx.audit(store)`); those that read well as methods 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import cached_property, partial
 from pathlib import Path
@@ -225,18 +226,28 @@ class BackupStore:
 
         if self._index is None:
             raise ZxError(f"store.sql needs the index ({self.index_note or 'the store was opened with index=False'})")
-        self._ensure_indexed(list(self._account_ids))
+        self.record_index_errors()
         known = self._manifest["accounts"]
         accounts = self._accounts.drop(columns="info")
         accounts["item_count"] = accounts["account_id"].map(lambda a: known[a]["item_count"]).astype("int64")
-        scanned = [e for a in sorted(known) for e in known[a]["header_errors"] + known[a]["errors"]]
-        records = self._error_records + scanned
         parts = [str(self._index.part_path(p)) for p in self._manifest["parts"]]
-        con = connect(parts, accounts, frames.assemble_errors(records), self.blob_files(), self.server_archives())
+        # the listing of items/ and of server/ are read (and meet their errors) only for a query that names them
+        blob_files = self.blob_files() if re.search(r"\bblobs\b", query, re.I) else None
+        archives = self.server_archives() if re.search(r"\bserver_archives\b", query, re.I) else None
+        con = connect(parts, accounts, self.errors, blob_files, archives)
         try:
             return con.execute(query).df()
         finally:
             con.close()
+
+    def record_index_errors(self) -> None:
+        """Bring the whole index up to date and record every account's scan errors, as a scan of every
+        account would: a whole-store answer from DuckDB meets the same errors as one from pandas."""
+        self._ensure_indexed(list(self._account_ids))
+        known = self._manifest["accounts"]
+        for account_id in sorted(self._account_ids):
+            if account_id not in self._scanned:
+                self.record_errors(known[account_id]["header_errors"] + known[account_id]["errors"])
 
     def _index_headers(self) -> tuple[list[dict], list[dict]] | None:
         """Account rows and their errors from the index, when it holds every listed account with the same

@@ -26,8 +26,8 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFrame, blob_files: pd.DataFrame,
-            server_archives: pd.DataFrame):  # fmt: skip
+def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFrame,
+            blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None):  # fmt: skip
     """An in-memory DuckDB connection with the index's views (duckdb is imported here: core stays quick
     to import for worker processes)."""
     import duckdb
@@ -51,12 +51,18 @@ def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFr
     con.execute("CREATE VIEW accounts AS SELECT * FROM accounts_frame")
     con.register("errors_frame", errors)
     con.execute("CREATE VIEW errors AS SELECT * FROM errors_frame")
+    if blob_files is None:  # not named by the query
+        blob_files = pd.DataFrame({"digest": pd.Series(dtype="string"), "prefix": pd.Series(dtype="string"),
+                                   "path": pd.Series(dtype="string"), "compressed_size": pd.Series(dtype="Int64"),
+                                   "misplaced": pd.Series(dtype=bool)})  # fmt: skip
     con.register("blob_files", blob_files)
     con.execute(
         "CREATE VIEW blobs AS SELECT digest, prefix, path, compressed_size, "
         "(NOT misplaced AND digest IN (SELECT digest FROM raw_states WHERE digest IS NOT NULL)) AS referenced, "
         "misplaced FROM blob_files"
     )
+    if server_archives is None:  # not named by the query
+        server_archives = pd.DataFrame({"component": pd.Series(dtype="string")})
     con.register("server_archives_frame", server_archives)
     con.execute("CREATE VIEW server_archives AS SELECT * FROM server_archives_frame")
     return con

@@ -114,7 +114,10 @@ class BackupStore:
         max_file_size: int = DEFAULT_MAX_FILE_SIZE,
         workers: int | None = None,
         index: object = False,
+        client=None,
     ) -> None:
+        """`index`: False scans in memory, None uses the default index folder, a path names one (see
+        `open_backup`); `client`: a dask.distributed client that builds the index's missing parts."""
         self.root = resolve_backup_path(path)
         self.evidence = Evidence(self.root, max_file_size)
         self.max_blob_size = max_blob_size
@@ -127,7 +130,10 @@ class BackupStore:
         self._manifest = self._index.load() if self._index else None
         if self._index is not None and self._index.problem:
             self.index_note = f"the index at {self._index.folder} was not trusted ({self._index.problem}): rebuilt"
-        self._runner = None  # how missing parts are built: this machine's processes, or a Dask client
+        # how missing parts are built: this machine's processes, or a Dask cluster's workers
+        self._runner = None
+        if client is not None and self._index is not None:
+            self._runner = dask_runner(client, str(self.root), str(self._index.folder), max_file_size)
         self._fresh: set[str] = set()  # accounts whose fingerprint was checked against the index
         self.rescanned: list[str] = []  # what build_index rescanned
         self._reset()
@@ -677,8 +683,6 @@ def build_index(path: str | os.PathLike, index: object = None, client=None, tz: 
     found, why = open_index(resolve_backup_path(path), index)
     if found is None:
         raise ZxError(f"no index: {why}")
-    store = BackupStore(path, tz=tz, index=found.folder, **options)
-    if client is not None:
-        store._runner = dask_runner(client, str(store.root), str(store._index.folder), store.evidence.max_file_size)
+    store = BackupStore(path, tz=tz, index=found.folder, client=client, **options)
     store.rescanned = store.refresh()
     return store

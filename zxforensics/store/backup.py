@@ -240,7 +240,8 @@ class BackupStore:
         # the listing of items/ and of server/ are read (and meet their errors) only for a query that names them
         blob_files = self.blob_files() if re.search(r"\bblobs\b", query, re.I) else None
         archives = self.server_archives() if re.search(r"\bserver_archives\b", query, re.I) else None
-        con = connect(parts, accounts, self.errors, blob_files, archives)
+        spill = self._index.out.make_folder("duckdb_tmp")
+        con = connect(parts, accounts, self.errors, blob_files, archives, str(spill))
         try:
             return con.execute(query).df()
         finally:

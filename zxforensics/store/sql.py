@@ -26,13 +26,17 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+MEMORY_LIMIT = "1GB"  # DuckDB spills past this (its default is 80% of the machine)
+
+
 def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFrame,
-            blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None):  # fmt: skip
+            blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None, spill_dir: str):  # fmt: skip
     """An in-memory DuckDB connection with the index's views (duckdb is imported here: core stays quick
-    to import for worker processes)."""
+    to import for worker processes). DuckDB spills to `spill_dir`, a folder of the index: its default is
+    `.tmp` in the working directory, which may be the backup path itself."""
     import duckdb
 
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"temp_directory": spill_dir, "memory_limit": MEMORY_LIMIT})
     con.execute("SET TimeZone = 'UTC'")
     if part_paths:
         listed = ", ".join(_literal(p) for p in part_paths)

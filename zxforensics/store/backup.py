@@ -29,7 +29,7 @@ from ..parse.maps import parse_id_mapper, parse_map
 from ..runtime.shards import map_sharded
 from . import frames, scan
 from .account_archive import account_members
-from .index import IndexDamaged, fingerprint, head_fingerprint, open_index, warn_unavailable
+from .index import IndexDamaged, fingerprints, head_fingerprint, open_index, warn_unavailable
 from .index_build import dask_runner, local_runner, update
 from .server import ServerArchives
 from .states import select_states
@@ -176,7 +176,10 @@ class BackupStore:
         todo = [a for a in account_ids if a not in self._fresh]
         if not todo:
             return []
-        current = {a: fingerprint(self.evidence, a) for a in todo}
+        current: dict[str, dict] = {}
+        for part in map_sharded(partial(fingerprints, str(self.root)), todo, workers=self.workers,
+                                parallel_min=PARALLEL_MIN_ACCOUNTS * 4, desc="checking the index", unit="account"):
+            current.update(part)  # stat only, in worker processes on a large store  # fmt: skip
         listed = set(self._account_ids)
 
         def changes(manifest: dict) -> tuple[list[str], list[str]]:

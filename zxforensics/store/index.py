@@ -162,6 +162,12 @@ def fingerprint(ev: Evidence, account_id: str) -> dict:
     return {"head": head_fingerprint(ev, account_id), "items": items_fingerprint(ev, account_id)}
 
 
+def fingerprints(root: str, account_ids: Sequence[str]) -> dict[str, dict]:
+    """Fingerprints of some accounts (a shard of them, in a worker process on a large store)."""
+    ev = Evidence(root)
+    return {account_id: fingerprint(ev, account_id) for account_id in account_ids}
+
+
 # -- the manifest ----------------------------------------------------------------------------------------
 def new_manifest(identity: dict) -> dict:
     return {"format": INDEX_FORMAT, "kit": __version__, "schema": schema_token(), "backup": identity,

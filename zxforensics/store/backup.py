@@ -176,15 +176,19 @@ class BackupStore:
         todo = [a for a in account_ids if a not in self._fresh]
         if not todo:
             return []
-        current: dict[str, dict] = {}
-        for part in map_sharded(partial(fingerprints, str(self.root)), todo, workers=self.workers,
-                                parallel_min=PARALLEL_MIN_ACCOUNTS * 4, desc="checking the index", unit="account"):
-            current.update(part)  # stat only, in worker processes on a large store  # fmt: skip
         listed = set(self._account_ids)
+        current: dict[str, dict] = {}
+
+        def check(ids: list[str]) -> None:  # stat only, in worker processes on a large store
+            need = [a for a in ids if a not in current]
+            for part in map_sharded(partial(fingerprints, str(self.root)), need, workers=self.workers,
+                                    parallel_min=PARALLEL_MIN_ACCOUNTS * 4, desc="checking the index", unit="account"):
+                current.update(part)  # fmt: skip
 
         def changes(manifest: dict) -> tuple[list[str], list[str]]:
             known = manifest["accounts"]
-            stale = [a for a in todo if known.get(a, {}).get("fp") != current[a]]
+            check([a for a in todo if a in known])  # an account the index lacks is scanned: no check
+            stale = [a for a in todo if a not in known or known[a]["fp"] != current[a]]
             return stale, sorted(a for a in known if a not in listed)
 
         stale, removed = changes(self._manifest)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,12 @@ from zxforensics.sample.builder import StoreBuilder
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The persistent index goes to a cache of the session's own (kernels and subprocesses inherit it), never
+# to the user's ~/.cache; a user's $ZXFORENSICS_INDEX does not leak into the tests.
+_CACHE = tempfile.mkdtemp(prefix="zxforensics-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE
+os.environ.pop("ZXFORENSICS_INDEX", None)
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

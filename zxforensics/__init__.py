@@ -16,6 +16,7 @@ from .version import __version__
 # public name -> module that defines it (`module:attribute` when the module names it otherwise)
 _EXPORTS = {
     "open_backup": "store.backup",
+    "build_index": "store.backup",
     "BackupStore": "store.backup",
     "resolve_backup_path": "store.backup",
     "ZxError": "errors",

@@ -15,6 +15,8 @@ DEFAULT_BACKUP_PATHS = (
 BACKUP_PATH_ENV = "ZXFORENSICS_BACKUP_PATH"
 NOTIFICATION_ENV = "ZXFORENSICS_NOTIFICATION"
 OUT_DIR_ENV = "ZXFORENSICS_OUT_DIR"
+# The persistent index (store.index): a folder, or `off` to scan without one.
+INDEX_ENV = "ZXFORENSICS_INDEX"
 # Folder names a backup path is usually mounted under; a user may point at their parent.
 DEFAULT_ROOT_NAMES = ("ng", "zextras")
 # Entries whose presence marks a folder as a backup path.

@@ -8,6 +8,7 @@ are functions over a store (`zx.audit(store)`); those that read well as methods 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import cached_property, partial
 from pathlib import Path
@@ -15,7 +16,7 @@ from types import MethodType
 
 import pandas as pd
 
-from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound
+from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound, OutputError, ZxError
 from ..evidence.blobgzip import DEFAULT_MAX_BLOB_SIZE
 from ..evidence.blobs import read_verified_blob
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
@@ -28,6 +29,8 @@ from ..parse.maps import parse_id_mapper, parse_map
 from ..runtime.shards import map_sharded
 from . import frames, scan
 from .account_archive import account_members
+from .index import IndexDamaged, fingerprints, head_fingerprint, open_index, warn_unavailable
+from .index_build import dask_runner, local_runner, update
 from .server import ServerArchives
 from .states import select_states
 
@@ -110,11 +113,36 @@ class BackupStore:
         max_blob_size: int = DEFAULT_MAX_BLOB_SIZE,
         max_file_size: int = DEFAULT_MAX_FILE_SIZE,
         workers: int | None = None,
+        index: object = False,
+        client=None,
     ) -> None:
+        """`index`: False scans in memory, None uses the default index folder, a path names one (see
+        `open_backup`); `client`: a dask.distributed client that builds the index's missing parts."""
         self.root = resolve_backup_path(path)
         self.evidence = Evidence(self.root, max_file_size)
         self.max_blob_size = max_blob_size
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._tz_given = tz
+        # The persistent index (store.index): None when turned off or unusable (`index_note` says why).
+        self._index, self.index_note = (None, None) if index is False else open_index(self.root, index)
+        if self.index_note:
+            warn_unavailable(self.index_note)
+        self._manifest = self._index.load() if self._index else None
+        if self._index is not None and self._index.problem:
+            self.index_note = f"the index at {self._index.folder} was not trusted ({self._index.problem}): rebuilt"
+        # how missing parts are built: this machine's processes, or a Dask cluster's workers
+        self._runner = None
+        if client is not None and self._index is not None:
+            self._runner = dask_runner(client, str(self.root), str(self._index.folder), max_file_size)
+        self._fresh: set[str] = set()  # accounts whose fingerprint was checked against the index
+        self.rescanned: list[str] = []  # what build_index rescanned
+        self._reset()
+
+    def _reset(self) -> None:
+        """Every cache of the evidence dropped (a refresh): the next question reads again."""
+        for name in ("_backupstat", "_top_level", "_account_ids", "_accounts", "_lookup", "_names", "_blob_files"):
+            self.__dict__.pop(name, None)
+        tz = self._tz_given
         self._error_records: list[dict] = []
         self._error_keys: set[tuple[str, str]] = set()  # (path, kind) of every row, for `once`
         self._states: pd.DataFrame | None = None
@@ -129,6 +157,123 @@ class BackupStore:
 
     def __repr__(self) -> str:
         return f"BackupStore({str(self.root)!r}, tz={self.tz!r})"
+
+    # -- the persistent index -------------------------------------------------------------
+    @property
+    def index_dir(self) -> Path | None:
+        """The index folder this store reads and keeps up to date; None without an index."""
+        return self._index.folder if self._index else None
+
+    def _index_runner(self):
+        if self._runner is None:
+            self._runner = local_runner(str(self.root), str(self._index.folder), self.evidence.max_file_size,
+                                        self.workers)  # fmt: skip
+        return self._runner
+
+    def _ensure_indexed(self, account_ids: list[str]) -> list[str]:
+        """Check the fingerprints of `account_ids` (once per store) and rescan into the index those that
+        changed or are new; accounts gone from `accounts/` are dropped. Returns the ids rescanned or dropped."""
+        todo = [a for a in account_ids if a not in self._fresh]
+        if not todo:
+            return []
+        listed = set(self._account_ids)
+        current: dict[str, dict] = {}
+
+        def check(ids: list[str]) -> None:  # stat only, in worker processes on a large store
+            need = [a for a in ids if a not in current]
+            for part in map_sharded(partial(fingerprints, str(self.root)), need, workers=self.workers,
+                                    parallel_min=PARALLEL_MIN_ACCOUNTS * 4, desc="checking the index", unit="account"):
+                current.update(part)  # fmt: skip
+
+        def changes(manifest: dict) -> tuple[list[str], list[str]]:
+            known = manifest["accounts"]
+            check([a for a in todo if a in known])  # an account the index lacks is scanned: no check
+            stale = [a for a in todo if a not in known or known[a]["fp"] != current[a]]
+            return stale, sorted(a for a in known if a not in listed)
+
+        stale, removed = changes(self._manifest)
+        if stale or removed:
+            with self._index.locked():
+                manifest = self._index.load()  # another process may have committed meanwhile
+                stale, removed = changes(manifest)
+                if stale or removed:
+                    manifest = update(self._index, manifest, stale, removed, self._index_runner(), self.workers)
+                self._manifest = manifest
+        self._fresh.update(todo)
+        return sorted({*stale, *removed})
+
+    def _forget_index(self, why: str) -> None:
+        """A part did not read as the manifest says: rebuild from nothing (never trust a damaged index)."""
+        self.index_note = f"the index at {self._index.folder} was damaged ({why}): rebuilt"
+        with self._index.locked():
+            manifest = self._index.load()
+            manifest["accounts"], manifest["parts"] = {}, {}
+            self._index.commit(manifest)
+            self._manifest = manifest
+        self._fresh.clear()
+
+    def refresh(self) -> list[str]:
+        """Rescan what changed since the index was written (or since this store read it): accounts whose
+        fingerprint (stat only) differs, added or removed accounts and account archives. Returns their ids.
+
+        Every cache of this store is dropped. Without an index every account is read again: all are returned."""
+        self._reset()
+        if self._index is None:
+            return sorted(self._account_ids)
+        self._fresh.clear()
+        return self._ensure_indexed(list(self._account_ids))
+
+    def index_info(self) -> dict:
+        """The index's folder, and the accounts, parts, states and bytes it holds."""
+        if self._index is None:
+            return {"index": None, "note": self.index_note}
+        manifest = self._manifest
+        return {"index": str(self._index.folder), "accounts": len(manifest["accounts"]),
+                "parts": len(manifest["parts"]), "states": sum(p["rows"] for p in manifest["parts"].values()),
+                "bytes": sum(p["size"] for p in manifest["parts"].values()), "note": self.index_note}  # fmt: skip
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """A DuckDB query over the index, as a DataFrame: views `states, accounts, blobs, errors,
+        server_archives` (store.sql documents their columns). The index is brought up to date first."""
+        from .sql import connect
+
+        if self._index is None:
+            raise ZxError(f"store.sql needs the index ({self.index_note or 'the store was opened with index=False'})")
+        self.record_index_errors()
+        known = self._manifest["accounts"]
+        accounts = self._accounts.drop(columns="info")
+        accounts["item_count"] = accounts["account_id"].map(lambda a: known[a]["item_count"]).astype("int64")
+        parts = [str(self._index.part_path(p)) for p in self._manifest["parts"]]
+        # the listing of items/ and of server/ are read (and meet their errors) only for a query that names them
+        blob_files = self.blob_files() if re.search(r"\bblobs\b", query, re.I) else None
+        archives = self.server_archives() if re.search(r"\bserver_archives\b", query, re.I) else None
+        spill = self._index.out.make_folder("duckdb_tmp")
+        con = connect(parts, accounts, self.errors, blob_files, archives, str(spill))
+        try:
+            return con.execute(query).df()
+        finally:
+            con.close()
+
+    def record_index_errors(self) -> None:
+        """Bring the whole index up to date and record every account's scan errors, as a scan of every
+        account would: a whole-store answer from DuckDB meets the same errors as one from pandas."""
+        self._ensure_indexed(list(self._account_ids))
+        known = self._manifest["accounts"]
+        for account_id in sorted(self._account_ids):
+            if account_id not in self._scanned:
+                self.record_errors(known[account_id]["header_errors"] + known[account_id]["errors"])
+
+    def _index_headers(self) -> tuple[list[dict], list[dict]] | None:
+        """Account rows and their errors from the index, when it holds every listed account with the same
+        header fingerprint (a few stats per account); else None: the headers are read."""
+        if self._index is None:
+            return None
+        known = self._manifest["accounts"]
+        ids = self._account_ids
+        if not all(a in known and known[a]["fp"]["head"] == head_fingerprint(self.evidence, a) for a in ids):
+            return None
+        rows = [dict(known[a]["header"], item_count=0) for a in ids]
+        return rows, [e for a in ids for e in known[a]["header_errors"]]
 
     def __getattr__(self, name: str):
         """`store.audit(...)` and the other registered investigations, bound to this store."""
@@ -280,7 +425,7 @@ class BackupStore:
     def _accounts(self) -> pd.DataFrame:
         """Account headers (account_info, account_stat) with the COS-level backup disable of the LDAP
         dump; item counts are filled by accounts()."""
-        rows, errors = scan.scan_headers(str(self.root), self._account_ids)
+        rows, errors = self._index_headers() or scan.scan_headers(str(self.root), self._account_ids)
         self.record_errors(errors)
         accounts = frames.assemble_accounts(rows)
         disabled = self.server.backup_disabled(accounts)
@@ -361,8 +506,41 @@ class BackupStore:
         todo = [a for a in account_ids if a not in self._scanned]
         if not todo:
             return
-        shard_scan = partial(scan.scan_shard, str(self.root), max_file_size=self.evidence.max_file_size)
         ordered = sorted(todo)  # shards contiguous and in order: their concatenation needs no sort
+        if self._index is not None:
+            try:
+                tables, real_paths = self._read_indexed(ordered)
+            except (OutputError, OSError) as exc:  # the index folder went bad (a link planted, disk full)
+                warn_unavailable(f"the index at {self._index.folder} cannot be written: {exc}")
+                self.index_note, self._index = str(exc), None
+        if self._index is None:
+            tables, real_paths = self._scan_in_memory(ordered)
+        df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
+        self._scanned.update(todo)
+        self._states = df if self._states is None else self._merge_states(df)
+
+    def _read_indexed(self, ordered: list[str]) -> tuple[list, dict]:
+        """The states of some accounts from the index (rescanning into it those that changed), with the
+        errors, counts and real paths their scan recorded, as `_scan_in_memory` gives them."""
+        self._ensure_indexed(ordered)
+        try:
+            found = self._index.read_accounts(self._manifest, ordered)
+        except IndexDamaged as exc:
+            self._forget_index(str(exc))
+            self._ensure_indexed(ordered)
+            found = self._index.read_accounts(self._manifest, ordered)
+        tables, real_paths = [], {}
+        for account_id in ordered:
+            entry = self._manifest["accounts"][account_id]
+            self.record_errors(entry["header_errors"] + entry["errors"])
+            real_paths.update({(account_id, int(k)): v for k, v in entry["real_paths"].items()})
+            self._item_counts[account_id] = entry["item_count"]
+            if account_id in found:
+                tables.append(found.pop(account_id))
+        return tables or [scan.STATE_SCHEMA.empty_table()], real_paths
+
+    def _scan_in_memory(self, ordered: list[str]) -> tuple[list, dict]:
+        shard_scan = partial(scan.scan_shard, str(self.root), max_file_size=self.evidence.max_file_size)
         results = map_sharded(shard_scan, ordered, workers=self.workers, parallel_min=PARALLEL_MIN_ACCOUNTS,
                               per_worker=SHARDS_PER_WORKER, desc="scanning accounts", unit="account")  # fmt: skip
         real_paths: dict = {}
@@ -374,9 +552,7 @@ class BackupStore:
             tables.append(result.states)
             result.states = None  # the frame's assembly frees each Arrow column as it converts it
         del results
-        df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
-        self._scanned.update(todo)
-        self._states = df if self._states is None else self._merge_states(df)
+        return tables, real_paths
 
     def _merge_states(self, new: pd.DataFrame) -> pd.DataFrame:
         both = pd.concat([self._states, new], ignore_index=True)
@@ -499,6 +675,22 @@ def as_list(accounts: list[str] | str) -> list[str]:
     return list(accounts)
 
 
-def open_backup(path: str | os.PathLike, tz: str | None = None, **options) -> BackupStore:
-    """Open a backup path read-only: `zx.open_backup("/mnt/import")`."""
-    return BackupStore(path, tz=tz, **options)
+def open_backup(path: str | os.PathLike, tz: str | None = None, index: object = None, **options) -> BackupStore:
+    """Open a backup path read-only: `zx.open_backup("/mnt/import")`.
+
+    `index`: None keeps the scan in the default cache (`$XDG_CACHE_HOME/zxforensics/<key>`, or
+    `$ZXFORENSICS_INDEX`), a path names the index folder, False scans in memory without one."""
+    return BackupStore(path, tz=tz, index=index, **options)
+
+
+def build_index(path: str | os.PathLike, index: object = None, client=None, tz: str | None = None,
+                **options) -> BackupStore:  # fmt: skip
+    """Build (or bring up to date) the index of a backup path; on a dask.distributed cluster when given a
+    `client` (every worker mounts the backup path read-only at the same path, the index folder is shared).
+    Returns the store, `store.index_info()` and `store.rescanned` say what was done."""
+    found, why = open_index(resolve_backup_path(path), index)
+    if found is None:
+        raise ZxError(f"no index: {why}")
+    store = BackupStore(path, tz=tz, index=found.folder, client=client, **options)
+    store.rescanned = store.refresh()
+    return store

@@ -1,0 +1,334 @@
+"""The persistent index: the scan's results kept as Parquet beside (never inside) the evidence.
+
+Why: every process used to scan the whole backup path again; a production backup holds 10^8 states.
+The index keeps, per account, the scan's raw columns (one row group per account in a part file), the
+account's header row, its error rows and a fingerprint taken from `stat` alone. A store reads the
+accounts it needs from it and rescans only those whose fingerprint changed.
+
+Layout of an index folder (a user's `index DIR`, or `$XDG_CACHE_HOME/zxforensics/<key>`):
+
+    manifest.json            kit/schema versions, backup identity, parts (size, rows), accounts
+    lock                     fcntl lock held by whoever writes (builders, refreshes)
+    states/part-<hex>.parquet  the scan's states, one row group per account, written once, never changed
+
+Integrity: parts are written to a hidden temporary name, fsynced and renamed; the manifest is committed
+last by an atomic rename. A manifest whose versions, backup identity or parts (sizes, row counts) do not
+match is not trusted: the index is rebuilt. Parts the manifest does not list (a killed build, parts
+superseded by a refresh) are removed under the lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import stat
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import OutputError
+from ..evidence.files import Evidence
+from ..format import layout
+from ..output.writer import OutputDir
+from ..parse.items import STATE_SCHEMA
+from ..version import __version__
+from .scan import is_archived, iter_item_entries
+
+INDEX_FORMAT = 1
+MANIFEST = "manifest.json"
+LOCK = "lock"
+STATES_DIR = "states"
+PART_PREFIX = "part-"
+PART_SUFFIX = ".parquet"
+# A value of $ZXFORENSICS_INDEX (format.layout.INDEX_ENV) that turns the index off.
+OFF_WORDS = ("0", "false", "no", "off", "none")
+
+
+class IndexUnavailable(Exception):
+    """Why a store scans without an index (said once, as a warning)."""
+
+
+class IndexWarning(UserWarning):
+    """The index could not be used: the store scans in memory, as before."""
+
+
+def schema_token() -> str:
+    """Changes whenever what a part holds changes: the states' Arrow schema and the index format."""
+    text = f"{INDEX_FORMAT}\n{STATE_SCHEMA}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def backup_identity(root: str | os.PathLike) -> dict:
+    """The backup path's real path and file-system identity: the index's key."""
+    real = os.path.realpath(root)
+    info = os.stat(real)
+    return {"realpath": real, "dev": info.st_dev, "ino": info.st_ino}
+
+
+def index_key(root: str | os.PathLike) -> str:
+    """`<folder name>-<hash of realpath, st_dev, st_ino>`: readable, and distinct per backup path."""
+    ident = backup_identity(root)
+    digest = hashlib.sha256(f"{ident['realpath']}\0{ident['dev']}\0{ident['ino']}".encode("utf-8", "surrogateescape"))
+    base = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(ident["realpath"]).name)[:40].lstrip(".")
+    return f"{base or 'backup'}-{digest.hexdigest()[:20]}"
+
+
+def cache_home() -> Path:
+    """$XDG_CACHE_HOME, else ~/.cache (the XDG default)."""
+    given = os.environ.get("XDG_CACHE_HOME")
+    if given and os.path.isabs(given):
+        return Path(given)
+    return Path(os.path.expanduser("~")) / ".cache"
+
+
+def choose_index_dir(root: str | os.PathLike, index: object = None) -> Path:
+    """The index folder of a backup path: `index` (a path), else $ZXFORENSICS_INDEX (a path, or `off`),
+    else `$XDG_CACHE_HOME/zxforensics/<key>`. Raises IndexUnavailable with the reason when there is none
+    (turned off, inside the evidence, not writable)."""
+    if index is False or (isinstance(index, str) and index.strip().lower() in OFF_WORDS):
+        raise IndexUnavailable("the index is turned off")
+    if index is None:
+        env = os.environ.get(layout.INDEX_ENV, "").strip()
+        if env.lower() in OFF_WORDS:
+            raise IndexUnavailable(f"the index is turned off (${layout.INDEX_ENV}={env})")
+        folder = Path(env) if env else cache_home() / "zxforensics" / index_key(root)
+    else:
+        folder = Path(os.fspath(index)).expanduser()
+    real_folder = Path(os.path.realpath(folder))
+    real_root = Path(os.path.realpath(root))
+    if real_folder == real_root or real_root in real_folder.parents:
+        raise IndexUnavailable(f"the index folder {real_folder} lies inside the backup path {real_root}")
+    try:
+        real_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot make the index folder {real_folder}: {exc.strerror or exc}") from None
+    if not real_folder.is_dir() or not os.access(real_folder, os.W_OK | os.X_OK):
+        raise IndexUnavailable(f"the index folder {real_folder} is not a writable folder")
+    return real_folder
+
+
+# -- fingerprints (stat only: no file of the evidence is opened) ----------------------------------------
+def _stat_key(info: os.stat_result | None) -> list[int] | None:
+    if info is None:
+        return None
+    return [stat.S_IFMT(info.st_mode), info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def head_fingerprint(ev: Evidence, account_id: str) -> list:
+    """What says an account's header may have changed: its folder (or archive), account_info, account_stat."""
+    base = f"{layout.ACCOUNTS_DIR}/{account_id}"
+    archive = ev.lstat(base + layout.ACCOUNT_ARCHIVE_SUFFIX)
+    return [
+        _stat_key(ev.lstat(base)),
+        _stat_key(archive),
+        _stat_key(ev.lstat(f"{base}/{layout.ACCOUNT_INFO}")),
+        _stat_key(ev.lstat(f"{base}/{layout.ACCOUNT_STAT}")),
+    ]
+
+
+def items_fingerprint(ev: Evidence, account_id: str) -> list:
+    """What says an account's states may have changed: the mtimes of items/ and its NN folders, the
+    number of item files, their total size and the newest mtime (an archived account: its archive)."""
+    base = f"{layout.ACCOUNTS_DIR}/{account_id}"
+    if is_archived(ev, account_id):
+        return ["archive", _stat_key(ev.lstat(base + layout.ACCOUNT_ARCHIVE_SUFFIX))]
+    folders = hashlib.sha256()
+    count = total = newest = 0
+    seen_nn: set[str] = set()
+    for rel, entry, _item_id, nn in iter_item_entries(ev, account_id, []):
+        if nn not in seen_nn:
+            seen_nn.add(nn)
+            folders.update(f"{nn}:{_stat_key(ev.lstat(rel.rsplit('/', 1)[0]))}\n".encode())
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            info = None
+        count += 1
+        if info is not None:
+            total += info.st_size
+            newest = max(newest, info.st_mtime_ns)
+    items_dir = _stat_key(ev.lstat(f"{base}/{layout.ITEMS_DIR}"))
+    return ["folder", items_dir, folders.hexdigest()[:16], count, total, newest]
+
+
+def fingerprint(ev: Evidence, account_id: str) -> dict:
+    return {"head": head_fingerprint(ev, account_id), "items": items_fingerprint(ev, account_id)}
+
+
+def fingerprints(root: str, account_ids: Sequence[str]) -> dict[str, dict]:
+    """Fingerprints of some accounts (a shard of them, in a worker process on a large store)."""
+    ev = Evidence(root)
+    return {account_id: fingerprint(ev, account_id) for account_id in account_ids}
+
+
+# -- the manifest ----------------------------------------------------------------------------------------
+def new_manifest(identity: dict) -> dict:
+    return {"format": INDEX_FORMAT, "kit": __version__, "schema": schema_token(), "backup": identity,
+            "parts": {}, "accounts": {}}  # fmt: skip
+
+
+def _to_json(manifest: dict) -> bytes:
+    # ensure_ascii: names from the evidence may hold lone surrogates (undecodable bytes), kept as \udcXX
+    return json.dumps(manifest, ensure_ascii=True, separators=(",", ":"), default=str).encode()
+
+
+class Index:
+    """One index folder of one backup path: validation on open, the lock, parts, the manifest's commit."""
+
+    def __init__(self, folder: Path, root: str | os.PathLike) -> None:
+        self.folder = Path(folder)
+        self.root = str(Path(os.path.realpath(root)))
+        self.out = OutputDir(self.folder, [self.root])
+        self.identity = backup_identity(self.root)
+        self.problem: str | None = None  # why the manifest on disk was not trusted (for messages)
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.folder)!r})"
+
+    # -- reading the manifest -----------------------------------------------------------------------
+    def load(self) -> dict:
+        """The manifest on disk when it can be trusted, else a new empty one (`problem` says why)."""
+        self.problem = None
+        if not self.out.exists(MANIFEST):
+            return new_manifest(self.identity)
+        try:
+            manifest = json.loads(self.out.read_bytes(MANIFEST))
+            reason = self._untrusted(manifest)
+        except (OutputError, ValueError, TypeError, AttributeError, KeyError) as exc:
+            reason = f"unreadable manifest ({exc})"
+        if reason:
+            self.problem = reason
+            return new_manifest(self.identity)
+        return manifest
+
+    def _untrusted(self, manifest: dict) -> str | None:
+        expected = {"format": INDEX_FORMAT, "kit": __version__, "schema": schema_token()}
+        for key, value in expected.items():
+            if manifest.get(key) != value:
+                return f"{key} {manifest.get(key)!r} is not {value!r}"
+        if manifest.get("backup") != self.identity:
+            return "it indexes another backup path"
+        for part, info in manifest["parts"].items():
+            size = self.part_size(part)
+            if size != info["size"]:
+                return f"{part}: {size} bytes on disk, {info['size']} in the manifest"
+        return None
+
+    def part_size(self, part: str) -> int | None:
+        try:
+            with self.out.folder(STATES_DIR, create=False) as fd:
+                info = os.stat(Path(part).name, dir_fd=fd, follow_symlinks=False)
+        except (FileNotFoundError, OutputError):
+            return None
+        return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+    # -- writing ------------------------------------------------------------------------------------
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The writers' lock: two builders of one index take turns (readers never wait)."""
+        with self.out.folder() as fd:
+            lock_fd = os.open(LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644,
+                              dir_fd=fd)  # fmt: skip
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(lock_fd, fcntl.LOCK_UN)
+            os.close(lock_fd)
+
+    def commit(self, manifest: dict) -> None:
+        """Write the manifest atomically (temp name, fsync, rename), then remove parts it does not list."""
+        tmp = f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
+        with self.out.open_new(tmp) as handle:
+            handle.write(_to_json(manifest))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with self.out.folder() as fd:
+            os.rename(tmp, MANIFEST, src_dir_fd=fd, dst_dir_fd=fd)
+            os.fsync(fd)
+        self.collect_garbage(manifest)
+
+    def collect_garbage(self, manifest: dict) -> None:
+        """Remove part files (and temporaries) the manifest does not list: call under the lock."""
+        live = {Path(p).name for p in manifest["parts"]}
+        try:
+            names = self.out.files(STATES_DIR)
+        except OutputError:
+            return
+        for name in names:
+            name = Path(name).name
+            if name not in live and (name.startswith(PART_PREFIX) or name.endswith(".tmp")):
+                self.out.remove(STATES_DIR, name)
+
+    # -- reading parts ------------------------------------------------------------------------------
+    def part_path(self, part: str) -> Path:
+        return self.out.path(STATES_DIR, Path(part).name)
+
+    def read_accounts(self, manifest: dict, account_ids: Sequence[str],
+                      columns: Sequence[str] | None = None) -> dict[str, pa.Table]:  # fmt: skip
+        """States of some accounts, read from their row groups only: account id -> table.
+        Raises IndexDamaged when a part does not read or does not hold the rows the manifest says."""
+        by_part: dict[str, list[str]] = {}
+        for account_id in account_ids:
+            entry = manifest["accounts"][account_id]
+            if entry["rows"]:
+                by_part.setdefault(entry["part"], []).append(account_id)
+        tables: dict[str, pa.Table] = {}
+        for part, ids in by_part.items():
+            try:
+                with self.out.open_read(STATES_DIR, Path(part).name) as handle:
+                    parquet = pq.ParquetFile(handle)
+                    expected = manifest["parts"][part]["rows"]
+                    if parquet.metadata.num_rows != expected:
+                        raise IndexDamaged(f"{part}: {parquet.metadata.num_rows} rows, not {expected}")
+                    groups = [g for a in ids for g in manifest["accounts"][a]["row_groups"]]
+                    table = parquet.read_row_groups(groups, columns=list(columns) if columns else None)
+            except (OSError, OutputError, pa.ArrowException) as exc:
+                raise IndexDamaged(f"{part}: {exc}") from None
+            start = 0
+            for account_id in ids:
+                rows = manifest["accounts"][account_id]["rows"]
+                tables[account_id] = table.slice(start, rows)
+                start += rows
+            if start != table.num_rows:
+                raise IndexDamaged(f"{part}: {table.num_rows} rows read, {start} expected")
+        return tables
+
+
+class IndexDamaged(Exception):
+    """A part that the manifest lists does not read as it says: the index is rebuilt, never trusted."""
+
+
+def open_index(root: str | os.PathLike, index: object = None) -> tuple[Index | None, str | None]:
+    """The index of a backup path, or None and why (said as a warning by the store)."""
+    try:
+        return Index(choose_index_dir(root, index), root), None
+    except IndexUnavailable as exc:
+        return None, str(exc)
+    except (OutputError, OSError) as exc:
+        return None, f"the index cannot be used: {exc}"
+
+
+def warn_unavailable(reason: str) -> None:
+    warnings.warn(f"zxforensics: {reason}; scanning without an index", IndexWarning, stacklevel=3)
+
+
+def split_accounts(account_ids: Sequence[str], workers: int, per_part: int) -> list[list[str]]:
+    """Accounts of a build in contiguous parts of at most `per_part` accounts: small parts keep a refresh's
+    rewrite small; several per worker keep the workers busy."""
+    ids = list(account_ids)
+    if not ids:
+        return []
+    count = max(-(-len(ids) // per_part), min(len(ids), workers * 2))
+    size = max(1, -(-len(ids) // count))
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+Runner = Callable[[list[list[str]]], list[dict]]

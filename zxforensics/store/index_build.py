@@ -1,0 +1,211 @@
+"""Writing the index: the shard worker (local processes and Dask workers run the same function) and the
+update that scans what changed, rewrites what a refresh superseded and commits the manifest.
+
+`build_part` is module level and takes only paths and ids, so `client.map` pickles it as well as the
+local pool does. It writes as it scans: one account's states are in memory at a time, whatever the
+store's size.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import ErrorRecord
+from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
+from ..format import layout
+from ..output.writer import OutputDir
+from ..parse.items import STATE_SCHEMA
+from ..runtime.pool import map_shards
+from ..runtime.progress import progress_bar
+from . import scan
+from .index import PART_PREFIX, PART_SUFFIX, STATES_DIR, Index, Runner, fingerprint, split_accounts
+from .item_files import SCHEMA_NO_ACCOUNT, UNEXPECTED, unexpected_row
+from .scan import IO_THREADS, sort_states
+
+ROW_GROUP = 1 << 20  # rows per row group: an account larger than this spans several
+PART_ACCOUNTS = 64  # accounts per part: a refresh rewrites the parts of the accounts it rescans
+PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
+COMPRESSION = "zstd"
+
+
+class PartWriter:
+    """One part file: written under a hidden temporary name, account by account (one row group or
+    more each), then fsynced and renamed into place."""
+
+    def __init__(self, index_dir: str | os.PathLike, root: str) -> None:
+        self.out = OutputDir(index_dir, [root])
+        self.name = f"{PART_PREFIX}{uuid.uuid4().hex}{PART_SUFFIX}"
+        self.tmp = f".{self.name}.tmp"
+        self._cm = self.out.open_new(STATES_DIR, self.tmp)
+        self.handle = self._cm.__enter__()
+        self.writer = pq.ParquetWriter(self.handle, STATE_SCHEMA, compression=COMPRESSION)
+        self.groups = 0
+        self.rows = 0
+
+    def add(self, table: pa.Table) -> list[int]:
+        """Append one account's states; returns the row groups that hold them."""
+        if not table.num_rows:
+            return []
+        first = self.groups
+        self.writer.write_table(table.cast(STATE_SCHEMA), row_group_size=ROW_GROUP)
+        self.groups += -(-table.num_rows // ROW_GROUP)
+        self.rows += table.num_rows
+        return list(range(first, self.groups))
+
+    def close(self) -> dict:
+        """Finish, fsync and rename the part; returns its manifest entry."""
+        self.writer.close()
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        size = os.fstat(self.handle.fileno()).st_size
+        self._cm.__exit__(None, None, None)
+        with self.out.folder(STATES_DIR) as fd:
+            os.rename(self.tmp, self.name, src_dir_fd=fd, dst_dir_fd=fd)
+            os.fsync(fd)
+        return {"part": f"{STATES_DIR}/{self.name}", "size": size, "rows": self.rows}
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self._cm.__exit__(None, None, None)
+            self.out.remove(STATES_DIR, self.tmp)
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """Dictionary columns back to plain strings: a part holds plain values (Parquet encodes repeats
+    itself), and the store's assembly encodes them in first-appearance order as after a scan."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(index, field.name, table[field.name].cast(field.type.value_type))
+    return table
+
+
+def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None) -> tuple[dict, pa.Table, dict]:
+    """`scan.scan_account`, keeping the header's errors apart from the items' (a store opening the
+    header alone records the first) and taking the fingerprint before anything is read."""
+    fp = fingerprint(ev, account_id)
+    header_errors: list[dict] = []
+    header = scan.safe_header(ev, account_id, header_errors)
+    errors: list[dict] = []
+    try:
+        table, count, moved = scan.scan_account_items(ev, account_id, errors, pool)
+    except UNEXPECTED as exc:
+        rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
+        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
+        column = pa.array([], pa.string())
+        table, count, moved = SCHEMA_NO_ACCOUNT.empty_table().add_column(0, "account_id", column), 0, {}
+    header.pop("item_count", None)
+    entry = {"fp": fp, "header": header, "item_count": count, "header_errors": header_errors,
+             "errors": errors, "real_paths": {str(k): v for k, v in moved.items()}}  # fmt: skip
+    return entry, sort_states(table), moved
+
+
+def build_part(root: str, index_dir: str, account_ids: Sequence[str],
+               max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> dict:  # fmt: skip
+    """Scan some accounts into one new part of the index at `index_dir`; returns the part's manifest
+    entry and the accounts' entries. The manifest is not touched: the caller commits."""
+    ev = Evidence(root, max_file_size)
+    part = PartWriter(index_dir, str(ev.root))
+    accounts: dict[str, dict] = {}
+    try:
+        with ThreadPoolExecutor(IO_THREADS) as pool:
+            for account_id in account_ids:
+                entry, table, _moved = scan_one(ev, account_id, pool)
+                entry["row_groups"] = part.add(plain(table))
+                entry["rows"] = table.num_rows
+                accounts[account_id] = entry
+                del table
+    except BaseException:
+        part.abort()
+        raise
+    info = part.close()
+    for entry in accounts.values():
+        entry["part"] = info["part"]
+    return {"part": info, "accounts": accounts}
+
+
+def copy_part(index: Index, manifest: dict, part: str, keep: Sequence[str]) -> dict:
+    """A new part with the row groups of the accounts `keep` of an old part (no evidence is read): what a
+    refresh leaves of a part whose other accounts it rescanned."""
+    writer = PartWriter(index.folder, index.root)
+    accounts: dict[str, dict] = {}
+    try:
+        tables = index.read_accounts(manifest, keep)
+        for account_id in keep:
+            entry = dict(manifest["accounts"][account_id])
+            table = tables.get(account_id, STATE_SCHEMA.empty_table())
+            entry["row_groups"] = writer.add(table)
+            accounts[account_id] = entry
+    except BaseException:
+        writer.abort()
+        raise
+    info = writer.close()
+    for entry in accounts.values():
+        entry["part"] = info["part"]
+    return {"part": info, "accounts": accounts}
+
+
+def local_runner(root: str, index_dir: str, max_file_size: int, workers: int, show: bool = True) -> Runner:
+    """Parts built by this machine's processes (one process when the build is small)."""
+    func = partial(build_part, root, index_dir, max_file_size=max_file_size)
+
+    def run(parts: list[list[str]]) -> list[dict]:
+        total = sum(len(p) for p in parts)
+        if workers <= 1 or total < PARALLEL_MIN_ACCOUNTS:
+            return [func(p) for p in parts]
+        with progress_bar(total, "indexing accounts", "account", show) as bar:
+            return map_shards(func, parts, workers, done=lambda p: bar.update(len(p)))
+
+    return run
+
+
+def dask_runner(client, root: str, index_dir: str, max_file_size: int) -> Runner:
+    """Parts built on a dask.distributed cluster: every worker mounts the backup path read-only at the
+    same path and writes into the same (shared) index folder; only manifests entries come back."""
+
+    def run(parts: list[list[str]]) -> list[dict]:
+        count = len(parts)
+        futures = client.map(build_part, [root] * count, [index_dir] * count, parts, [max_file_size] * count,
+                             pure=False)  # fmt: skip
+        return client.gather(futures)
+
+    return run
+
+
+def update(index: Index, manifest: dict, scan_ids: Sequence[str], drop_ids: Sequence[str],
+           runner: Runner, workers: int) -> dict:  # fmt: skip
+    """Scan `scan_ids` into new parts, forget `drop_ids`, rewrite the old parts that held either,
+    and commit: call under the lock. Returns the new manifest."""
+    scan_ids = sorted(set(scan_ids))
+    gone = set(scan_ids) | set(drop_ids)
+    accounts = manifest["accounts"]
+    touched = {accounts[a]["part"] for a in gone if a in accounts}
+    results = runner(split_accounts(scan_ids, workers, PART_ACCOUNTS)) if scan_ids else []
+    for part in sorted(touched):
+        keep = sorted(a for a, e in accounts.items() if e["part"] == part and a not in gone)
+        if keep:
+            results.append(copy_part(index, manifest, part, keep))
+    new = dict(manifest, parts=dict(manifest["parts"]), accounts=dict(accounts))
+    for account_id in gone:
+        new["accounts"].pop(account_id, None)
+    for part in touched:
+        new["parts"].pop(part, None)
+    for result in results:
+        info = result["part"]
+        new["parts"][info["part"]] = {"size": info["size"], "rows": info["rows"]}
+        new["accounts"].update(result["accounts"])
+    index.commit(new)
+    return new
+
+
+def part_name(part: str) -> str:
+    return Path(part).name

@@ -1,0 +1,72 @@
+"""`store.sql(query)`: DuckDB over the persistent index, for questions on every state of a store that
+does not fit a pandas frame. DuckDB reads the Parquet parts itself (only the columns and row groups a
+query needs); the small tables (accounts, errors, blob listing, server archives) are the store's frames.
+
+Views:
+- `states`: one row per state, the scan's columns (`account_id, item_id, transaction_id, type, folder_id,
+  start_date, end_date, deleted, digest, size, date, revision, flags, name, parent_id, owner_id, remote_id,
+  subject, sender, tags`) with `account` (the mail address) after `account_id`, dates as UTC timestamps.
+- `accounts`, `errors`, `server_archives`: as `store.accounts()`, `store.errors`, `store.server_archives()`.
+- `blobs`: as `store.blobs()`; `referenced` is computed by DuckDB over `states`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import pyarrow as pa
+
+from ..parse.items import STATE_SCHEMA
+
+DATE_COLUMNS = ("start_date", "end_date", "date")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+MEMORY_LIMIT = "1GB"  # DuckDB spills past this (its default is 80% of the machine)
+
+
+def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFrame,
+            blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None, spill_dir: str):  # fmt: skip
+    """An in-memory DuckDB connection with the index's views (duckdb is imported here: core stays quick
+    to import for worker processes). DuckDB spills to `spill_dir`, a folder of the index: its default is
+    `.tmp` in the working directory, which may be the backup path itself."""
+    import duckdb
+
+    con = duckdb.connect(":memory:", config={"temp_directory": spill_dir, "memory_limit": MEMORY_LIMIT})
+    con.execute("SET TimeZone = 'UTC'")
+    if part_paths:
+        listed = ", ".join(_literal(p) for p in part_paths)
+        con.execute(f"CREATE VIEW raw_states AS SELECT * FROM read_parquet([{listed}])")
+    else:
+        con.register("raw_states", STATE_SCHEMA.empty_table())
+    con.register("accounts_frame", accounts)
+    names = accounts[["account_id", "name"]].astype({"account_id": "string", "name": "string"})
+    con.register("account_names", pa.Table.from_pandas(names, preserve_index=False))
+    columns = ", ".join(f"s.{c}" if c not in DATE_COLUMNS else f"to_timestamp(s.{c} / 1000.0) AS {c}"
+                        for c in [f.name for f in STATE_SCHEMA if f.name != "account_id"])  # fmt: skip
+    con.execute(
+        "CREATE VIEW states AS SELECT s.account_id, coalesce(n.name, s.account_id) AS account, "
+        f"{columns} FROM raw_states s LEFT JOIN account_names n USING (account_id)"
+    )
+    con.execute("CREATE VIEW accounts AS SELECT * FROM accounts_frame")
+    con.register("errors_frame", errors)
+    con.execute("CREATE VIEW errors AS SELECT * FROM errors_frame")
+    if blob_files is None:  # not named by the query
+        blob_files = pd.DataFrame({"digest": pd.Series(dtype="string"), "prefix": pd.Series(dtype="string"),
+                                   "path": pd.Series(dtype="string"), "compressed_size": pd.Series(dtype="Int64"),
+                                   "misplaced": pd.Series(dtype=bool)})  # fmt: skip
+    con.register("blob_files", blob_files)
+    con.execute(
+        "CREATE VIEW blobs AS SELECT digest, prefix, path, compressed_size, "
+        "(NOT misplaced AND digest IN (SELECT digest FROM raw_states WHERE digest IS NOT NULL)) AS referenced, "
+        "misplaced FROM blob_files"
+    )
+    if server_archives is None:  # not named by the query
+        server_archives = pd.DataFrame({"component": pd.Series(dtype="string")})
+    con.register("server_archives_frame", server_archives)
+    con.execute("CREATE VIEW server_archives AS SELECT * FROM server_archives_frame")
+    return con

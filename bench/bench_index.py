@@ -141,7 +141,13 @@ def child(script: str, *args: str) -> dict:
                           check=True, capture_output=True, text=True, env=env)  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall_seconds"] = time.perf_counter() - started  # interpreter start and imports included
+    note(script.strip().splitlines()[0], result)
     return result
+
+
+def note(step: str, result: object) -> None:
+    """Each figure as it comes, with the load at that moment: a long run on a shared machine says what it saw."""
+    print(f"[{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.1f}] {step}: {json.dumps(result)}", flush=True)
 
 
 def add_states(path: Path, share: float = 0.01) -> list[str]:
@@ -182,7 +188,9 @@ def main() -> None:
     load = os.getloadavg()
     cold = drop_caches()
     find_cold = time_find_cat(path)
+    note("find -exec cat, cold", find_cold)
     find_warm = time_find_cat(path)
+    note("find -exec cat, warm", find_warm)
     drop_caches()
     build_cold = child(BUILD, path, index)
     shutil.rmtree(index)

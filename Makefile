@@ -38,6 +38,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/bench_audit.py
+	$(BIN)/python bench/bench_index.py   # 1M metadata-only states, generated once under /tmp/zx-bench-stores
 
 # Regenerate the committed sample data with the project's own generator.
 # Built beside the old tree and swapped in, so a test running meanwhile never sees half a sample.

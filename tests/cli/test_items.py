@@ -113,6 +113,8 @@ def test_make_sample_writes_only_into_a_new_or_empty_folder(run, tmp_path):
     assert [p.name for p in (tmp_path / "used").iterdir()] == ["mine.txt"]
     code, out, _err = run("make-sample", tmp_path / "new", "accounts", "1", "items", "2")
     assert code == 0 and (tmp_path / "new" / "backupstat").is_file()
+    code, out, _err = run("make-sample", tmp_path / "bare", "accounts", "1", "items", "20", "blobs", "false")
+    assert code == 0 and (tmp_path / "bare" / "accounts").is_dir() and not (tmp_path / "bare" / "items").exists()
 
 
 def test_make_sample_writes_a_store_shape(run, tmp_path):

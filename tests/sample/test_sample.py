@@ -45,6 +45,20 @@ def test_generate_store_is_deterministic_and_sized(tmp_path):
     assert store.errors.empty
 
 
+def test_generate_store_without_blobs_writes_metadata_only(tmp_path):
+    """Benchmark stores of millions of states: no `items/`, the same items and kinds of states, with digests."""
+    path = zx.generate_store(tmp_path / "a", accounts=3, items_per_account=40, seed=7, blobs=False)
+    again = zx.generate_store(tmp_path / "b", accounts=3, items_per_account=40, seed=7, blobs=False)
+    assert contents(Path(path)) == contents(Path(again))
+    assert not (Path(path) / "items").exists()
+    states = zx.open_backup(path).item_states()
+    assert states.groupby(["account_id", "item_id"], observed=True).ngroups == 120
+    with_digest = states[states["type"] == "message"]
+    assert len(with_digest) > 0 and with_digest["digest"].notna().all() and (with_digest["size"] > 0).all()
+    assert states["blob_path"].dropna().str.contains("/items/").all()
+    assert set(states["type"]) >= {"message", "contact"}
+
+
 def test_make_sample_refuses_a_folder_that_is_not_empty(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "keep").write_text("mine")

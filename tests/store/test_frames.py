@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from tiny_store import tiny
 
 import zxforensics as zx
-from zxforensics.store.frames import STATE_COLUMNS, assemble_errors, folder_paths, ms_to_utc
+from zxforensics.store.frames import STATE_COLUMNS, assemble_errors, folder_paths, ms_to_utc, unchecked_categorical
 
 
 def folders(rows: list[tuple]) -> pd.DataFrame:
@@ -44,3 +45,15 @@ def test_state_frame_dtypes(make_store):
     for column in ("account_id", "type", "folder_path", "digest", "blob_path", "source_path"):
         assert str(states[column].dtype) == "category", column
     assert states["item_id"].dtype == "int64" and states["deleted"].dtype == bool
+
+
+def test_unchecked_categorical_equals_the_checked_one():
+    """The categoricals made without pandas' uniqueness check (a hash table kept for the frame's life) are
+    the ones pandas makes: same values, categories, dtype and code width."""
+    categories = pd.Index(["b", "a", "c"], dtype="str")
+    codes = np.array([0, 2, -1, 1, 0])
+    made = unchecked_categorical(codes, categories)
+    expected = pd.Categorical.from_codes(codes, categories=categories)
+    pd.testing.assert_series_equal(pd.Series(made), pd.Series(expected))
+    assert made.codes.dtype == expected.codes.dtype == np.int8
+    assert list(made.categories) == ["b", "a", "c"]

@@ -178,6 +178,7 @@ def summary(values: dict, options: dict) -> Result:
     "make-sample",
     ("out",),
     {"accounts": Param("int", None), "items": Param("int", 100), "seed": Param("int", 2013),
+     "blobs": Param("bool", True, ("true", "false"), help="false: metadata only (benchmark stores)"),
      "from_report": Param("path", None, help="structure report of `probe`", metavar="FILE"),
      "spelling": Param("string", None, help="with from_report: a spelling of sample.spellings"),
      "shape": Param("string", None, help="a store shape: empty, no_items, unicode... (OUT/backup)")},
@@ -203,5 +204,5 @@ def make_sample(values: dict, options: dict) -> Result:
     elif values["accounts"] is None:
         build(out, values["seed"])
     else:
-        generate_store(out, values["accounts"], values["items"], values["seed"])
+        generate_store(out, values["accounts"], values["items"], values["seed"], blobs=values["blobs"])
     return Result(None, f"sample store written to {escape(str(out))}")

@@ -24,15 +24,21 @@ def gzip_bytes(raw: bytes) -> bytes:
 class StoreBuilder:
     """Builds a backup path on disk: accounts, item metadata, blobs, and deliberate faults."""
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike, *, blobs: bool = True) -> None:
+        """`blobs=False` writes no blob body (a metadata-only store, as in blobless mode: no `items/`);
+        digests are still computed and referenced, so a scan sees the same states."""
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.blobs = blobs
         self.blob_digests: set[str] = set()
 
     def write(self, rel: str, data: bytes) -> Path:
         path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        try:  # the folder is there for all but the first file of a folder: a mkdir per file is wasted
+            path.write_bytes(data)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         return path
 
     def write_json(self, rel: str, obj: object) -> Path:
@@ -41,7 +47,7 @@ class StoreBuilder:
     def blob(self, raw: bytes, *, double_gzip: bool = False) -> str:
         """Store a blob under its digest (deduplicated) and return the digest."""
         digest = vdigest.digest_of(raw)
-        if digest not in self.blob_digests:
+        if self.blobs and digest not in self.blob_digests:
             data = gzip_bytes(raw)
             self.write(vdigest.blob_relpath(digest), gzip_bytes(data) if double_gzip else data)
             self.blob_digests.add(digest)

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..format import digest as vdigest
 from . import messages
 from .builder import StoreBuilder
 from .catalog import DEFAULT_COS_ID, FIRST_SCAN, LAST_SCAN, AccountSpec, ms, stable_id
@@ -111,6 +112,24 @@ def content_for(rng, kind, n, spec, peer, when, fast) -> tuple[bytes | None, dic
     return None, {"name": rng.choice(["important", "todo", "invoices", "personal"])}
 
 
+def metadata_for(rng, kind, n, spec, peer) -> tuple[str | None, int, dict]:
+    """Digest, size and extra fields of one new item without its content (a store without blobs):
+    building MIME for every calendar item and chat was 3 ms an item, the digest of a name is 1 µs."""
+    if kind == "contact":
+        return None, 0, {"name": f"{messages.person(rng)}"}
+    if kind == "tag":
+        return None, 0, {"name": rng.choice(["important", "todo", "invoices", "personal"])}
+    digest = vdigest.digest_of(f"{spec.account_id}/{n}".encode())
+    size = rng.randint(400, 80_000)
+    if kind in ("message", "draft"):
+        return digest, size, {"subject": f"Message {n}", "sender": peer}
+    if kind in ("appointment", "task"):
+        return digest, size, {"subject": f"{kind.title()} {n}"}
+    if kind == "document":
+        return digest, size, {"name": f"document-{n}.txt"}
+    return digest, size, {"subject": "Chat"}
+
+
 def populate_account(
     builder: StoreBuilder,
     rng: random.Random,
@@ -134,21 +153,28 @@ def populate_account(
         item_id = plan.take_id()
         created = rng.randint(start_ms, end_ms - 2 * DAY)
         peer = rng.choice(peers) if peers else spec.mail
-        if kind == "message" and shared_pool and rng.random() < 0.1:
+        if not builder.blobs:  # metadata only: no content to make
+            digest, size, extra = metadata_for(rng, kind, item_id, spec, peer)
+            raw = None
+        elif kind == "message" and shared_pool and rng.random() < 0.1:
             raw, extra = rng.choice(shared_pool)  # the same mail delivered to several mailboxes
         else:
             raw, extra = content_for(rng, kind, item_id, spec, peer, created, fast)
             if kind == "message" and shared_pool is not None and len(shared_pool) < 20:
                 shared_pool.append((raw, extra))
-        digest = builder.blob(raw) if raw is not None and kind != "draft" else None
+        if builder.blobs:
+            digest, size = (builder.blob(raw) if kind != "draft" else None, len(raw)) if raw is not None else (None, 0)
         states = history(rng, created, DEFAULT_FOLDER.get(kind, 1), end_ms)
         zimbra_type = "message" if kind == "draft" else kind
         for number, state in enumerate(states):
             state.update({"id": item_id, "type": zimbra_type, "revision": number + 1, **extra})
             state["date"] = created
-            if raw is not None:
-                state["digest"], state["size"] = digest, len(raw)
-        if kind == "draft":  # each save of a draft is a new blob
+            if raw is not None or digest is not None:
+                state["digest"], state["size"] = digest, size
+        if kind == "draft" and raw is None and digest is not None:  # metadata only: a digest per save
+            for number, state in enumerate(states):
+                state["digest"], state["folderId"] = vdigest.digest_of(f"{digest}/{number}".encode()), 6
+        elif kind == "draft":  # each save of a draft is a new blob
             for number, state in enumerate(states):
                 eol = b"\r\n" if raw.endswith(b"\r\n") else b"\n"  # keep the message's own line ends
                 draft = raw + f"Draft revision {number + 1}.".encode() + eol
@@ -185,10 +211,16 @@ def account_records(spec: AccountSpec, item_count_hint: int = 0) -> tuple[dict, 
     return info, stat
 
 
-def generate_store(path, accounts: int = 10, items_per_account: int = 100, seed: int = 0, fast: bool = True) -> str:
-    """A synthetic store of `accounts` x `items_per_account` items (about 1.8 states each)."""
+def generate_store(
+    path, accounts: int = 10, items_per_account: int = 100, seed: int = 0, fast: bool = True, blobs: bool = True
+) -> str:
+    """A synthetic store of `accounts` x `items_per_account` items (about 1.8 states each).
+
+    `blobs=False` writes the metadata alone (no `items/`, as in blobless mode), for benchmark stores of
+    millions of states. Its states have the same shape, not the same values: contents are not made,
+    digests are those of the item's name."""
     rng = random.Random(seed)
-    builder = StoreBuilder(path)
+    builder = StoreBuilder(path, blobs=blobs)
     specs = [
         AccountSpec(f"user{n:05d}@bench{n % 3}.example.com", f"User {n}", created_ms=ms(2013, 1, 1))
         for n in range(accounts)

@@ -112,14 +112,60 @@ def _lookup_paths(df: pd.DataFrame, paths: dict[tuple[str, int], str]) -> pd.Cat
     return pd.Categorical.from_codes(codes_out, categories=labels.categories)
 
 
+def unchecked_categorical(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """A categorical over categories that are unique by construction (an Arrow dictionary, paths built
+    once per digest or item), made without pandas' uniqueness check.
+
+    The check builds a hash table of the categories, as Python strings, and keeps it on the frame for its
+    whole life: about 190 bytes a category, +95 MiB for each of the digest, blob_path and source_path
+    columns of a million states. The dtype is made as unpickling makes it (`__setstate__`, pandas' own
+    path for categories it already knows to be valid); a later lookup builds the table if it needs it."""
+    dtype = pd.CategoricalDtype.__new__(pd.CategoricalDtype)
+    dtype.__setstate__({"categories": categories, "ordered": False})
+    return pd.Categorical.from_codes(_small_codes(codes, len(categories)), dtype=dtype, validate=False)
+
+
+def _small_codes(codes: np.ndarray, count: int) -> np.ndarray:
+    """Codes in the smallest signed integer that holds them, as pandas keeps them."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if count < np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
+def _dictionary_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes (-1 for null) and the one dictionary of a dictionary-encoded column whose chunks may each
+    have their own: unified in chunk order, so categories come in first-appearance order, as
+    `to_pandas` gives them."""
+    column = pa.Table.from_arrays([column], ["c"]).unify_dictionaries()["c"]
+    if column.num_chunks == 0:
+        return np.empty(0, np.int32), pa.array([], column.type.value_type)
+    dictionary = column.chunk(0).dictionary
+    indices = pa.chunked_array([chunk.indices for chunk in column.chunks], column.type.index_type)
+    codes = indices.fill_null(-1).to_numpy() if indices.null_count else indices.to_numpy()
+    return codes, dictionary
+
+
+def _dictionary_categories(values: pa.Array) -> pd.Index:
+    """A dictionary's values as categories, of the dtype Arrow's own conversion gives (object when empty)."""
+    return pd.Index(values.to_pandas()) if len(values) else pd.Index([], dtype=object)
+
+
 def assemble_states(
     tables: Iterable[pa.Table], names: dict[str, str], root: str, real_paths: dict[tuple[str, int], str] | None = None
 ) -> pd.DataFrame:
     """Shard tables -> the item_states() frame, one row per state, in (account, item, tx) order.
 
     `source_path` is derived from the ids (`accounts/<id>/items/NN/<item>`), except for the
-    few files found elsewhere (misplaced, or inside an account archive): `real_paths` gives those."""
-    tables = list(tables)  # the caller hands them over: once concatenated, only `table` holds them
+    few files found elsewhere (misplaced, or inside an account archive): `real_paths` gives those.
+
+    Memory (a million states, bench/bench_index.py): the repeated columns become categoricals straight
+    from their Arrow dictionaries, and the paths from those dictionaries, without a uniqueness check
+    (`unchecked_categorical`); every other column is converted by Arrow, which frees each column as
+    it goes."""
+    handed, tables = tables, list(tables)
+    if isinstance(handed, list):  # the caller hands them over: once concatenated, only `table` holds them
+        handed.clear()  # (a copy of the list kept the caller's: every shard table lived to the end, +150 MiB)
     in_order = _in_order(tables)
     table = pa.concat_tables([encode_repeated(t) for t in tables], promote_options="permissive")
     tables.clear()
@@ -128,11 +174,21 @@ def assemble_states(
     for column in _DATE_COLUMNS:  # epoch ms -> timestamps in Arrow: no pandas copy
         table = table.set_column(table.schema.get_field_index(column), column,
                                  table[column].cast(pa.timestamp("ms", tz="UTC")))  # fmt: skip
+    encoded = {}
+    for column in REPEATED:  # taken out before the conversion: pandas' own would check every category
+        encoded[column] = _dictionary_parts(table[column])
+        table = table.drop_columns([column])
     # self_destruct frees each Arrow column once converted: the peak holds one copy, not two
     df = table.to_pandas(types_mapper=_NULLABLE.get, self_destruct=True, split_blocks=True)
     del table
+    digest_codes, digests = encoded.pop("digest")
+    for column, (codes, dictionary) in encoded.items():
+        df[column] = unchecked_categorical(codes, _dictionary_categories(dictionary))
+    encoded.clear()
+    df["digest"] = unchecked_categorical(digest_codes, _dictionary_categories(digests))
+    df["blob_path"] = _blob_paths(digest_codes, digests, root)
+    del digest_codes, digests
     pa.default_memory_pool().release_unused()  # hand the freed Arrow buffers back to the OS
-    df["account_id"] = df["account_id"].astype("category")
     df["account"] = df["account_id"].map(names).astype("category")
     # Categories come in first-appearance order over the sorted rows, so the frame is the same
     # however the scan was sharded; the short vocabularies are sorted too, for people. (Sorting
@@ -143,25 +199,23 @@ def assemble_states(
     df["item_id"] = df["item_id"].astype("int64")
     df["transaction_id"] = df["transaction_id"].astype("int64")
     df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
-    df["blob_path"] = _blob_paths(df["digest"], root)
     df["source_path"] = _source_paths(df, root, real_paths or {})
     return df[STATE_COLUMNS + EXTRA_STATE_COLUMNS]
 
 
-def _blob_paths(digest: pd.Series, root: str) -> pd.Categorical:
+def _blob_paths(codes: np.ndarray, digests: pa.Array, root: str) -> pd.Categorical:
     """`<root>/items/<xx>/<digest>`, built once per distinct digest, in Arrow (no Python strings).
 
     A value that is not a digest (`../../../../etc/passwd`) is never a path: its blob_path is null, as
     reading it is refused (`bad_name`)."""
-    names = pa.array(digest.cat.categories.astype(str), pa.string())
+    names = digests.cast(pa.string())
     paths = pc.binary_join_element_wise(root + "/items/", pc.utf8_slice_codeunits(names, 0, 2), "/", names, "")
-    codes = digest.cat.codes.to_numpy()
     valid = pc.match_substring_regex(names, DIGEST_RE.pattern).to_numpy(zero_copy_only=False).astype(bool)
     if not valid.all():
         renumbered = np.where(valid, np.cumsum(valid) - 1, -1)
         codes = np.where(codes >= 0, renumbered[codes], -1)
         paths = paths.filter(pa.array(valid))
-    return pd.Categorical.from_codes(codes, categories=pd.Index(paths.to_pandas()))
+    return unchecked_categorical(codes, pd.Index(paths.to_pandas()))
 
 
 def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int], str]) -> pd.Categorical:
@@ -184,7 +238,7 @@ def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int],
         for (account_id, item_id), rel in real_paths.items():
             if (account_id, item_id) in keys:  # an unreadable file has a real path but no states
                 paths[keys.get_loc((account_id, item_id))] = f"{root}/{rel}"
-    return pd.Categorical.from_codes(np.cumsum(first) - 1, categories=pd.Index(paths))
+    return unchecked_categorical(np.cumsum(first) - 1, pd.Index(paths))
 
 
 def assemble_accounts(rows: list[dict]) -> pd.DataFrame:

@@ -28,7 +28,7 @@ dashboard: install
 	$(BIN)/zxforensics dashboard backup_path sample_data/backup notification sample_data/notifications/restore_report.eml
 
 test: install
-	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax tests notebooks
+	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax --durations=20 tests notebooks
 	$(BIN)/ruff check zxforensics tests bench
 
 lint: install

@@ -452,6 +452,10 @@ class BackupStore:
 
     def _count_items(self, account_ids: list[str]) -> None:
         missing = [a for a in account_ids if a not in self._item_counts]
+        if missing and self._index is not None:  # an account checked against the index: its count is there
+            known = self._manifest["accounts"]
+            self._item_counts.update({a: known[a]["item_count"] for a in missing if a in self._fresh and a in known})
+            missing = [a for a in missing if a not in self._item_counts]
         if missing:  # a listing of the item folders: no item file is opened
             counts, errors = scan.count_items(str(self.root), missing)
             self.record_errors(errors)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -18,16 +18,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import ErrorRecord
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
-from ..format import layout
 from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
 from ..runtime.pool import map_shards
 from ..runtime.progress import progress_bar
 from . import scan
 from .index import PART_PREFIX, PART_SUFFIX, STATES_DIR, Index, Runner, fingerprint, split_accounts
-from .item_files import SCHEMA_NO_ACCOUNT, UNEXPECTED, unexpected_row
 from .scan import IO_THREADS, sort_states
 
 ROW_GROUP = 1 << 20  # rows per row group: an account larger than this spans several
@@ -89,24 +86,36 @@ def plain(table: pa.Table) -> pa.Table:
     return table
 
 
-def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None) -> tuple[dict, pa.Table, dict]:
+def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None) -> tuple[dict, pa.Table]:
     """`scan.scan_account`, keeping the header's errors apart from the items' (a store opening the
     header alone records the first) and taking the fingerprint before anything is read."""
     fp = fingerprint(ev, account_id)
     header_errors: list[dict] = []
     header = scan.safe_header(ev, account_id, header_errors)
     errors: list[dict] = []
-    try:
-        table, count, moved = scan.scan_account_items(ev, account_id, errors, pool)
-    except UNEXPECTED as exc:
-        rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
-        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
-        column = pa.array([], pa.string())
-        table, count, moved = SCHEMA_NO_ACCOUNT.empty_table().add_column(0, "account_id", column), 0, {}
+    table, count, moved = scan.safe_account_items(ev, account_id, errors, pool)
     header.pop("item_count", None)
     entry = {"fp": fp, "header": header, "item_count": count, "header_errors": header_errors,
-             "errors": errors, "real_paths": {str(k): v for k, v in moved.items()}}  # fmt: skip
-    return entry, sort_states(table), moved
+             "errors": errors, "real_paths": {str(k): v for k, v in moved.items()}, "rows": table.num_rows}  # fmt: skip
+    return entry, sort_states(table)
+
+
+def write_part(folder: str | Path, root: str, accounts: Iterable[tuple[str, dict, pa.Table]]) -> dict:
+    """One new part holding the tables of `accounts` (id, manifest entry, states), a row group each;
+    returns the part's manifest entry and the accounts' entries. A failure leaves no part behind."""
+    writer = PartWriter(folder, root)
+    entries: dict[str, dict] = {}
+    try:
+        for account_id, entry, table in accounts:
+            entry["row_groups"] = writer.add(table)
+            entries[account_id] = entry
+    except BaseException:
+        writer.abort()
+        raise
+    info = writer.close()
+    for entry in entries.values():
+        entry["part"] = info["part"]
+    return {"part": info, "accounts": entries}
 
 
 def build_part(root: str, index_dir: str, account_ids: Sequence[str],
@@ -114,44 +123,22 @@ def build_part(root: str, index_dir: str, account_ids: Sequence[str],
     """Scan some accounts into one new part of the index at `index_dir`; returns the part's manifest
     entry and the accounts' entries. The manifest is not touched: the caller commits."""
     ev = Evidence(root, max_file_size)
-    part = PartWriter(index_dir, str(ev.root))
-    accounts: dict[str, dict] = {}
-    try:
-        with ThreadPoolExecutor(IO_THREADS) as pool:
-            for account_id in account_ids:
-                entry, table, _moved = scan_one(ev, account_id, pool)
-                entry["row_groups"] = part.add(plain(table))
-                entry["rows"] = table.num_rows
-                accounts[account_id] = entry
-                del table
-    except BaseException:
-        part.abort()
-        raise
-    info = part.close()
-    for entry in accounts.values():
-        entry["part"] = info["part"]
-    return {"part": info, "accounts": accounts}
+
+    def scanned(pool: ThreadPoolExecutor) -> Iterator[tuple[str, dict, pa.Table]]:
+        for account_id in account_ids:
+            entry, table = scan_one(ev, account_id, pool)
+            yield account_id, entry, plain(table)
+
+    with scan.no_cycle_collector(), ThreadPoolExecutor(IO_THREADS) as pool:
+        return write_part(index_dir, str(ev.root), scanned(pool))
 
 
 def copy_part(index: Index, manifest: dict, part: str, keep: Sequence[str]) -> dict:
     """A new part with the row groups of the accounts `keep` of an old part (no evidence is read): what a
     refresh leaves of a part whose other accounts it rescanned."""
-    writer = PartWriter(index.folder, index.root)
-    accounts: dict[str, dict] = {}
-    try:
-        tables = index.read_accounts(manifest, keep)
-        for account_id in keep:
-            entry = dict(manifest["accounts"][account_id])
-            table = tables.get(account_id, STATE_SCHEMA.empty_table())
-            entry["row_groups"] = writer.add(table)
-            accounts[account_id] = entry
-    except BaseException:
-        writer.abort()
-        raise
-    info = writer.close()
-    for entry in accounts.values():
-        entry["part"] = info["part"]
-    return {"part": info, "accounts": accounts}
+    tables = index.read_accounts(manifest, keep)
+    kept = ((a, dict(manifest["accounts"][a]), tables.get(a, STATE_SCHEMA.empty_table())) for a in keep)
+    return write_part(index.folder, index.root, kept)
 
 
 def local_runner(root: str, index_dir: str, max_file_size: int, workers: int, show: bool = True) -> Runner:

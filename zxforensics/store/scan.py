@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -157,20 +157,39 @@ def safe_header(ev: Evidence, account_id: str, errors: list[dict]) -> dict:
         return {"account_id": account_id, "source_path": str(ev.root / rel), "info": {}}
 
 
+def safe_account_items(
+    ev: Evidence, account_id: str, errors: list[dict], pool: ThreadPoolExecutor | None
+) -> tuple[pa.Table, int, dict[int, str]]:
+    """`scan_account_items`, with the last net: what escapes the per-file guards becomes a row for the
+    account (no states), and the scan goes on."""
+    try:
+        return scan_account_items(ev, account_id, errors, pool)
+    except UNEXPECTED as exc:
+        rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
+        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
+        column = pa.array([], pa.string())
+        return SCHEMA_NO_ACCOUNT.empty_table().add_column(0, "account_id", column), 0, {}
+
+
 def scan_account(
     ev: Evidence, account_id: str, errors: list[dict], pool: ThreadPoolExecutor | None
 ) -> tuple[dict, pa.Table, dict[int, str]]:
-    """One account's header, states and moved item files. The last net: what escapes the per-file
-    guards becomes a row for the account, which keeps its row in accounts() and the scan goes on."""
-    rel = f"{layout.ACCOUNTS_DIR}/{account_id}"
+    """One account's header, states and moved item files; a failure keeps the account's row in accounts()."""
     header = safe_header(ev, account_id, errors)
-    try:
-        table, header["item_count"], moved = scan_account_items(ev, account_id, errors, pool)
-    except UNEXPECTED as exc:
-        errors.append(ErrorRecord(rel, *unexpected_row(exc), account_id).as_dict())
-        column = pa.array([], pa.string())
-        table, header["item_count"], moved = SCHEMA_NO_ACCOUNT.empty_table().add_column(0, "account_id", column), 0, {}
+    table, header["item_count"], moved = safe_account_items(ev, account_id, errors, pool)
     return header, table, moved
+
+
+@contextmanager
+def no_cycle_collector() -> Iterator[None]:
+    """Parsing allocates millions of acyclic dicts: the cycle collector only costs time (~2x)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def scan_shard(
@@ -182,18 +201,12 @@ def scan_shard(
     accounts: list[dict] = []
     errors: list[dict] = []
     real_paths: dict[tuple[str, int], str] = {}
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # parsing allocates millions of acyclic dicts: the cycle collector only costs time (~2x)
-    try:
-        with ThreadPoolExecutor(io_threads) if io_threads > 1 else nullcontext() as pool:
-            for account_id in account_ids:
-                header, table, moved = scan_account(ev, account_id, errors, pool)
-                tables.append(table)
-                accounts.append(header)
-                real_paths.update({(account_id, item_id): rel for item_id, rel in moved.items()})
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    with no_cycle_collector(), ThreadPoolExecutor(io_threads) if io_threads > 1 else nullcontext() as pool:
+        for account_id in account_ids:
+            header, table, moved = scan_account(ev, account_id, errors, pool)
+            tables.append(table)
+            accounts.append(header)
+            real_paths.update({(account_id, item_id): rel for item_id, rel in moved.items()})
     states = sort_states(pa.concat_tables(tables)) if tables else STATE_SCHEMA.empty_table()
     return ShardResult(encode_repeated(states), accounts, errors, real_paths)
 

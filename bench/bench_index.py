@@ -28,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+from shell import drop_caches
+
 ITEMS_PER_ACCOUNT = 530  # about 1.89 states an item: 1,000 accounts make a million states
 STORES = Path(os.environ.get("ZX_BENCH_STORES", "/tmp/zx-bench-stores"))
 NEW_ITEM_ID = 10_000_000  # items added for the refresh run: above every generated id
@@ -103,16 +105,6 @@ frame = states.memory_usage(deep=True).sum() / 2**20
 print(json.dumps({"seconds": seconds, "states": len(states), "rss_mib": own, "worker_rss_mib": workers,
                   "frame_mib": frame}))
 """
-
-
-def drop_caches() -> bool:
-    """Drop the page cache (root on Linux); False where the machine does not allow it."""
-    try:
-        subprocess.run(["sync"], check=True)
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
-        return True
-    except OSError:
-        return False
 
 
 def ensure_store(accounts: int, items: int) -> Path:

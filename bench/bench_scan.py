@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from shell import drop_caches
+
 HERE = Path(__file__).resolve().parent
 ITEMS_PER_ACCOUNT = 512  # about 1.95 states per item
 
@@ -38,16 +40,6 @@ print(json.dumps({
     "worker_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
 }))
 """
-
-
-def drop_caches() -> bool:
-    """Drop the page cache (root on Linux); False where the machine does not allow it."""
-    try:
-        subprocess.run(["sync"], check=True)
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
-        return True
-    except OSError:
-        return False
 
 
 def ensure_store(accounts: int) -> Path:

@@ -15,7 +15,7 @@ def test_parameters_reach_run_report_and_paths_are_printed(run, monkeypatch, tmp
 
     def fake(backup_path, out_dir, **options):
         calls.append((backup_path, out_dir, options))
-        return {"html": Path(out_dir) / "report.html", "manifest": Path(out_dir) / "run_manifest.json"}
+        return report.ReportFiles(html=Path(out_dir) / "report.html", manifest=Path(out_dir) / "run_manifest.json")
 
     monkeypatch.setattr(report, "run_report", fake)
     out = tmp_path / "r"

@@ -37,20 +37,9 @@ def report(values: dict, options: dict) -> Result:
     )  # fmt: skip
     frame = pd.DataFrame({"output": list(written), "path": [str(p) for p in written.values()]})
     pairs = [(k, str(p)) for k, p in written.items()]
-    if "pdf" not in written and (why := _no_pdf(written.get("manifest"))):
-        pairs.append(("pdf", f"not written: {why}"))
+    if written.pdf_reason:
+        pairs.append(("pdf", f"not written: {written.pdf_reason}"))
     return Result(frame, render([("report", pairs)]))
-
-
-def _no_pdf(manifest) -> str | None:
-    """Why the run wrote no PDF, as its manifest says (None when it does not say)."""
-    import orjson
-
-    try:
-        with open(manifest, "rb") as handle:  # the run's own output, not evidence
-            return (orjson.loads(handle.read()).get("pdf") or {}).get("reason")
-    except (OSError, TypeError, ValueError):
-        return None
 
 
 @verb(

@@ -167,6 +167,13 @@ def _kernel_name(notebook: Path) -> str:
     return spec.get("name") or "python3"
 
 
+class ReportFiles(dict[str, Path]):
+    """The paths a report run wrote (`html`, `pdf`, `notebook`, `manifest`, ...), and why there is no
+    `pdf` when there is none (`pdf_reason`, as the run manifest records it)."""
+
+    pdf_reason: str | None = None
+
+
 def run_report(
     backup_path: str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -180,7 +187,7 @@ def run_report(
     progress: bool = False,
     purge_date: object = None,
     pdf: bool = True,
-) -> dict[str, Path]:
+) -> ReportFiles:
     """Run the recovery report into `out_dir`; returns the paths written (`html`, `pdf`, `notebook`,
     `manifest`, ...). Without a PDF engine the report is still written, and the manifest says why there
     is no PDF (`pdf.written` false, `pdf.reason`).
@@ -209,9 +216,11 @@ def run_report(
     html = render_html(out, title)
     pdf_status = render_pdf(out, HTML_OUT) if pdf else {"written": False, "reason": "not asked for"}
     manifest = write_manifest(out, parameters, notebook, started, pdf_status)
-    written = {"html": html, "notebook": out.path(NOTEBOOK_OUT), "manifest": manifest}
+    written = ReportFiles(html=html, notebook=out.path(NOTEBOOK_OUT), manifest=manifest)
     if pdf_status["written"]:
         written["pdf"] = out.path(PDF_OUT)
+    else:
+        written.pdf_reason = pdf_status.get("reason")
     for name, key in ((TIMELINE_FILE, "timeline"), (EML_DIR, "eml"), (TABLES_DIR, "tables")):
         if out.exists(name):
             written[key] = out.path(name)

@@ -125,6 +125,43 @@ def test_a_refresh_rescans_only_what_changed(sample_path, tmp_path):
     assert parts == {p.split("/")[-1] for p in manifest["parts"]}  # superseded parts are gone
 
 
+def test_a_whole_store_question_checks_folders_and_refresh_checks_every_file(sample_path, tmp_path):
+    """The quick check of a whole-store question sees a new item file (its folder's mtime) without a stat of
+    every file; an item file rewritten in place, folders untouched, is seen by refresh() and by a question
+    on its account, and by no whole-store question until then (README, "The persistent index")."""
+    path = copy_store(sample_path, tmp_path)
+    folder = tmp_path / "index"
+    before = len(zx.build_index(path, index=folder).item_states())
+    alice = BackupStore(path).resolve_account("alice@example.com")
+    items = sorted((path / f"accounts/{alice}/items").glob("*/*"))
+    new_item = items[0].parent / str(int(items[0].name) + 90_000_000)  # same NN folder: a new file in it
+    new_item.write_bytes(items[0].read_bytes())
+    reopened = zx.open_backup(path, index=folder)
+    assert len(reopened.item_states()) > before  # whole store: the quick check saw the new file
+    assert_same(reopened, path)
+
+    rewritten = items[1]
+    states = json.loads(rewritten.read_bytes())
+    states[-1]["subject"] = "rewritten in place"
+    folder_mtime = rewritten.parent.stat().st_mtime_ns
+    with open(rewritten, "r+b") as handle:  # same inode, same folder: only the file's own stat changes
+        handle.write(json.dumps(states).encode())
+        handle.truncate()
+    os.utime(rewritten.parent, ns=(rewritten.parent.stat().st_atime_ns, folder_mtime))
+    whole = zx.open_backup(path, index=folder).item_states()
+    assert "rewritten in place" not in set(whole["subject"].dropna())  # the index answered, unchecked file
+    named = zx.open_backup(path, index=folder).item_states("alice@example.com")
+    assert "rewritten in place" in set(named["subject"].dropna())  # a question on the account: full check
+    assert zx.open_backup(path, index=folder).refresh() == []  # ...which already brought the index up to date
+    with open(rewritten, "r+b") as handle:
+        handle.write(json.dumps(states).replace("in place", "again   ").encode())
+    os.utime(rewritten.parent, ns=(rewritten.parent.stat().st_atime_ns, folder_mtime))
+    store = zx.open_backup(path, index=folder)
+    assert store.refresh() == [alice]
+    assert "rewritten again   " in set(store.item_states()["subject"].dropna())
+    assert_same(store, path)
+
+
 def test_an_index_that_cannot_be_trusted_is_rebuilt(sample_path, tmp_path):
     folder = tmp_path / "index"
     zx.build_index(sample_path, index=folder)

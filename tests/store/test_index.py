@@ -32,6 +32,9 @@ def assert_same(indexed: BackupStore, path, accounts=None) -> None:
     assert_frame_equal(indexed.accounts(extra=True), memory.accounts(extra=True))
     if accounts is None:
         assert_frame_equal(indexed.blobs(), memory.blobs())
+        # the per-account counts the index keeps (summary, holdings) equal the frames' over every state
+        assert_frame_equal(indexed.newest_state_counts(), memory.newest_state_counts())
+        assert indexed.state_count() == memory.state_count() == len(memory.item_states())
     assert_frame_equal(indexed.errors, memory.errors)
 
 

@@ -586,6 +586,33 @@ class BackupStore:
         """The state of each item at `last`, `all`, or an instant (vendor semantics, FORMAT.md §4)."""
         return select_states(self.item_states(accounts), date, self.tz).reset_index(drop=True)
 
+    def newest_state_counts(self) -> pd.DataFrame:
+        """`account_id, type, items, deleted, bytes` per account and type over each item's newest state (the
+        vendor's `last`; `bytes` as the metadata states them): the summary's and holdings' figures. An
+        indexed store adds up what the index keeps per account, so no state is read, whatever the store's size."""
+        if self._index is not None:
+            self.record_index_errors()
+            known = self._manifest["accounts"]
+            rows = [[a, *row] for a in self._account_ids for row in known[a]["newest"]]
+        else:
+            last = self.items("last")
+            frame = pd.DataFrame({"account_id": last["account_id"].astype(str), "type": last["type"].astype(object),
+                                  "deleted": last["deleted"].astype(bool), "size": last["size"]})  # fmt: skip
+            grouped = frame.groupby(["account_id", "type"], dropna=False, sort=False)
+            table = grouped.agg(items=("deleted", "size"), deleted=("deleted", "sum"), bytes=("size", "sum"))
+            rows = [[a, None if pd.isna(t) else t, *values] for (a, t), values in zip(
+                table.index, table.itertuples(index=False), strict=True)]  # fmt: skip
+        rows.sort(key=lambda row: (row[0], row[1] is None, row[1] or ""))
+        df = pd.DataFrame(rows, columns=["account_id", "type", "items", "deleted", "bytes"])
+        return df.astype({"account_id": object, "type": object, "items": "int64", "deleted": "int64", "bytes": "int64"})
+
+    def state_count(self) -> int:
+        """How many states the store holds; an indexed store answers from its manifest (no part is read)."""
+        if self._index is not None:
+            self.record_index_errors()
+            return sum(self._manifest["accounts"][a]["rows"] for a in self._account_ids)
+        return len(self.item_states())
+
     # -- blobs ----------------------------------------------------------------------------
     @cached_property
     def _blob_files(self) -> pd.DataFrame:

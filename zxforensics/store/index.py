@@ -41,7 +41,7 @@ from ..parse.items import STATE_SCHEMA
 from ..version import __version__
 from .scan import is_archived
 
-INDEX_FORMAT = 2  # 2: fingerprints of two depths (quick and full)
+INDEX_FORMAT = 3  # 2: fingerprints of two depths (quick and full); 3: newest-state counts
 MANIFEST = "manifest.json"
 LOCK = "lock"
 STATES_DIR = "states"

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -86,18 +87,38 @@ def plain(table: pa.Table) -> pa.Table:
     return table
 
 
+def newest_state_counts(states: pa.Table) -> list[list]:
+    """`[type, items, deleted items, bytes]` per type over the newest state of each item, of one account's
+    states sorted by SORT_KEY (the last row of an item is select_states' `last`: nulls sort last in both).
+    Kept in the manifest, so the summary of any store adds up a few numbers an account."""
+    if not states.num_rows:
+        return []
+    item_ids = states["item_id"].to_numpy()
+    newest = np.empty(len(item_ids), dtype=bool)
+    newest[:-1] = item_ids[1:] != item_ids[:-1]
+    newest[-1] = True
+    chosen = states.filter(pa.array(newest)).select(["type", "deleted", "size"])
+    grouped = chosen.group_by("type").aggregate([([], "count_all"), ("deleted", "sum"), ("size", "sum")])
+    rows = zip(*(grouped[c].to_pylist() for c in ("type", "count_all", "deleted_sum", "size_sum")), strict=True)
+    counts = [[kind, items, deleted or 0, size or 0] for kind, items, deleted, size in rows]
+    return sorted(counts, key=lambda row: (row[0] is None, row[0] or ""))
+
+
 def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None) -> tuple[dict, pa.Table]:
     """`scan.scan_account`, keeping the header's errors apart from the items' (a store opening the
-    header alone records the first) and taking the fingerprint before anything is read."""
+    header alone records the first) and taking the fingerprint before anything is read. The states come
+    back sorted and plain, their newest-state counts in the entry."""
     fp = fingerprint(ev, account_id)
     header_errors: list[dict] = []
     header = scan.safe_header(ev, account_id, header_errors)
     errors: list[dict] = []
     table, count, moved = scan.safe_account_items(ev, account_id, errors, pool)
     header.pop("item_count", None)
+    table = plain(sort_states(table))
     entry = {"fp": fp, "header": header, "item_count": count, "header_errors": header_errors,
-             "errors": errors, "real_paths": {str(k): v for k, v in moved.items()}, "rows": table.num_rows}  # fmt: skip
-    return entry, sort_states(table)
+             "errors": errors, "real_paths": {str(k): v for k, v in moved.items()}, "rows": table.num_rows,
+             "newest": newest_state_counts(table)}  # fmt: skip
+    return entry, table
 
 
 def write_part(folder: str | Path, root: str, accounts: Iterable[tuple[str, dict, pa.Table]]) -> dict:
@@ -127,7 +148,7 @@ def build_part(root: str, index_dir: str, account_ids: Sequence[str],
     def scanned(pool: ThreadPoolExecutor) -> Iterator[tuple[str, dict, pa.Table]]:
         for account_id in account_ids:
             entry, table = scan_one(ev, account_id, pool)
-            yield account_id, entry, plain(table)
+            yield account_id, entry, table
 
     with scan.no_cycle_collector(), ThreadPoolExecutor(IO_THREADS) as pool:
         return write_part(index_dir, str(ev.root), scanned(pool))

@@ -186,7 +186,8 @@ class Evidence:
         """Absolute path of a relative one, refusing `..` and absolute parts."""
         if rel.startswith("/") or ".." in rel.split("/"):
             raise EvidenceError("link_outside", "path leaves the backup path", rel)
-        return str(self.root / rel) if rel else str(self.root)
+        # joined as text: a pathlib join cost 8 µs, paid by every stat of a freshness check
+        return self._prefix + rel.rstrip("/") if rel else str(self.root)
 
     def inside(self, real: str) -> bool:
         return real == str(self.root) or real.startswith(self._prefix)

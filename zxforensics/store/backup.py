@@ -141,7 +141,8 @@ class BackupStore:
 
     def _reset(self) -> None:
         """Every cache of the evidence dropped (a refresh): the next question reads again."""
-        for name in ("_backupstat", "_top_level", "_account_ids", "_accounts", "_lookup", "_names", "_blob_files"):
+        for name in ("_backupstat", "_top_level", "_account_ids", "_account_id_set", "_accounts", "_lookup", "_names",
+                     "_blob_files"):
             self.__dict__.pop(name, None)
         tz = self._tz_given
         self._error_records: list[dict] = []
@@ -427,6 +428,10 @@ class BackupStore:
         return ids
 
     @cached_property
+    def _account_id_set(self) -> frozenset[str]:
+        return frozenset(self._account_ids)
+
+    @cached_property
     def _accounts(self) -> pd.DataFrame:
         """Account headers (account_info, account_stat) with the COS-level backup disable of the LDAP
         dump; item counts are filled by accounts()."""
@@ -479,6 +484,8 @@ class BackupStore:
 
     def resolve_account(self, account: str) -> str:
         """The zimbraId of an account given by zimbraId, mail address or alias (case-insensitive)."""
+        if account in self._account_id_set:  # an id as listed: no header of any account is needed
+            return account
         found = self._lookup.get(str(account).strip().lower())
         if found is None:
             raise NotFound(f"account {account} not found in {self.root}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import ZxError
 from ..format.dates import format_vendor_date
 from ..format.layout import BACKUP_PATH_ENV, DEFAULT_BACKUP_PATHS
 from ..store.backup import BackupStore, open_backup
@@ -14,6 +15,7 @@ from .registry import Param, UsageError
 
 BACKUP_PATH = Param("path", None, help="backup path (default $ZXFORENSICS_BACKUP_PATH or the vendor's)")
 TZ = Param("string", None, help="server time zone, e.g. Europe/Rome")
+SCHEDULER = Param("string", None, help="dask.distributed scheduler, e.g. tcp://host:8786", metavar="ADDR")
 
 
 def backup_path(values: dict) -> str:
@@ -30,6 +32,18 @@ def backup_path(values: dict) -> str:
 
 def open_store(values: dict, options: dict) -> BackupStore:
     return open_backup(backup_path(values), tz=values.get("tz") or options.get("tz"))
+
+
+def dask_client(address: str):
+    """A dask.distributed client of the scheduler at `address` (the optional extra `zxforensics[dask]`)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ZxError("`scheduler` needs Dask: pip install 'zxforensics[dask]'") from None
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ZxError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
 def vendor_date(value, tz: str, zone: bool = False) -> str:

@@ -25,7 +25,7 @@ def cluster_workers(client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-def require_folder(client, folder: str) -> None:
+def require_folder(client, folder: str, fix: str = "mount it read-only at the same path on every worker") -> None:
     """Refuse a cluster whose workers do not see `folder`: a worker without the backup path would
     report every file missing, a wrong answer rather than an error. One `stat` per worker (no atime)."""
     seen = client.run(os.path.isdir, folder)
@@ -33,8 +33,7 @@ def require_folder(client, folder: str) -> None:
     if not seen:
         raise ZxError("the Dask cluster has no workers")
     if blind:
-        raise ZxError(f"{len(blind)} Dask worker(s) do not see {folder} ({', '.join(blind[:3])}): mount it "
-                      "read-only at the same path on every worker")  # fmt: skip
+        raise ZxError(f"{len(blind)} Dask worker(s) do not see {folder} ({', '.join(blind[:3])}): {fix}")
 
 
 def map_on_client(

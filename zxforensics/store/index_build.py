@@ -164,7 +164,7 @@ def dask_runner(client, root: str, index_dir: str, max_file_size: int, show: boo
 
     def run(parts: list[list[str]]) -> list[dict]:
         require_folder(client, root)
-        require_folder(client, index_dir)
+        require_folder(client, index_dir, "put the index folder on storage every worker shares, at the same path")
         with progress_bar(sum(len(p) for p in parts), "indexing accounts", "account", show) as bar:
             return map_on_client(client, func, parts, done=lambda p: bar.update(len(p)))
 

@@ -10,7 +10,8 @@ import pandas as pd
 from ..errors import ZxError
 from ..format.text import render
 from ..investigate.shares import SHARE_SHOWN
-from .common import BACKUP_PATH, SCHEDULER, TZ, dask_client, open_store, vendor_date
+from ..runtime.cluster import connect
+from .common import BACKUP_PATH, SCHEDULER, TZ, open_store, vendor_date
 from .registry import Param, Result, verb
 
 DAYS = Param("int", 30, help="days; 0 = keep forever")
@@ -42,7 +43,7 @@ def do_coherency_check(values: dict, options: dict) -> Result:
     from ..investigate.coherency import audit, counts
 
     store = open_store(values, options)
-    client = dask_client(values["scheduler"]) if values.get("scheduler") else None
+    client = connect(values["scheduler"]) if values.get("scheduler") else None
     try:
         found = audit(store, values["accountIds"], workers=values["workers"], client=client)
     finally:

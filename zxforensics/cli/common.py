@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ZxError
 from ..format.dates import format_vendor_date
 from ..format.layout import BACKUP_PATH_ENV, DEFAULT_BACKUP_PATHS
 from ..store.backup import BackupStore, open_backup
@@ -32,18 +31,6 @@ def backup_path(values: dict) -> str:
 
 def open_store(values: dict, options: dict) -> BackupStore:
     return open_backup(backup_path(values), tz=values.get("tz") or options.get("tz"))
-
-
-def dask_client(address: str):
-    """A dask.distributed client of the scheduler at `address` (the optional extra `zxforensics[dask]`)."""
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ZxError("`scheduler` needs Dask: pip install 'zxforensics[dask]'") from None
-    try:
-        return Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise ZxError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
 def vendor_date(value, tz: str, zone: bool = False) -> str:

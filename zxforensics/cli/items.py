@@ -8,7 +8,8 @@ import pandas as pd
 
 from ..errors import EvidenceError, ZxError
 from ..format.text import escape, escape_lines, render
-from .common import BACKUP_PATH, SCHEDULER, TZ, backup_path, blob_lines, dask_client, open_store, vendor_date
+from ..runtime.cluster import connect
+from .common import BACKUP_PATH, SCHEDULER, TZ, backup_path, blob_lines, open_store, vendor_date
 from .registry import Param, Result, verb
 
 DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last|all")
@@ -130,7 +131,7 @@ def extract(values: dict, options: dict) -> Result:
 def index(values: dict, options: dict) -> Result:
     from ..store.backup import build_index
 
-    client = dask_client(values["scheduler"]) if values.get("scheduler") else None
+    client = connect(values["scheduler"]) if values.get("scheduler") else None
     try:
         store = build_index(backup_path(values), index=values.get("index"), client=client,
                             tz=values.get("tz") or options.get("tz"))  # fmt: skip

@@ -20,6 +20,18 @@ S = TypeVar("S")
 R = TypeVar("R")
 
 
+def connect(address: str):
+    """A dask.distributed client of the scheduler at `address` (the optional extra `zxforensics[dask]`)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ZxError("`scheduler` needs Dask: pip install 'zxforensics[dask]'") from None
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ZxError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
 def cluster_workers(client) -> int:
     """The cluster's worker threads now (at least 1): how many shards run at once."""
     return max(1, sum(client.nthreads().values()))

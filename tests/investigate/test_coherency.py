@@ -282,3 +282,14 @@ def test_an_audit_of_damaged_blobs_on_a_dask_cluster(make_store, dask_client):
     assert list(zip(found["kind"].astype(str), found["item_id"], strict=True)) == [
         ("missing_blob", 303), ("digest_mismatch", 300), ("not_gzip", 302), ("truncated_gzip", 301),
         ("size_mismatch", 304), ("size_mismatch", 305), ("double_gzip", pd.NA), ("orphan_blob", pd.NA)]
+
+
+def test_a_verification_that_fails_on_the_cluster_is_an_error_not_a_partial_audit(sample_path, dask_client,
+                                                                                   sample_audit):  # fmt: skip
+    from dask_workers import failing_on_workers
+
+    store = zx.open_backup(sample_path)
+    failing = failing_on_workers(dask_client, "zxforensics.investigate.blobcheck", "check_blobs")
+    with failing, pytest.raises(zx.ZxError, match=r"shard \d+ of \d+ failed on the Dask cluster: RuntimeError"):
+        store.audit(client=dask_client, progress=False)
+    assert_frame_equal(zx.open_backup(sample_path).audit(client=dask_client, progress=False), sample_audit[1])

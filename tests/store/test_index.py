@@ -267,18 +267,28 @@ def test_the_index_verb_builds_refreshes_and_still_exports(run, sample_path, tmp
     assert code == 2 and "no index" in err
 
 
-def test_a_dask_cluster_builds_the_same_index(sample_path, tmp_path):
+def test_a_dask_cluster_builds_the_same_index(sample_path, tmp_path, dask_client):
     import dask.dataframe as dd
-    import distributed
 
     folder = tmp_path / "index"
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as client:
-        store = zx.build_index(sample_path, index=folder, client=client)
+    store = zx.build_index(sample_path, index=folder, client=dask_client)
     assert store.rescanned == sorted(BackupStore(sample_path).accounts()["account_id"])
     assert len(json.loads((folder / MANIFEST).read_text())["parts"]) >= 2  # the shards went to the workers
     assert_same(zx.open_backup(sample_path, index=folder), sample_path)
     assert len(dd.read_parquet(str(folder / STATES_DIR)).compute()) == len(store.item_states())
+
+
+def test_a_part_that_fails_on_the_cluster_commits_nothing(sample_path, tmp_path, dask_client):
+    from dask_workers import failing_on_workers
+
+    folder = tmp_path / "index"
+    failing = failing_on_workers(dask_client, "zxforensics.store.index_build", "build_part")
+    with failing, pytest.raises(zx.ZxError, match=r"failed on the Dask cluster: RuntimeError: the disk went away"):
+        zx.build_index(sample_path, index=folder, client=dask_client)
+    assert not (folder / MANIFEST).exists()  # nothing committed
+    assert not list((folder / STATES_DIR).glob("*.parquet"))
+    store = zx.build_index(sample_path, index=folder, client=dask_client)  # the next build does it all
+    assert store.rescanned == sorted(BackupStore(sample_path).accounts()["account_id"])
 
 
 def test_part_writer_refuses_a_link_planted_in_the_index(sample_path, tmp_path):

@@ -117,7 +117,8 @@ class BackupStore:
         client=None,
     ) -> None:
         """`index`: False scans in memory, None uses the default index folder, a path names one (see
-        `open_backup`); `client`: a dask.distributed client that builds the index's missing parts."""
+        `open_backup`); `client`: a dask.distributed client whose workers build the index's missing parts
+        and verify the blobs of `audit()` (every worker sees the backup path at the same path)."""
         self.root = resolve_backup_path(path)
         self.evidence = Evidence(self.root, max_file_size)
         self.max_blob_size = max_blob_size
@@ -130,7 +131,8 @@ class BackupStore:
         self._manifest = self._index.load() if self._index else None
         if self._index is not None and self._index.problem:
             self.index_note = f"the index at {self._index.folder} was not trusted ({self._index.problem}): rebuilt"
-        # how missing parts are built: this machine's processes, or a Dask cluster's workers
+        # where the heavy work runs: this machine's processes, or a Dask cluster's workers
+        self.client = client
         self._runner = None
         if client is not None and self._index is not None:
             self._runner = dask_runner(client, str(self.root), str(self._index.folder), max_file_size)

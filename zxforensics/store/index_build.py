@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
+from ..runtime.cluster import map_on_client, require_folder
 from ..runtime.pool import map_shards
 from ..runtime.progress import progress_bar
 from . import scan
@@ -178,15 +179,17 @@ def local_runner(root: str, index_dir: str, max_file_size: int, workers: int, sh
     return run
 
 
-def dask_runner(client, root: str, index_dir: str, max_file_size: int) -> Runner:
-    """Parts built on a dask.distributed cluster: every worker mounts the backup path read-only at the
-    same path and writes into the same (shared) index folder; only manifests entries come back."""
+def dask_runner(client, root: str, index_dir: str, max_file_size: int, show: bool = True) -> Runner:
+    """Parts built on a dask.distributed cluster (`runtime.cluster`): every worker mounts the backup path
+    read-only at the same path and writes into the same (shared) index folder; only manifest entries come
+    back. A worker that does not see both folders, or a part that fails, is a ZxError: nothing is committed."""
+    func = partial(build_part, root, index_dir, max_file_size=max_file_size)
 
     def run(parts: list[list[str]]) -> list[dict]:
-        count = len(parts)
-        futures = client.map(build_part, [root] * count, [index_dir] * count, parts, [max_file_size] * count,
-                             pure=False)  # fmt: skip
-        return client.gather(futures)
+        require_folder(client, root)
+        require_folder(client, index_dir, "put the index folder on storage every worker shares, at the same path")
+        with progress_bar(sum(len(p) for p in parts), "indexing accounts", "account", show) as bar:
+            return map_on_client(client, func, parts, done=lambda p: bar.update(len(p)))
 
     return run
 

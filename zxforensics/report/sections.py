@@ -126,6 +126,13 @@ def timeline_events(ctx: ReportContext) -> pd.DataFrame:
     return ctx.cached("timeline", compute)
 
 
+def holdings_table(ctx: ReportContext) -> pd.DataFrame:
+    """`account, type, items, bytes` of the newest states: the counts an indexed store keeps per account."""
+    from ..investigate.summary import holdings
+
+    return ctx.cached("holdings", lambda: holdings(ctx.store))
+
+
 def accounts_table(ctx: ReportContext) -> pd.DataFrame:
     """One line per account: status, deletion, items, last scan."""
     accounts = ctx.store.accounts()

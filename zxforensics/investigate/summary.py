@@ -61,20 +61,15 @@ def _state_figures(store: BackupStore) -> dict:
             "message_bytes": int(messages["size"].fillna(0).sum())}  # fmt: skip
 
 
-LAST_STATES = """
-    SELECT type, deleted, size FROM states
-    QUALIFY row_number() OVER (PARTITION BY account_id, item_id ORDER BY start_date DESC, transaction_id DESC) = 1
-"""
-
-
 def _state_figures_sql(store: BackupStore) -> dict:
-    """The same figures in DuckDB over the index: flat memory whatever the number of states."""
-    totals = store.sql(f"""
+    """The same figures in DuckDB over the index (`last_states`: store.sql's view of `items("last")`): flat
+    memory whatever the number of states."""
+    totals = store.sql("""
         SELECT count(*) AS items, count(*) FILTER (WHERE deleted) AS deleted,
                coalesce(sum(size) FILTER (WHERE type = 'message'), 0) AS message_bytes,
                (SELECT count(*) FROM states) AS states
-        FROM ({LAST_STATES})""").iloc[0]  # fmt: skip
-    by_type = store.sql(f"SELECT type, count(*) AS n FROM ({LAST_STATES}) GROUP BY type ORDER BY n DESC, type")
+        FROM last_states""").iloc[0]  # fmt: skip
+    by_type = store.sql("SELECT type, count(*) AS n FROM last_states GROUP BY type ORDER BY n DESC, type")
     return {"items": int(totals["items"]), "deleted": int(totals["deleted"]), "states": int(totals["states"]),
             "by_type": [(str(t), int(n)) for t, n in zip(by_type["type"], by_type["n"], strict=True)],
             "message_bytes": int(totals["message_bytes"])}  # fmt: skip

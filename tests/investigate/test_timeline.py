@@ -82,6 +82,8 @@ def test_written_in_chunks_as_one_file(events, tmp_path, monkeypatch):
     assert zx.write_timeline(small, tmp_path / "t.csv").read_text() == small.to_csv(index=False)
     assert len(zx.write_timeline(small, tmp_path / "t.jsonl").read_bytes().splitlines()) == 8
     assert zx.write_timeline(small.head(0), tmp_path / "e.csv").read_text().strip() == ",".join(small.columns)
+    few = small[["datetime", "message"]].head(0)  # any frame: its own header
+    assert zx.write_timeline(few, tmp_path / "f.csv").read_text() == "datetime,message\n"
     assert zx.write_timeline(small.head(2), tmp_path / "t.csv", overwrite=True).read_text() == small.head(2).to_csv(
         index=False)
 

@@ -50,6 +50,7 @@ def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFr
 
     con = duckdb.connect(":memory:", config={"temp_directory": spill_dir, "memory_limit": MEMORY_LIMIT})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar, printed to stdout on a query over 2 s
     if part_paths:
         listed = ", ".join(_literal(p) for p in part_paths)
         con.execute(f"CREATE VIEW raw_states AS SELECT * FROM read_parquet([{listed}])")

@@ -248,8 +248,8 @@ def _events_query(root: str, where: str, lo: int | None, hi: int | None) -> str:
 
 def _slices(store: BackupStore, where: str) -> list[tuple[int | None, int | None]]:
     """Spans of start (epoch ms) of about SLICE_ROWS states each, oldest first: DuckDB sorts one slice at a
-    time, and the slices in order are the timeline. (One sort of a million states peaked at 850 MiB RSS;
-    slices of 100k at 420 MiB, for 2 s more: bench/bench_timeline.py.)"""
+    time, and the slices in order are the timeline. (The queries alone, a million states: one sort peaked
+    at 850 MiB RSS, slices of 100k at 420 MiB, for 2 s more; README, bench/bench_timeline.py.)"""
     found = store.sql(f"SELECT count(*) AS n FROM states WHERE start_date IS NOT NULL{where}")["n"].iloc[0]
     count = -(-int(found) // SLICE_ROWS)
     if count <= 1:

@@ -191,3 +191,49 @@ def test_states_by_month_same_from_duckdb_and_pandas(sample_path, tmp_path, stor
     pd.testing.assert_frame_equal(two, count_by_month(zx.timeline(memory, "account2@domain.com"), memory.tz))
     for shape in ("empty", "no_items"):
         assert states_by_month(zx.open_backup(store_shape(shape), index=tmp_path / shape)).empty
+
+
+def _awkward_store(make_store):
+    """What could set the two paths apart: two accounts of one name, states of one instant (across accounts,
+    items and within an item), a state without a start date, dates before 1970 and after 2100, a folder cycle
+    and a missing parent, a misplaced item file, subjects a CSV must quote, `deleted` missing."""
+    builder = make_store()
+    t = 1373639744123
+    for account_id in ("acc-b", "acc-a", "acc-c"):
+        mail = "twin@example.com" if account_id != "acc-c" else "Ünïcode@example.com"
+        builder.account({"zimbraId": account_id, "mail": mail}, {"lastScan": 1393556400000})
+        builder.item(account_id, 300, [
+            {"transactionId": 2, "id": 300, "type": "message", "folderId": 2, "startDate": t, "subject": 'a "b", c\nd'},
+            {"transactionId": 1, "id": 300, "type": "message", "folderId": 2, "startDate": t, "subject": "=1+2"},
+            {"transactionId": 3, "id": 300, "type": "message", "folderId": 400, "startDate": t + 1, "deleted": True},
+            {"transactionId": 4, "id": 300, "type": "message", "folderId": 401},
+        ])  # fmt: skip
+        builder.item(account_id, 7, [
+            {"transactionId": 1, "id": 7, "type": "document", "folderId": 16, "startDate": -86_400_000, "name": "old"},
+            {"transactionId": 2, "id": 7, "type": "document", "folderId": 16, "startDate": 4_102_444_800_123,
+             "name": "", "subject": ""},
+        ])  # fmt: skip
+        builder.item(account_id, 400, [{"transactionId": 1, "id": 400, "type": "folder", "folderId": 401,
+                                        "parentId": 401, "name": "loop", "startDate": t}])  # fmt: skip
+        builder.item(account_id, 401, [{"transactionId": 1, "id": 401, "type": "folder", "folderId": 400,
+                                        "parentId": 400, "name": "pool", "startDate": t}])  # fmt: skip
+        builder.item(account_id, 402, [{"transactionId": 1, "id": 402, "type": "folder", "folderId": 999,
+                                        "parentId": 999, "name": "orphan", "startDate": t}])  # fmt: skip
+    builder.item("acc-a", 55, [{"transactionId": 1, "id": 55, "type": "message", "folderId": 402, "startDate": t}],
+                 nn="12")  # fmt: skip
+    return builder.root
+
+
+def test_streamed_export_equals_the_frame_on_an_awkward_store(make_store, tmp_path, monkeypatch):
+    from zxforensics.investigate import timeline as module
+    from zxforensics.investigate.timeline import count_by_month, states_by_month
+
+    monkeypatch.setattr(module, "SLICE_ROWS", 3)
+    monkeypatch.setattr(module, "CHUNK_ROWS", 2)
+    memory, indexed = _both(_awkward_store(make_store), tmp_path / "index")
+    written = _same_files(tmp_path, memory, indexed)
+    frame = zx.timeline(memory)
+    assert len(frame) == memory.item_states()["start_date"].notna().sum() == written["csv"].counts.sum()
+    assert frame["datetime"].iloc[-1] == "2100-01-01T00:00:00.123000+00:00"
+    assert set(frame["account"]) == {"twin@example.com", "Ünïcode@example.com"}
+    pd.testing.assert_frame_equal(states_by_month(indexed), count_by_month(frame, memory.tz))

@@ -193,6 +193,15 @@ def test_states_by_month_same_from_duckdb_and_pandas(sample_path, tmp_path, stor
         assert states_by_month(zx.open_backup(store_shape(shape), index=tmp_path / shape)).empty
 
 
+def test_states_by_month_falls_back_when_a_clock_goes_back_over_a_month_start(sample_path, tmp_path, monkeypatch):
+    from zxforensics.investigate import timeline as module
+
+    memory, indexed = _both(sample_path, tmp_path / "index")
+    monkeypatch.setattr(module, "_month_start_ms", lambda month, tz: 0)  # month starts out of order
+    expected = module.count_by_month(zx.timeline(memory), memory.tz)
+    pd.testing.assert_frame_equal(module.states_by_month(indexed), expected)
+
+
 def _awkward_store(make_store):
     """What could set the two paths apart: two accounts of one name, states of one instant (across accounts,
     items and within an item), a state without a start date, dates before 1970 and after 2100, a folder cycle

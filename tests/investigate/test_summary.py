@@ -1,5 +1,6 @@
-"""summary's figures in DuckDB stand on store.sql's `last_states` view: the rows of select_states(..., "last");
-the `real_paths` view gives the item files found elsewhere, as item_states' `source_path` names them."""
+"""store.sql's `last_states` view (each item's newest state, for whole-store questions in DuckDB) gives the
+rows of select_states(..., "last"); the `real_paths` view, the item files found elsewhere, as item_states'
+`source_path` names them."""
 
 from __future__ import annotations
 

@@ -66,6 +66,7 @@ _EXPORTS = {
     # reports
     "timeline": "investigate.timeline",
     "write_timeline": "investigate.timeline",
+    "export_timeline": "investigate.timeline",
     "run_report": "report.run",
 }
 

@@ -82,6 +82,8 @@ def test_written_in_chunks_as_one_file(events, tmp_path, monkeypatch):
     assert zx.write_timeline(small, tmp_path / "t.csv").read_text() == small.to_csv(index=False)
     assert len(zx.write_timeline(small, tmp_path / "t.jsonl").read_bytes().splitlines()) == 8
     assert zx.write_timeline(small.head(0), tmp_path / "e.csv").read_text().strip() == ",".join(small.columns)
+    few = small[["datetime", "message"]].head(0)  # any frame: its own header
+    assert zx.write_timeline(few, tmp_path / "f.csv").read_text() == "datetime,message\n"
     assert zx.write_timeline(small.head(2), tmp_path / "t.csv", overwrite=True).read_text() == small.head(2).to_csv(
         index=False)
 
@@ -99,3 +101,148 @@ def test_cli_timeline(tmp_path, sample_path, capsys):
     assert main(["timeline", "backup_path", str(sample_path), "out", str(sample_path / "t.csv")]) == 2
     assert "refusing to write into the backup path" in capsys.readouterr().err
     assert not (sample_path / "t.csv").exists()
+
+
+# -- the streamed export: the same bytes from the index as from the in-memory frame ----------------
+def _both(path, index_dir):
+    """The same backup path scanned in memory and opened through an index of the test's own."""
+    return zx.open_backup(path, index=False), zx.open_backup(path, index=index_dir)
+
+
+def _same_files(tmp_path, memory, indexed, accounts=None) -> dict:
+    """Both stores exported as CSV and JSONL; asserts the files are byte-identical, returns the counts."""
+    from zxforensics.investigate.timeline import export_timeline
+
+    counts = {}
+    for ext in ("csv", "jsonl"):
+        a = export_timeline(memory, tmp_path / f"memory.{ext}", accounts=accounts, overwrite=True)
+        b = export_timeline(indexed, tmp_path / f"indexed.{ext}", accounts=accounts, overwrite=True)
+        assert a.path.read_bytes() == b.path.read_bytes(), ext
+        pd.testing.assert_series_equal(a.counts, b.counts)
+        counts[ext] = a
+    return counts
+
+
+def test_streamed_export_equals_the_frame_on_the_sample(sample_path, tmp_path, monkeypatch):
+    from zxforensics.investigate import timeline as module
+
+    # many slices and batches on a small store: the order and the first states hold across them
+    monkeypatch.setattr(module, "SLICE_ROWS", 97)
+    monkeypatch.setattr(module, "CHUNK_ROWS", 41)
+    memory, indexed = _both(sample_path, tmp_path / "index")
+    assert indexed.index_dir is not None and len(module._slices(indexed, "")) > 5
+    written = _same_files(tmp_path, memory, indexed)
+    frame = zx.timeline(memory)
+    assert written["csv"].path.read_text() == frame.to_csv(index=False)  # write_timeline's bytes, too
+    assert written["csv"].counts.to_dict() == frame["timestamp_desc"].value_counts().sort_index().to_dict()
+    assert len(written["jsonl"].path.read_bytes().splitlines()) == len(frame) == 1349
+    _same_files(tmp_path, memory, indexed, accounts="account2@domain.com,admin@example.com")
+    one = _same_files(tmp_path, memory, indexed, accounts=["admin@example.com"])
+    assert set(pd.read_csv(one["csv"].path)["account"]) == {"admin@example.com"}
+
+
+@pytest.mark.parametrize("shape", ["empty", "no_items", "unicode", "archives_only", "large_account"])
+def test_streamed_export_equals_the_frame_on_shapes(store_shape, shape, tmp_path):
+    """No account, accounts without a state, unicode names, item files inside account archives."""
+    memory, indexed = _both(store_shape(shape), tmp_path / "index")
+    written = _same_files(tmp_path, memory, indexed)
+    if shape in ("empty", "no_items"):
+        assert written["csv"].path.read_text() == ",".join(TIMELINE_COLUMNS) + "\n"
+        assert written["jsonl"].path.read_bytes() == b"" and written["csv"].counts.empty
+
+
+def test_streamed_export_equals_the_frame_on_a_generated_store(tmp_path, monkeypatch):
+    from zxforensics.investigate import timeline as module
+
+    monkeypatch.setattr(module, "SLICE_ROWS", 250)
+    path = zx.generate_store(tmp_path / "gen", accounts=4, items_per_account=150, seed=3, blobs=False)
+    memory, indexed = _both(path, tmp_path / "index")
+    written = _same_files(tmp_path, memory, indexed)
+    assert written["csv"].counts.sum() == len(memory.item_states()) > 4 * 150
+
+
+def test_export_refuses_like_write_timeline(sample_path, tmp_path):
+    from zxforensics.investigate.timeline import export_timeline
+
+    store = zx.open_backup(sample_path, index=tmp_path / "index")
+    export_timeline(store, tmp_path / "t.csv")
+    with pytest.raises(ZxError, match="refusing to overwrite"):
+        export_timeline(store, tmp_path / "t.csv")
+    with pytest.raises(ZxError, match=r"\.csv or \.jsonl"):
+        export_timeline(store, tmp_path / "t.txt")
+    with pytest.raises(ZxError, match="refusing to write into the backup path"):
+        export_timeline(store, sample_path / "t.csv")
+    assert not (sample_path / "t.csv").exists()
+
+
+def test_states_by_month_same_from_duckdb_and_pandas(sample_path, tmp_path, store_shape):
+    from zxforensics.investigate.timeline import count_by_month, states_by_month
+
+    memory, indexed = _both(sample_path, tmp_path / "index")
+    for tz in (memory.tz, "UTC", "Asia/Kathmandu", "America/Sao_Paulo"):
+        expected = count_by_month(zx.timeline(memory), tz)
+        pd.testing.assert_frame_equal(states_by_month(indexed, tz), expected)
+        pd.testing.assert_frame_equal(states_by_month(memory, tz), expected)
+    table = states_by_month(indexed)
+    assert table.to_numpy().sum() == 1349 and list(table.columns) == ["Item first state", "Item changed",
+                                                                       "Item deleted"]  # fmt: skip
+    assert table.index[0].strftime("%m/%Y") == "06/2013" and table.index.is_monotonic_increasing
+    two = states_by_month(indexed, accounts="account2@domain.com")
+    pd.testing.assert_frame_equal(two, count_by_month(zx.timeline(memory, "account2@domain.com"), memory.tz))
+    for shape in ("empty", "no_items"):
+        assert states_by_month(zx.open_backup(store_shape(shape), index=tmp_path / shape)).empty
+
+
+def test_states_by_month_falls_back_when_a_clock_goes_back_over_a_month_start(sample_path, tmp_path, monkeypatch):
+    from zxforensics.investigate import timeline as module
+
+    memory, indexed = _both(sample_path, tmp_path / "index")
+    monkeypatch.setattr(module, "_month_start_ms", lambda month, tz: 0)  # month starts out of order
+    expected = module.count_by_month(zx.timeline(memory), memory.tz)
+    pd.testing.assert_frame_equal(module.states_by_month(indexed), expected)
+
+
+def _awkward_store(make_store):
+    """What could set the two paths apart: two accounts of one name, states of one instant (across accounts,
+    items and within an item), a state without a start date, dates before 1970 and after 2100, a folder cycle
+    and a missing parent, a misplaced item file, subjects a CSV must quote, `deleted` missing."""
+    builder = make_store()
+    t = 1373639744123
+    for account_id in ("acc-b", "acc-a", "acc-c"):
+        mail = "twin@example.com" if account_id != "acc-c" else "Ünïcode@example.com"
+        builder.account({"zimbraId": account_id, "mail": mail}, {"lastScan": 1393556400000})
+        builder.item(account_id, 300, [
+            {"transactionId": 2, "id": 300, "type": "message", "folderId": 2, "startDate": t, "subject": 'a "b", c\nd'},
+            {"transactionId": 1, "id": 300, "type": "message", "folderId": 2, "startDate": t, "subject": "=1+2"},
+            {"transactionId": 3, "id": 300, "type": "message", "folderId": 400, "startDate": t + 1, "deleted": True},
+            {"transactionId": 4, "id": 300, "type": "message", "folderId": 401},
+        ])  # fmt: skip
+        builder.item(account_id, 7, [
+            {"transactionId": 1, "id": 7, "type": "document", "folderId": 16, "startDate": -86_400_000, "name": "old"},
+            {"transactionId": 2, "id": 7, "type": "document", "folderId": 16, "startDate": 4_102_444_800_123,
+             "name": "", "subject": ""},
+        ])  # fmt: skip
+        builder.item(account_id, 400, [{"transactionId": 1, "id": 400, "type": "folder", "folderId": 401,
+                                        "parentId": 401, "name": "loop", "startDate": t}])  # fmt: skip
+        builder.item(account_id, 401, [{"transactionId": 1, "id": 401, "type": "folder", "folderId": 400,
+                                        "parentId": 400, "name": "pool", "startDate": t}])  # fmt: skip
+        builder.item(account_id, 402, [{"transactionId": 1, "id": 402, "type": "folder", "folderId": 999,
+                                        "parentId": 999, "name": "orphan", "startDate": t}])  # fmt: skip
+    builder.item("acc-a", 55, [{"transactionId": 1, "id": 55, "type": "message", "folderId": 402, "startDate": t}],
+                 nn="12")  # fmt: skip
+    return builder.root
+
+
+def test_streamed_export_equals_the_frame_on_an_awkward_store(make_store, tmp_path, monkeypatch):
+    from zxforensics.investigate import timeline as module
+    from zxforensics.investigate.timeline import count_by_month, states_by_month
+
+    monkeypatch.setattr(module, "SLICE_ROWS", 3)
+    monkeypatch.setattr(module, "CHUNK_ROWS", 2)
+    memory, indexed = _both(_awkward_store(make_store), tmp_path / "index")
+    written = _same_files(tmp_path, memory, indexed)
+    frame = zx.timeline(memory)
+    assert len(frame) == memory.item_states()["start_date"].notna().sum() == written["csv"].counts.sum()
+    assert frame["datetime"].iloc[-1] == "2100-01-01T00:00:00.123000+00:00"
+    assert set(frame["account"]) == {"twin@example.com", "Ünïcode@example.com"}
+    pd.testing.assert_frame_equal(states_by_month(indexed), count_by_month(frame, memory.tz))

@@ -41,11 +41,12 @@ def test_an_empty_section_draws_nothing_to_show(store_shape):
     import zxforensics as zx
     from zxforensics.investigate.config_diff import key_history
     from zxforensics.investigate.retention import purge_forecast
+    from zxforensics.investigate.timeline import states_by_month
 
     store = zx.open_backup(store_shape("empty"))
     key = "globalConfig/zimbraNotes/"
     figures = {
-        "states_over_time": plots.states_over_time(zx.timeline(store), store.tz),
+        "states_over_time": plots.states_over_time(states_by_month(store), store.tz),
         "items_per_type_and_account": plots.items_per_type_and_account(holdings(store)),
         "causes": plots.causes(zx.diagnose(store)),
         "findings": plots.findings(store.audit(progress=False).iloc[0:0]),
@@ -61,3 +62,30 @@ def test_an_empty_section_draws_nothing_to_show(store_shape):
             assert figure_png(fig).startswith(b"\x89PNG"), name
     forecast = plots.purge_forecast(purge_forecast(store), store.tz)  # 14 dates of zero: a real plot
     assert forecast.axes and not [t for ax in forecast.axes for t in ax.texts]
+
+
+def test_states_over_time_same_figure_from_duckdb_and_frames(sample_path, tmp_path):
+    """The report's "states over time": from DuckDB with an index, from the timeline frame without one; the
+    same bars, the same alt text, the same timeline.csv."""
+    import zxforensics as zx
+    from zxforensics.report import sections, view
+
+    drawn = {}
+    for name, index in (("memory", False), ("indexed", tmp_path / "index")):
+        store = zx.open_backup(sample_path, index=index)
+        ctx = sections.ReportContext(store, tmp_path / name)
+        months = sections.timeline_months(ctx)
+        ax = plots.states_over_time(months, store.tz).axes[0]
+        bars = sorted((round(p.get_x(), 6), round(p.get_y(), 6), p.get_height()) for p in ax.patches)
+        ticks = [t.get_text() for t in ax.get_xticklabels()]
+        written = (ctx.out_dir / "timeline.csv").read_bytes()
+        drawn[name] = (months, bars, ticks, view.timeline_alt(months, store.tz), written)
+    months, bars, ticks, alt, csv = drawn["memory"]
+    assert ticks[0] == "06/2013" and ticks[-1] == "02/2014" and sum(h for _x, _y, h in bars) == 1349
+    assert alt.startswith("Bar chart of the item states per month (Europe/") and "736 item first state" in alt
+    assert csv.startswith(b"datetime,timestamp,timestamp_desc,message,")
+    for got, expected in zip(drawn["indexed"][1:], (bars, ticks, alt, csv), strict=True):
+        assert got == expected
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(drawn["indexed"][0], months)

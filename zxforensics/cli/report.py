@@ -55,13 +55,12 @@ def report(values: dict, options: dict) -> Result:
     "An existing file is refused unless --force (before the verb).",
 )
 def timeline(values: dict, options: dict) -> Result:
-    from ..investigate.timeline import timeline as build
-    from ..investigate.timeline import write_timeline
+    from ..investigate.timeline import export_timeline
 
     store = open_store(values, options)
     check_out_dir(store.root, values["out"])
-    events = build(store, values["accounts"])
-    path = write_timeline(events, values["out"], overwrite=bool(options.get("force")), evidence_roots=[store.root])
-    summary = events.groupby("timestamp_desc").size()
-    pairs = [("path", str(path)), ("events", len(events)), *[(str(k), int(v)) for k, v in summary.items()]]
-    return Result(events, render([("timeline", pairs)]))
+    written = export_timeline(store, values["out"], accounts=values["accounts"],
+                              overwrite=bool(options.get("force")))  # fmt: skip
+    counts = written.counts
+    pairs = [("path", str(written.path)), ("events", int(counts.sum())), *[(str(k), int(v)) for k, v in counts.items()]]
+    return Result(counts.reset_index(), render([("timeline", pairs)]))

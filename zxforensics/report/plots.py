@@ -94,17 +94,15 @@ def _stacked_bars(ax, table: pd.DataFrame, horizontal: bool = False) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
-def states_over_time(timeline: pd.DataFrame, tz: str = "UTC") -> Figure:
-    """Item states per month (in the server's zone), split into first states, changes and deletions."""
+def states_over_time(months: pd.DataFrame, tz: str = "UTC") -> Figure:
+    """Item states per month (in the server's zone), split into first states, changes and deletions:
+    the table of `investigate.timeline.states_by_month` (or `count_by_month` of a timeline frame)."""
     title = f"Item states over time (per month, {tz})"
-    if timeline.empty:
+    if months.empty:
         return nothing_to_show(title)
     fig, ax = _figure(3.6)
-    when = pd.to_datetime(timeline["datetime"], utc=True, format="ISO8601")
-    month = _local(when, tz).dt.to_period("M")
-    table = pd.crosstab(month, timeline["timestamp_desc"]).sort_index()
+    table = months.copy()
     table.index = [p.strftime("%m/%Y") for p in table.index]  # day-first habits: month before year
-    table = table.reindex(columns=[c for c in (DESC_CREATED, DESC_CHANGED, DESC_DELETED) if c in table.columns])
     _stacked_bars(ax, table)
     ax.set_title(title)
     ax.set_ylabel("states")

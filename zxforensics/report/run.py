@@ -17,6 +17,7 @@ import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import IO
 
 import orjson
 
@@ -142,11 +143,12 @@ def execute(papermill, notebook: Path, out: OutputDir, parameters: dict, kernel_
     papermill_io.register(_NotebookOutput.scheme, _NOTEBOOK_OUTPUT)  # the newest registration is used first
     kernel_name = kernel_name or _kernel_name(notebook)
     # The kernel talks over local sockets in a private folder: over TCP it would warn, on every run, that
-    # the traffic is not encrypted (a line the reader can do nothing about). Errors still reach the user.
-    with tempfile.TemporaryDirectory(prefix="zxforensics-kernel-") as sockets:
-        from jupyter_client.manager import KernelManager
-
-        manager = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(Path(sockets) / "kernel"))
+    # the traffic is not encrypted (a line the reader can do nothing about). The kernel process's own log
+    # (not the cells' output, which papermill records) goes to a file there, shown only when the run fails:
+    # jupyter_client interrupts every kernel it stops, and the kernel may log that as an error.
+    with tempfile.TemporaryDirectory(prefix="zxforensics-kernel-") as sockets, \
+            open(Path(sockets) / "kernel.log", "w+b") as kernel_log:  # fmt: skip
+        manager = _kernel_manager(kernel_name, str(Path(sockets) / "kernel"), kernel_log)
         try:
             papermill.execute_notebook(
                 str(notebook), _NotebookOutput.scheme + NOTEBOOK_OUT, parameters=parameters,
@@ -155,9 +157,24 @@ def execute(papermill, notebook: Path, out: OutputDir, parameters: dict, kernel_
         except papermill.PapermillExecutionError as exc:
             failure = f"{exc.ename}: {exc.evalue} (see {out.path(NOTEBOOK_OUT)})"
             raise ZxError(f"the report failed in cell {exc.exec_count}: {failure}") from None
+        except BaseException:
+            kernel_log.seek(0)
+            sys.stderr.write(kernel_log.read().decode("utf-8", "replace"))
+            raise
         finally:
             if manager.has_kernel:  # a kernel manager papermill was given is ours to stop
                 manager.shutdown_kernel(now=False)
+
+
+def _kernel_manager(kernel_name: str, socket_path: str, log: IO[bytes]):
+    """A kernel manager over local sockets whose kernel process writes its own stderr to `log`."""
+    from jupyter_client.manager import KernelManager
+
+    class LoggedKernelManager(KernelManager):
+        def start_kernel(self, **kw):  # public: `kw` goes down to Popen (nbclient awaits what it returns)
+            return super().start_kernel(**{"stderr": log, **kw})
+
+    return LoggedKernelManager(kernel_name=kernel_name, transport="ipc", ip=socket_path)
 
 
 def _kernel_name(notebook: Path) -> str:

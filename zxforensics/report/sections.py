@@ -20,7 +20,7 @@ from ..format.names import CAUSES
 from ..investigate.config_diff import diff_config, diff_customizations
 from ..investigate.diagnose import diagnose
 from ..investigate.extract import RECOVERED_COLUMNS, recover_all
-from ..investigate.timeline import timeline, write_timeline
+from ..investigate.timeline import export_timeline, states_by_month
 from ..output import OutputDir
 from ..runtime.cluster import connect
 from ..store.backup import open_backup
@@ -115,13 +115,14 @@ def summary_table(ctx: ReportContext) -> pd.DataFrame:
     return pd.concat([table, extra], ignore_index=True)
 
 
-def timeline_events(ctx: ReportContext) -> pd.DataFrame:
-    """The item states as a timeline, also written as `out_dir/timeline.csv` for Timesketch."""
+def timeline_months(ctx: ReportContext) -> pd.DataFrame:
+    """Item states per month (server's zone) and kind, the "states over time" figure; the full timeline is
+    written as `out_dir/timeline.csv` for Timesketch. With an index, both come from DuckDB (the file
+    streamed a batch at a time): the report holds no frame of every state."""
 
     def compute() -> pd.DataFrame:
-        events = timeline(ctx.store)
-        write_timeline(events, ctx.out, overwrite=True, name=TIMELINE_FILE)
-        return events
+        export_timeline(ctx.store, ctx.out, name=TIMELINE_FILE, overwrite=True)
+        return states_by_month(ctx.store, ctx.store.tz)
 
     return ctx.cached("timeline", compute)
 

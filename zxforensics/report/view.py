@@ -291,7 +291,7 @@ def summary_section(ctx: ReportContext) -> list:
         f"The backup holds **{items} items** of **{len(accounts)} accounts** ({deleted} deleted), scanned "
         f"from {inert(when(first, store.tz))} to {inert(when(last, store.tz))}."
     )
-    events = rs.timeline_events(ctx)
+    months = rs.timeline_months(ctx)
     per_type = plots.items_by_account_and_type(holdings)
     return [
         md(lines),
@@ -299,7 +299,7 @@ def summary_section(ctx: ReportContext) -> list:
         md("### Accounts"),
         table(accounts.drop(columns="account_id"), store.tz),
         md("### Items over time"),
-        figure(plots.states_over_time(events, store.tz), _timeline_alt(events, store.tz)),
+        figure(plots.states_over_time(months, store.tz), timeline_alt(months, store.tz)),
         md("The full timeline of item states is in `timeline.csv` (Timesketch's import format)."),
         figure(plots.items_per_type_and_account(holdings),
                "Bar chart of the items per account and type. " + (_counts_text(per_type, "accounts") or
@@ -327,13 +327,14 @@ def summary_rows(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", "value"])
 
 
-def _timeline_alt(events: pd.DataFrame, tz: str) -> str:
-    if events.empty:
+def timeline_alt(months: pd.DataFrame, tz: str) -> str:
+    """The figure's alt text, from the same table (`states_by_month`): kinds by count, then in table order."""
+    if months.empty:
         return "Bar chart of the item states per month: the backup holds no item state."
-    dates = pd.to_datetime(events["datetime"], utc=True, format="ISO8601").dt.tz_convert(tz)
-    kinds = events["timestamp_desc"].astype(str).value_counts()
-    return (f"Bar chart of the item states per month ({tz}), from {dates.min():%m/%Y} to {dates.max():%m/%Y}: "
-            + ", ".join(f"{n} {k.lower()}" for k, n in kinds.items()) + ".")  # fmt: skip
+    kinds = months.sum().sort_values(ascending=False, kind="stable")
+    first, last = (p.strftime("%m/%Y") for p in (months.index.min(), months.index.max()))
+    told = ", ".join(f"{n} {k.lower()}" for k, n in kinds.items())
+    return f"Bar chart of the item states per month ({tz}), from {first} to {last}: {told}."
 
 
 def restore_section(ctx: ReportContext) -> list:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property, partial
 from pathlib import Path
 from types import MethodType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,6 +34,9 @@ from .index import IndexDamaged, fingerprint_matches, fingerprints, head_fingerp
 from .index_build import dask_runner, local_runner, update
 from .server import ServerArchives
 from .states import select_states
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
 SHARDS_PER_WORKER = 4  # account shards per scan worker
@@ -240,9 +244,32 @@ class BackupStore:
                 "parts": len(manifest["parts"]), "states": sum(p["rows"] for p in manifest["parts"].values()),
                 "bytes": sum(p["size"] for p in manifest["parts"].values()), "note": self.index_note}  # fmt: skip
 
-    def sql(self, query: str) -> pd.DataFrame:
-        """A DuckDB query over the index, as a DataFrame: views `states, accounts, blobs, errors,
-        server_archives` (store.sql documents their columns). The index is brought up to date first."""
+    def sql(self, query: str, tables: dict[str, object] | None = None) -> pd.DataFrame:
+        """A DuckDB query over the index, as a DataFrame: views `states, last_states, accounts, blobs, errors,
+        server_archives, real_paths` (store.sql documents their columns), and the frames or Arrow tables of
+        `tables` under their names. The index is brought up to date first."""
+        con = self._sql_connection(query, tables)
+        try:
+            return con.execute(query).df()
+        finally:
+            con.close()
+
+    def sql_batches(
+        self, query: str, rows: int = 50_000, tables: dict[str, object] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """`sql`, answered in Arrow record batches of at most `rows` rows: an answer as long as the store
+        (every state, in order) is read a batch at a time, never held whole."""
+        con = self._sql_connection(query, tables)
+        try:
+            relation = con.sql(query)  # a relation streams; a DB-API result would copy every row first
+            # duckdb 2 names it to_arrow_reader; 1.x, fetch_arrow_reader (deprecated in 2)
+            reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+            yield from reader(rows)
+        finally:
+            con.close()
+
+    def _sql_connection(self, query: str, tables: dict[str, object] | None):
+        """A DuckDB connection over the up-to-date index, with the views `query` needs."""
         from .sql import connect
 
         if self._index is None:
@@ -255,12 +282,13 @@ class BackupStore:
         # the listing of items/ and of server/ are read (and meet their errors) only for a query that names them
         blob_files = self.blob_files() if re.search(r"\bblobs\b", query, re.I) else None
         archives = self.server_archives() if re.search(r"\bserver_archives\b", query, re.I) else None
+        moved = [(a, int(item), f"{self.root}/{rel}") for a in sorted(known)
+                 for item, rel in known[a]["real_paths"].items()]  # fmt: skip
+        real_paths = pd.DataFrame(moved, columns=["account_id", "item_id", "source_path"]).astype(
+            {"account_id": "string", "item_id": "int64", "source_path": "string"}
+        )
         spill = self._index.out.make_folder("duckdb_tmp")
-        con = connect(parts, accounts, self.errors, blob_files, archives, str(spill))
-        try:
-            return con.execute(query).df()
-        finally:
-            con.close()
+        return connect(parts, accounts, self.errors, blob_files, archives, str(spill), real_paths, tables)
 
     def record_index_errors(self) -> None:
         """Bring the whole index up to date and record every account's scan errors, as a scan of every

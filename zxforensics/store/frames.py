@@ -68,7 +68,9 @@ def folder_chains(states: pd.DataFrame) -> dict[tuple[str, int], list[tuple[int,
     parent stops the walk, so a damaged tree still gives a path.
     """
     folders = states[states["type"].isin(FOLDER_TYPES)]
-    folders = folders.sort_values("start_date").drop_duplicates(["account_id", "item_id"], keep="last")
+    # stable: of two states with the same start, the later in the frame's order (the greater transaction)
+    # is the newest, whichever other folders sit in the frame (the timeline's export gives only folders)
+    folders = folders.sort_values("start_date", kind="stable").drop_duplicates(["account_id", "item_id"], keep="last")
     nodes: dict[tuple[str, int], tuple[str, int | None]] = {}
     for account_id, item_id, name, parent_id in zip(
         folders["account_id"], folders["item_id"], folders["name"], folders["parent_id"], strict=True

@@ -6,6 +6,10 @@ Views:
 - `states`: one row per state, the scan's columns (`account_id, item_id, transaction_id, type, folder_id,
   start_date, end_date, deleted, digest, size, date, revision, flags, name, parent_id, owner_id, remote_id,
   subject, sender, tags`) with `account` (the mail address) after `account_id`, dates as UTC timestamps.
+- `last_states`: each item's newest state, the rows `select_states(states, "last")` keeps: the greatest
+  `start_date` (a state without one counts as the newest, as pandas sorts it last), then `transaction_id`.
+- `real_paths`: `account_id, item_id, source_path` of the few item files found elsewhere than
+  `accounts/<id>/items/NN/<item>` (misplaced, or inside an account archive), as item_states' `source_path`.
 - `accounts`, `errors`, `server_archives`: as `store.accounts()`, `store.errors`, `store.server_archives()`.
 - `blobs`: as `store.blobs()`; `referenced` is computed by DuckDB over `states`.
 """
@@ -26,18 +30,27 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# select_states(..., "last") in SQL: pandas sorts a missing start last (the newest), DuckDB first in DESC order
+LAST_STATES_VIEW = """
+    CREATE VIEW last_states AS SELECT * FROM states
+    QUALIFY row_number() OVER (PARTITION BY account_id, item_id
+                               ORDER BY start_date DESC NULLS FIRST, transaction_id DESC) = 1
+"""
 MEMORY_LIMIT = "1GB"  # DuckDB spills past this (its default is 80% of the machine)
 
 
 def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFrame,
-            blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None, spill_dir: str):  # fmt: skip
+            blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None, spill_dir: str,
+            real_paths: pd.DataFrame | None = None, tables: dict[str, object] | None = None):  # fmt: skip
     """An in-memory DuckDB connection with the index's views (duckdb is imported here: core stays quick
     to import for worker processes). DuckDB spills to `spill_dir`, a folder of the index: its default is
-    `.tmp` in the working directory, which may be the backup path itself."""
+    `.tmp` in the working directory, which may be the backup path itself. `tables`: frames or Arrow tables
+    a caller registers under their names for its query (a small lookup computed in Python)."""
     import duckdb
 
     con = duckdb.connect(":memory:", config={"temp_directory": spill_dir, "memory_limit": MEMORY_LIMIT})
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar, printed to stdout on a query over 2 s
     if part_paths:
         listed = ", ".join(_literal(p) for p in part_paths)
         con.execute(f"CREATE VIEW raw_states AS SELECT * FROM read_parquet([{listed}])")
@@ -52,6 +65,12 @@ def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFr
         "CREATE VIEW states AS SELECT s.account_id, coalesce(n.name, s.account_id) AS account, "
         f"{columns} FROM raw_states s LEFT JOIN account_names n USING (account_id)"
     )
+    con.execute(LAST_STATES_VIEW)
+    if real_paths is None:
+        real_paths = pd.DataFrame({"account_id": pd.Series(dtype="string"), "item_id": pd.Series(dtype="int64"),
+                                   "source_path": pd.Series(dtype="string")})  # fmt: skip
+    con.register("real_paths_frame", real_paths)
+    con.execute("CREATE VIEW real_paths AS SELECT account_id, item_id, source_path FROM real_paths_frame")
     con.execute("CREATE VIEW accounts AS SELECT * FROM accounts_frame")
     con.register("errors_frame", errors)
     con.execute("CREATE VIEW errors AS SELECT * FROM errors_frame")
@@ -69,4 +88,6 @@ def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFr
         server_archives = pd.DataFrame({"component": pd.Series(dtype="string")})
     con.register("server_archives_frame", server_archives)
     con.execute("CREATE VIEW server_archives AS SELECT * FROM server_archives_frame")
+    for name, table in (tables or {}).items():
+        con.register(name, table)
     return con

@@ -26,6 +26,7 @@ from ..format.dates import MAX_EPOCH_MS, default_tz_name, get_tz
 from ..format.keys import get_folded
 from ..parse.backupstat import parse_backupstat
 from ..parse.maps import parse_id_mapper, parse_map
+from ..runtime.memory import system_arrow_pool, trim_heap
 from ..runtime.shards import map_sharded
 from . import frames, scan
 from .account_archive import account_members
@@ -511,15 +512,16 @@ class BackupStore:
         if not todo:
             return
         ordered = sorted(todo)  # shards contiguous and in order: their concatenation needs no sort
-        if self._index is not None:
-            try:
-                tables, real_paths = self._read_indexed(ordered)
-            except (OutputError, OSError) as exc:  # the index folder went bad (a link planted, disk full)
-                warn_unavailable(f"the index at {self._index.folder} cannot be written: {exc}")
-                self.index_note, self._index = str(exc), None
-        if self._index is None:
-            tables, real_paths = self._scan_in_memory(ordered)
-        df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
+        with system_arrow_pool():  # one allocator from the read to the frame: what one frees, the next reuses
+            if self._index is not None:
+                try:
+                    tables, real_paths = self._read_indexed(ordered)
+                except (OutputError, OSError) as exc:  # the index folder went bad (a link planted, disk full)
+                    warn_unavailable(f"the index at {self._index.folder} cannot be written: {exc}")
+                    self.index_note, self._index = str(exc), None
+            if self._index is None:
+                tables, real_paths = self._scan_in_memory(ordered)
+            df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
         self._scanned.update(todo)
         self._states = df if self._states is None else self._merge_states(df)
 
@@ -556,6 +558,7 @@ class BackupStore:
             tables.append(result.states)
             result.states = None  # the frame's assembly frees each Arrow column as it converts it
         del results
+        trim_heap()  # the pickled results, unpickled into their tables: their pages back to the OS
         return tables, real_paths
 
     def _merge_states(self, new: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,57 @@
+"""Memory given back to the OS while a large frame is assembled: the process's peak, not only its end.
+
+Measured on a million states (bench/bench_index.py): the frame is ~270 MiB, yet the assembly peaked
+~350 MiB above it. Not live data: memory freed but kept by an allocator. Shard tables arrive as pickled
+buffers (glibc malloc); Arrow's default pool (mimalloc or jemalloc) keeps what it frees for itself; numpy
+allocates through glibc again. Memory freed by one allocator is not reused by another, so every stage
+added its own high-water mark. Two remedies, both scoped to the assembly:
+
+- Arrow allocates from the system allocator while it runs (`system_arrow_pool`): what Arrow frees
+  (a column converted by `to_pandas(self_destruct=True)`), numpy can reuse, and large blocks go back
+  to the OS at once.
+- `trim_heap` hands the free pages of glibc's heap back to the OS (`malloc_trim(0)`, as Dask's
+  workers do for their unmanaged memory) after a stage frees a lot.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import pyarrow as pa
+
+
+@cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None where the C library has none (musl, macOS, Windows)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+def trim_heap() -> None:
+    """Give the free memory of the C heap back to the OS (a no-op without glibc)."""
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@contextmanager
+def system_arrow_pool() -> Iterator[None]:
+    """Arrow allocates from the system allocator within the block (each buffer keeps the pool it came
+    from, so buffers outliving the block are freed correctly); the previous default pool is restored."""
+    previous = pa.default_memory_pool()
+    system = pa.system_memory_pool()
+    if previous.backend_name == system.backend_name:
+        yield
+        return
+    pa.set_memory_pool(system)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)

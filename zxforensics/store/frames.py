@@ -144,6 +144,8 @@ def _dictionary_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     dictionary = column.chunk(0).dictionary
     indices = pa.chunked_array([chunk.indices for chunk in column.chunks], column.type.index_type)
     codes = indices.fill_null(-1).to_numpy() if indices.null_count else indices.to_numpy()
+    if pa.types.is_string(dictionary.type):  # as pandas keeps strings: its conversion then copies nothing
+        dictionary = dictionary.cast(pa.large_string())
     return codes, dictionary
 
 
@@ -186,10 +188,6 @@ def assemble_states(
     for column, (codes, dictionary) in encoded.items():
         df[column] = unchecked_categorical(codes, _dictionary_categories(dictionary))
     encoded.clear()
-    df["digest"] = unchecked_categorical(digest_codes, _dictionary_categories(digests))
-    df["blob_path"] = _blob_paths(digest_codes, digests, root)
-    del digest_codes, digests
-    trim_heap()  # the Arrow columns freed by the conversion: their pages back to the OS
     df["account"] = df["account_id"].map(names).astype("category")
     # Categories come in first-appearance order over the sorted rows, so the frame is the same
     # however the scan was sharded; the short vocabularies are sorted too, for people. (Sorting
@@ -199,9 +197,15 @@ def assemble_states(
     df["deleted"] = df["deleted"].fillna(False).astype(bool)
     df["item_id"] = df["item_id"].astype("int64")
     df["transaction_id"] = df["transaction_id"].astype("int64")
+    # The derived columns, those with the largest temporaries first: each stage's temporaries sit on
+    # what is already built, so the peak is the frame plus the last stage's, not the first's.
+    df["source_path"] = _source_paths(df, root, real_paths or {})
+    trim_heap()
     df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
     trim_heap()  # the folder walk's temporaries
-    df["source_path"] = _source_paths(df, root, real_paths or {})
+    df["digest"] = unchecked_categorical(digest_codes, _dictionary_categories(digests))
+    df["blob_path"] = _blob_paths(digest_codes, digests, root)
+    del digest_codes, digests
     trim_heap()
     return df[STATE_COLUMNS + EXTRA_STATE_COLUMNS]
 

@@ -530,11 +530,11 @@ class BackupStore:
         errors, counts and real paths their scan recorded, as `_scan_in_memory` gives them."""
         self._ensure_indexed(ordered)
         try:
-            found = self._index.read_accounts(self._manifest, ordered)
+            found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         except IndexDamaged as exc:
             self._forget_index(str(exc))
             self._ensure_indexed(ordered)
-            found = self._index.read_accounts(self._manifest, ordered)
+            found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         tables, real_paths = [], {}
         for account_id in ordered:
             entry = self._manifest["accounts"][account_id]

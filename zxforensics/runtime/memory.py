@@ -33,9 +33,13 @@ def _malloc_trim():
         return None
 
 
+_SET_ASIDE: list[pa.MemoryPool] = []  # pools that system_arrow_pool stands in for: C++ code may still use them
+
+
 def trim_heap() -> None:
-    """Give the free memory of the C heap back to the OS (a no-op without glibc)."""
-    pa.default_memory_pool().release_unused()
+    """Give the free memory of Arrow's pools and of the C heap back to the OS (the latter with glibc only)."""
+    for pool in [pa.default_memory_pool(), *_SET_ASIDE]:
+        pool.release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
@@ -51,7 +55,9 @@ def system_arrow_pool() -> Iterator[None]:
         yield
         return
     pa.set_memory_pool(system)
+    _SET_ASIDE.append(previous)
     try:
         yield
     finally:
+        _SET_ASIDE.remove(previous)
         pa.set_memory_pool(previous)

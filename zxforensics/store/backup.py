@@ -522,6 +522,7 @@ class BackupStore:
             if self._index is None:
                 tables, real_paths = self._scan_in_memory(ordered)
             df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
+        trim_heap()  # once Arrow's own pool is back, what it kept goes back too (~16 MiB a million states)
         self._scanned.update(todo)
         self._states = df if self._states is None else self._merge_states(df)
 

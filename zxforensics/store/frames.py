@@ -187,6 +187,7 @@ def assemble_states(
     digest_codes, digests = encoded.pop("digest")
     for column, (codes, dictionary) in encoded.items():
         df[column] = unchecked_categorical(codes, _dictionary_categories(dictionary))
+    del codes, dictionary  # the last column's Arrow codes (its categorical holds a narrower copy)
     encoded.clear()
     df["account"] = df["account_id"].map(names).astype("category")
     # Categories come in first-appearance order over the sorted rows, so the frame is the same
@@ -197,12 +198,13 @@ def assemble_states(
     df["deleted"] = df["deleted"].fillna(False).astype(bool)
     df["item_id"] = df["item_id"].astype("int64")
     df["transaction_id"] = df["transaction_id"].astype("int64")
-    # The derived columns, those with the largest temporaries first: each stage's temporaries sit on
-    # what is already built, so the peak is the frame plus the last stage's, not the first's.
-    df["source_path"] = _source_paths(df, root, real_paths or {})
-    trim_heap()
+    # The derived columns, those with the largest temporaries first (the folder walk: ~50 MiB a million
+    # states): each stage's temporaries sit on what is already built, so the peak is the frame plus the
+    # last stage's, not the first's.
     df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
     trim_heap()  # the folder walk's temporaries
+    df["source_path"] = _source_paths(df, root, real_paths or {})
+    trim_heap()
     df["digest"] = unchecked_categorical(digest_codes, _dictionary_categories(digests))
     df["blob_path"] = _blob_paths(digest_codes, digests, root)
     del digest_codes, digests

@@ -25,3 +25,11 @@ def test_the_pool_comes_back_after_an_error():
     except ValueError:
         pass
     assert pa.default_memory_pool().backend_name == before
+
+
+def test_trimming_inside_the_block_keeps_the_system_pool():
+    """trim_heap releases the pool set aside too (pyarrow releases the default pool only): the block's
+    pool is the system one again after it."""
+    with system_arrow_pool():
+        trim_heap()
+        assert pa.default_memory_pool().backend_name == pa.system_memory_pool().backend_name

@@ -36,10 +36,21 @@ def _malloc_trim():
 _SET_ASIDE: list[pa.MemoryPool] = []  # pools that system_arrow_pool stands in for: C++ code may still use them
 
 
+def _release(pool: pa.MemoryPool) -> None:
+    """`pool.release_unused()`: pyarrow releases the *default* pool whatever pool it is called on, so the
+    pool is made the default for the call."""
+    current = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        pool.release_unused()
+    finally:
+        pa.set_memory_pool(current)
+
+
 def trim_heap() -> None:
     """Give the free memory of Arrow's pools and of the C heap back to the OS (the latter with glibc only)."""
     for pool in [pa.default_memory_pool(), *_SET_ASIDE]:
-        pool.release_unused()
+        _release(pool)
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

@@ -232,14 +232,19 @@ def _large(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())
 
 
+def _digest_paths(root: str, names: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(_large(root + "/items/"), pc.utf8_slice_codeunits(names, 0, 2),
+                                       _large("/"), names, _large(""))  # fmt: skip
+
+
 def _blob_paths(codes: np.ndarray, digests: pa.Array, root: str) -> pd.Categorical:
     """`<root>/items/<xx>/<digest>`, built once per distinct digest, in Arrow (no Python strings).
 
     A value that is not a digest (`../../../../etc/passwd`) is never a path: its blob_path is null, as
     reading it is refused (`bad_name`)."""
     names = digests.cast(pa.large_string())  # pandas keeps large_string: a path made so is not copied
-    paths = pc.binary_join_element_wise(_large(root + "/items/"), pc.utf8_slice_codeunits(names, 0, 2),
-                                        _large("/"), names, _large(""))  # fmt: skip
+    slices = range(0, len(names), PATH_SLICE)  # in slices, as the source paths: fewer temporaries at once
+    paths = pa.chunked_array([_digest_paths(root, names.slice(i, PATH_SLICE)) for i in slices], pa.large_string())
     valid = pc.match_substring_regex(names, DIGEST_RE.pattern).to_numpy(zero_copy_only=False).astype(bool)
     if not valid.all():
         renumbered = np.where(valid, np.cumsum(valid) - 1, -1)
@@ -267,7 +272,7 @@ def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int],
     paths = pa.chunked_array(chunks, pa.large_string())
     if real_paths:
         paths = _with_real_paths(paths, names, item_accounts, item_ids, real_paths, root)
-    item_codes = np.cumsum(first, dtype=np.int64)
+    item_codes = np.cumsum(first, dtype=np.int32 if len(first) < 2**31 else np.int64)  # the codes' own width
     item_codes -= 1
     return unchecked_categorical(item_codes, pd.Index(paths.to_pandas()))
 

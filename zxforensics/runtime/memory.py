@@ -1,16 +1,17 @@
 """Memory given back to the OS while a large frame is assembled: the process's peak, not only its end.
 
-Measured on a million states (bench/bench_index.py): the frame is ~270 MiB, yet the assembly peaked
-~350 MiB above it. Not live data: memory freed but kept by an allocator. Shard tables arrive as pickled
-buffers (glibc malloc); Arrow's default pool (mimalloc or jemalloc) keeps what it frees for itself; numpy
-allocates through glibc again. Memory freed by one allocator is not reused by another, so every stage
-added its own high-water mark. Two remedies, both scoped to the assembly:
+Measured on a million states (bench/bench_index.py): the frame is ~266 MiB of buffers, yet the
+assembly peaked ~270 MiB above it (660 MiB, 130 of them held before the call). Not live data: memory
+freed but kept by an allocator. Shard tables arrive as pickled buffers (glibc malloc); Arrow's default
+pool (mimalloc or jemalloc) keeps what it frees for itself; numpy allocates through glibc again. Memory
+freed by one allocator is not reused by another, so every stage added its own high-water mark. Two
+remedies, both scoped to the assembly (now ~10 MiB above the frame and what came before it):
 
 - Arrow allocates from the system allocator while it runs (`system_arrow_pool`): what Arrow frees
-  (a column converted by `to_pandas(self_destruct=True)`), numpy can reuse, and large blocks go back
-  to the OS at once.
-- `trim_heap` hands the free pages of glibc's heap back to the OS (`malloc_trim(0)`, as Dask's
-  workers do for their unmanaged memory) after a stage frees a lot.
+  (each column once converted), numpy can reuse, and large blocks go back to the OS at once.
+- `trim_heap` hands the free pages back to the OS after a stage frees a lot: Arrow's pools (the one set
+  aside too, which C++ code still allocates from) and glibc's heap (`malloc_trim(0)`, as Dask's workers
+  do for their unmanaged memory).
 """
 
 from __future__ import annotations

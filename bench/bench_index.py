@@ -5,6 +5,7 @@ each figure next to the shell baseline measured in the same run.
     python bench/bench_index.py --accounts 5120         # about 5.1M states
     python bench/bench_index.py --store PATH            # a store already generated
     python bench/bench_index.py --no-dask               # leave out the LocalCluster build
+    python bench/bench_index.py --accounts 5120 --no-memory --no-dask   # the 5M figures alone
 
 Stores are generated once (`zx.generate_store(..., blobs=False)`, no blob bodies) under
 $ZX_BENCH_STORES (default /tmp/zx-bench-stores): never in the repository. Every measured step runs in a
@@ -177,6 +178,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=ITEMS_PER_ACCOUNT)
     parser.add_argument("--store", type=Path, help="a store already generated (its index goes beside it)")
     parser.add_argument("--no-dask", action="store_true", help="leave out the LocalCluster build")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="leave out item_states() in memory (its goal is set at 1M states; 5M needs gigabytes)")
     args = parser.parse_args()
     path = args.store or ensure_store(args.accounts, args.items)
     index = Path(f"{path}.index")
@@ -195,10 +198,11 @@ def main() -> None:
     build_warm = child(BUILD, path, index)
     states = build_warm["info"]["states"]
     lookups = child(LOOKUPS, path, index, accounts[len(accounts) // 2], accounts[-1])
+    unchanged = child(REFRESH, path, index)  # the full check alone: every item file's stat, nothing rescanned
     chosen = add_states(path)
     refresh = child(REFRESH, path, index)
-    memory = child(IN_MEMORY, path, False)  # every state in memory, without the index
-    indexed = child(IN_MEMORY, path, index)  # the same frame from the (refreshed) index
+    memory = None if args.no_memory else child(IN_MEMORY, path, False)  # every state, without the index
+    indexed = None if args.no_memory else child(IN_MEMORY, path, index)  # the same frame from the index
     dask = None
     if not args.no_dask:
         dask_index = Path(f"{path}.index-dask")
@@ -215,8 +219,9 @@ def main() -> None:
             ("index build (warm)", build_warm["seconds"], build_warm)]  # fmt: skip
     if dask:
         rows.append(("index build, Dask LocalCluster 2x1", dask["seconds"], dask))
-    rows.append(("item_states() in memory, no index", memory["seconds"], memory))
-    rows.append(("item_states() of all, from the index", indexed["seconds"], indexed))
+    if memory:
+        rows.append(("item_states() in memory, no index", memory["seconds"], memory))
+        rows.append(("item_states() of all, from the index", indexed["seconds"], indexed))
     for name, seconds, result in rows:
         rss = f"{result['rss_mib']:14.0f}{result['worker_rss_mib']:9.0f}" if result else ""
         print(f"{name:36}{seconds:9.2f}{files / seconds:10,.0f}{states / seconds:11,.0f}{rss}")
@@ -230,13 +235,16 @@ def main() -> None:
           f"{lookups['wall_seconds']:.2f} s wall with the interpreter")  # fmt: skip
     print(f"get_item: {lookups['get_item'] * 1000:.0f} ms; summary: {lookups['summary']:.2f} s "
           f"(states {lookups['summary_states']})")  # fmt: skip
+    print(f"refresh with nothing changed (the full check alone): {unchanged['seconds']:.2f} s, "
+          f"{unchanged['rescanned']} rescanned, {unchanged['seconds'] / build_warm['seconds']:.1%} of the warm build")
     share = refresh["seconds"] / build_warm["seconds"]
     print(f"refresh after {len(chosen)} accounts gained states: {refresh['seconds']:.2f} s, "
           f"{refresh['rescanned']} rescanned, {share:.1%} of the warm full build")  # fmt: skip
     for how, run in (("in memory (no index)", memory), ("from the index", indexed)):
-        print(f"item_states() {how}: {run['states']:,} states, peak {run['rss_mib']:.0f} MiB = "
-              f"{run['before_mib']:.0f} MiB before the call (imports, store, accounts) + "
-              f"{run['rss_mib'] - run['before_mib']:.0f}; the frame is {run['frame_mib']:.0f} MiB")  # fmt: skip
+        if run:
+            print(f"item_states() {how}: {run['states']:,} states, peak {run['rss_mib']:.0f} MiB = "
+                  f"{run['before_mib']:.0f} MiB before the call (imports, store, accounts) + "
+                  f"{run['rss_mib'] - run['before_mib']:.0f}; the frame is {run['frame_mib']:.0f} MiB")  # fmt: skip
     if dask:
         print(f"Dask LocalCluster build vs local build (warm): {dask['seconds'] / build_warm['seconds']:.2f}x the time")
 

@@ -110,3 +110,14 @@ def store_shape(tmp_path_factory):
         return built[name]
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """One dask.distributed LocalCluster (2 worker processes) for the whole session, started only when a
+    test asks for it: a cluster takes seconds to start. Its address is `dask_client.scheduler.address`."""
+    import distributed
+
+    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        yield client

@@ -37,6 +37,16 @@ def test_coherency_check_of_a_sound_and_of_a_damaged_server(run):
     assert "fix" not in VERBS["docoherencycheck"].params  # detection only
 
 
+def test_coherency_check_on_a_dask_cluster(run, dask_client):
+    address = dask_client.scheduler.address
+    for args in (("SAMPLE",), ("SAMPLE", "accountIds", "frank@example.com")):
+        local = run("--json", "doCoherencyCheck", *args)
+        assert run("--json", "doCoherencyCheck", *args, "scheduler", address) == local
+        assert local[0] == 1 and len(json.loads(local[1])) >= 3
+    code, out, _ = run("doCoherencyCheck", "DATA/backup2", "scheduler", address)
+    assert code == 0 and "warning bad_name" in out
+
+
 def test_check_shares(run):
     code, out, _ = run("--csv", "doCheckShares", "backup_path", "SAMPLE")
     header, *rows = out.splitlines()

@@ -35,6 +35,8 @@ def test_parameters_reach_run_report_and_paths_are_printed(run, monkeypatch, tmp
     code, text, _ = run("--json", "report", "backup_path", str(sample_path), "out", str(out))
     assert code == 0 and f'"path":"{out}/report.html"' in text.replace(" ", "").replace("\\/", "/")
     assert calls[-1][2]["force"] is False and calls[-1][2]["title"] == "Recovery report"
+    code, _, _ = run("report", "backup_path", str(sample_path), "out", str(out), "scheduler", "tcp://sched:8786")
+    assert code == 0 and calls[-1][2]["scheduler"] == "tcp://sched:8786"
 
 
 def test_refusals(run, tmp_path, sample_path):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 
 import pytest
 
 from zxforensics.errors import EvidenceError
+from zxforensics.evidence import files
 from zxforensics.evidence.files import Evidence
 
 
@@ -112,17 +114,34 @@ def test_a_folder_swapped_for_a_link_is_refused(tree, tmp_path):
     assert info.value.kind == "unreadable"
 
 
+def test_a_stat_listing_takes_links_as_they_are_and_moves_no_atime(tree):
+    """What the index's fingerprint lists: each entry's own lstat (a link's, not its target's), by a
+    descriptor opened without atime, as is a subfolder opened by name in it."""
+    aged(tree, tree / "items", tree / "items" / "ab")
+    fd = files.open_folder(str(tree), follow=False)
+    try:
+        listed = dict(files.stat_listing(fd))
+        sub = files.open_folder("items", follow=False, dir_fd=fd)
+        try:
+            assert [name for name, _ in files.stat_listing(sub)] == ["ab"]
+        finally:
+            os.close(sub)
+    finally:
+        os.close(fd)
+    assert set(listed) == {"dangling", "fifo", "folder", "inside_link", "items", "outside_link"}
+    assert stat.S_ISLNK(listed["outside_link"].st_mode) and stat.S_ISFIFO(listed["fifo"].st_mode)
+    assert [os.stat(f).st_atime for f in (tree, tree / "items")] == [1_000_000] * 2
+
 def test_listing_falls_back_when_noatime_is_not_allowed(tree, monkeypatch):
     """O_NOATIME is refused (EPERM) on folders the user does not own: the folder is listed all the same."""
-    from zxforensics.evidence import files
 
     real_open, flags_seen = os.open, []
 
-    def refusing(path, flags, *args):
+    def refusing(path, flags, *args, **kwargs):
         flags_seen.append(flags)
         if flags & os.O_NOATIME:
             raise PermissionError(1, "Operation not permitted")
-        return real_open(path, flags, *args)
+        return real_open(path, flags, *args, **kwargs)
 
     monkeypatch.setattr(files.os, "open", refusing)
     assert [e.name for e in files.list_folder(str(tree / "items"))] == ["ab"]

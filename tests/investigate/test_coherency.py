@@ -9,6 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 import zxforensics as zx
 from zxforensics.errors import EvidenceError
@@ -119,8 +120,9 @@ def test_an_audit_limited_to_accounts(sample_path):
         "findings": [1, 1, 1]}  # fmt: skip
 
 
-def test_parallel_verification_gives_the_same_findings(make_store, monkeypatch):
-    builder = make_store()
+def damaged_store(builder, extra: bool = False):
+    """A store with a good blob, a double-gzipped orphan and a forged one; with `extra`, also a truncated
+    gzip, one that is no gzip, a missing blob and a size the metadata gets wrong, over several items."""
     good = builder.blob(b"one message\n")
     builder.blob(b"twice\n", double_gzip=True)
     bad = vdigest.digest_of(b"claimed")
@@ -129,8 +131,23 @@ def test_parallel_verification_gives_the_same_findings(make_store, monkeypatch):
     states = [{"transactionId": 1, "id": 300, "type": "message", "startDate": 1000, "digest": good, "size": 12},
               {"transactionId": 2, "id": 300, "type": "message", "startDate": 2000, "digest": bad, "size": 7}]
     builder.item("a1", 300, states)
+    if extra:
+        cut, plain, gone = (vdigest.digest_of(raw) for raw in (b"cut short\n", b"plain text\n", b"gone\n"))
+        builder.write(vdigest.blob_relpath(cut), gzip.compress(b"cut short\n")[:-6])
+        builder.write(vdigest.blob_relpath(plain), b"plain text\n")
+        for n, digest in enumerate([cut, plain, gone, good, builder.blob(b"fine %d\n" % 7)]):
+            builder.item("a1", 301 + n, [{"transactionId": 3 + n, "id": 301 + n, "type": "message",
+                                          "startDate": 3000 + n, "digest": digest, "size": 99}])  # fmt: skip
+        for n in range(40):  # enough blobs for several shards
+            raw = b"message %d\n" % n
+            builder.item("a1", 400 + n, [{"transactionId": 50 + n, "id": 400 + n, "type": "message",
+                                          "startDate": 5000 + n, "digest": builder.blob(raw), "size": len(raw)}])
     builder.backupstat("srv", 0, 0, 1)
-    store = zx.open_backup(builder.root)
+    return builder.root
+
+
+def test_parallel_verification_gives_the_same_findings(make_store, monkeypatch):
+    store = zx.open_backup(damaged_store(make_store()))
     sequential = store.audit(workers=1)
     monkeypatch.setattr(coherency, "PARALLEL_MIN_BLOBS", 0)
     parallel = store.audit(workers=2)
@@ -240,3 +257,39 @@ def test_hard_links_are_findings(make_store, tmp_path):
     }  # fmt: skip
     assert set(found["kind"].astype(str)) == {"hard_link"}  # read as ordinary files: nothing else is wrong
     assert store.item_states()["item_id"].tolist() == [300, 301, 302]
+
+
+def test_an_audit_on_a_dask_cluster_equals_the_local_one(sample_audit, sample_path, dask_client):
+    local_store, local = sample_audit
+    store = zx.open_backup(sample_path)
+    assert_frame_equal(store.audit(client=dask_client, progress=False), local)
+    assert_frame_equal(store.errors, local_store.errors)  # the verdicts recorded as the local audit does
+    own = zx.open_backup(sample_path, index=False, client=dask_client)  # the store's client, by default
+    assert_frame_equal(own.audit(progress=False), local)
+
+
+def test_an_audit_of_damaged_blobs_on_a_dask_cluster(make_store, dask_client):
+    from evidence_snapshot import age_atimes, snapshot
+
+    root = damaged_store(make_store(), extra=True)
+    age_atimes(root)
+    before = snapshot(root)
+    local = zx.open_backup(root, index=False).audit(workers=1, progress=False)
+    store = zx.open_backup(root, index=False)
+    found = store.audit(client=dask_client, progress=False)
+    assert snapshot(root) == before, "the audit on the cluster changed the evidence"
+    assert_frame_equal(found, local)
+    assert list(zip(found["kind"].astype(str), found["item_id"], strict=True)) == [
+        ("missing_blob", 303), ("digest_mismatch", 300), ("not_gzip", 302), ("truncated_gzip", 301),
+        ("size_mismatch", 304), ("size_mismatch", 305), ("double_gzip", pd.NA), ("orphan_blob", pd.NA)]
+
+
+def test_a_verification_that_fails_on_the_cluster_is_an_error_not_a_partial_audit(sample_path, dask_client,
+                                                                                   sample_audit):  # fmt: skip
+    from dask_workers import failing_on_workers
+
+    store = zx.open_backup(sample_path)
+    failing = failing_on_workers(dask_client, "zxforensics.investigate.blobcheck", "check_blobs")
+    with failing, pytest.raises(zx.ZxError, match=r"shard \d+ of \d+ failed on the Dask cluster: RuntimeError"):
+        store.audit(client=dask_client, progress=False)
+    assert_frame_equal(zx.open_backup(sample_path).audit(client=dask_client, progress=False), sample_audit[1])

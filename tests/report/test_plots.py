@@ -46,7 +46,7 @@ def test_an_empty_section_draws_nothing_to_show(store_shape):
     key = "globalConfig/zimbraNotes/"
     figures = {
         "states_over_time": plots.states_over_time(zx.timeline(store), store.tz),
-        "items_per_type_and_account": plots.items_per_type_and_account(store.items("last")),
+        "items_per_type_and_account": plots.items_per_type_and_account(holdings(store)),
         "causes": plots.causes(zx.diagnose(store)),
         "findings": plots.findings(store.audit(progress=False).iloc[0:0]),
         "holdings": plots.holdings(holdings(store)),

@@ -10,6 +10,7 @@ import orjson
 import pandas as pd
 import pytest
 from evidence_snapshot import read_evidence, walk_tree
+from pandas.testing import assert_frame_equal
 
 import zxforensics as zx
 from zxforensics.errors import ZxError
@@ -265,3 +266,21 @@ def test_retention_at_the_last_scan_or_at_the_date_given(sample_path, tmp_path):
     assert plan.at == pd.Timestamp("2013-12-31 23:00:00", tz="UTC")  # midnight in Paris
     heading = view._retention(given)[0].data
     assert heading == "### Retention: what a purge on the date given (01&#47;01&#47;2014 00&#58;00&#58;00) would remove"
+
+
+def test_the_audit_of_a_report_on_a_dask_cluster(ran, sample_path, notification, tmp_path, dask_client):
+    """`scheduler`: the same findings, the blobs verified by the cluster's workers; the run records it."""
+    from zxforensics.report import view
+
+    address = dask_client.scheduler.address
+    ctx = view.open_report(sample_path, out_dir=tmp_path / "ctx", scheduler=address)
+    try:
+        assert ctx.client is not None and ctx.client.scheduler.address == address
+        assert_frame_equal(view.rs.findings(ctx), zx.open_backup(sample_path).audit(progress=False))
+    finally:
+        ctx.client.close()
+    out = tmp_path / "out"
+    written = run_report(sample_path, out, notification=notification, title="Sample report", progress=False,
+                         pdf=False, scheduler=address)  # fmt: skip
+    assert (out / "tables" / "findings.csv").read_bytes() == (ran[0] / "tables" / "findings.csv").read_bytes()
+    assert orjson.loads(written["manifest"].read_bytes())["parameters"]["scheduler"] == address

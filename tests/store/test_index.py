@@ -32,6 +32,9 @@ def assert_same(indexed: BackupStore, path, accounts=None) -> None:
     assert_frame_equal(indexed.accounts(extra=True), memory.accounts(extra=True))
     if accounts is None:
         assert_frame_equal(indexed.blobs(), memory.blobs())
+        # the per-account counts the index keeps (summary, holdings) equal the frames' over every state
+        assert_frame_equal(indexed.newest_state_counts(), memory.newest_state_counts())
+        assert indexed.state_count() == memory.state_count() == len(memory.item_states())
     assert_frame_equal(indexed.errors, memory.errors)
 
 
@@ -142,6 +145,43 @@ def test_a_refresh_rescans_only_what_changed(sample_path, tmp_path):
     assert parts == {p.split("/")[-1] for p in manifest["parts"]}  # superseded parts are gone
 
 
+def test_a_whole_store_question_checks_folders_and_refresh_checks_every_file(sample_path, tmp_path):
+    """The quick check of a whole-store question sees a new item file (its folder's mtime) without a stat of
+    every file; an item file rewritten in place, folders untouched, is seen by refresh() and by a question
+    on its account, and by no whole-store question until then (README, "The persistent index")."""
+    path = copy_store(sample_path, tmp_path)
+    folder = tmp_path / "index"
+    before = len(zx.build_index(path, index=folder).item_states())
+    alice = BackupStore(path).resolve_account("alice@example.com")
+    items = sorted((path / f"accounts/{alice}/items").glob("*/*"))
+    new_item = items[0].parent / str(int(items[0].name) + 90_000_000)  # same NN folder: a new file in it
+    new_item.write_bytes(items[0].read_bytes())
+    reopened = zx.open_backup(path, index=folder)
+    assert len(reopened.item_states()) > before  # whole store: the quick check saw the new file
+    assert_same(reopened, path)
+
+    rewritten = items[1]
+    states = json.loads(rewritten.read_bytes())
+    states[-1]["subject"] = "rewritten in place"
+    folder_mtime = rewritten.parent.stat().st_mtime_ns
+    with open(rewritten, "r+b") as handle:  # same inode, same folder: only the file's own stat changes
+        handle.write(json.dumps(states).encode())
+        handle.truncate()
+    os.utime(rewritten.parent, ns=(rewritten.parent.stat().st_atime_ns, folder_mtime))
+    whole = zx.open_backup(path, index=folder).item_states()
+    assert "rewritten in place" not in set(whole["subject"].dropna())  # the index answered, unchecked file
+    named = zx.open_backup(path, index=folder).item_states("alice@example.com")
+    assert "rewritten in place" in set(named["subject"].dropna())  # a question on the account: full check
+    assert zx.open_backup(path, index=folder).refresh() == []  # ...which already brought the index up to date
+    with open(rewritten, "r+b") as handle:
+        handle.write(json.dumps(states).replace("in place", "again   ").encode())
+    os.utime(rewritten.parent, ns=(rewritten.parent.stat().st_atime_ns, folder_mtime))
+    store = zx.open_backup(path, index=folder)
+    assert store.refresh() == [alice]
+    assert "rewritten again   " in set(store.item_states()["subject"].dropna())
+    assert_same(store, path)
+
+
 def test_an_index_that_cannot_be_trusted_is_rebuilt(sample_path, tmp_path):
     folder = tmp_path / "index"
     zx.build_index(sample_path, index=folder)
@@ -244,18 +284,28 @@ def test_the_index_verb_builds_refreshes_and_still_exports(run, sample_path, tmp
     assert code == 2 and "no index" in err
 
 
-def test_a_dask_cluster_builds_the_same_index(sample_path, tmp_path):
+def test_a_dask_cluster_builds_the_same_index(sample_path, tmp_path, dask_client):
     import dask.dataframe as dd
-    import distributed
 
     folder = tmp_path / "index"
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None)
-    with cluster, distributed.Client(cluster) as client:
-        store = zx.build_index(sample_path, index=folder, client=client)
+    store = zx.build_index(sample_path, index=folder, client=dask_client)
     assert store.rescanned == sorted(BackupStore(sample_path).accounts()["account_id"])
     assert len(json.loads((folder / MANIFEST).read_text())["parts"]) >= 2  # the shards went to the workers
     assert_same(zx.open_backup(sample_path, index=folder), sample_path)
     assert len(dd.read_parquet(str(folder / STATES_DIR)).compute()) == len(store.item_states())
+
+
+def test_a_part_that_fails_on_the_cluster_commits_nothing(sample_path, tmp_path, dask_client):
+    from dask_workers import failing_on_workers
+
+    folder = tmp_path / "index"
+    failing = failing_on_workers(dask_client, "zxforensics.store.index_build", "build_part")
+    with failing, pytest.raises(zx.ZxError, match=r"failed on the Dask cluster: RuntimeError: the disk went away"):
+        zx.build_index(sample_path, index=folder, client=dask_client)
+    assert not (folder / MANIFEST).exists()  # nothing committed
+    assert not list((folder / STATES_DIR).glob("*.parquet"))
+    store = zx.build_index(sample_path, index=folder, client=dask_client)  # the next build does it all
+    assert store.rescanned == sorted(BackupStore(sample_path).accounts()["account_id"])
 
 
 def test_part_writer_refuses_a_link_planted_in_the_index(sample_path, tmp_path):

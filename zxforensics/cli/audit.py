@@ -10,7 +10,8 @@ import pandas as pd
 from ..errors import ZxError
 from ..format.text import render
 from ..investigate.shares import SHARE_SHOWN
-from .common import BACKUP_PATH, TZ, open_store, vendor_date
+from ..runtime.cluster import connect
+from .common import BACKUP_PATH, SCHEDULER, TZ, open_store, vendor_date
 from .registry import Param, Result, verb
 
 DAYS = Param("int", 30, help="days; 0 = keep forever")
@@ -29,17 +30,25 @@ def _groups(frame: pd.DataFrame, tz: str, columns: list[str] | None = None) -> l
     "doCoherencyCheck",
     ("backup_path",),
     {"accountIds": Param("string", None, help="comma-separated accounts (zimbraId or address)"),
-     "workers": Param("int", None, help="processes verifying blobs (default: every core)"), "tz": TZ},
+     "workers": Param("int", None, help="processes verifying blobs (default: every core)"),
+     "scheduler": SCHEDULER, "tz": TZ},
     help="Check a backup path offline: metadata, blob digests (every blob decompressed and hashed), layout,\n"
     "lock and backupstat. Detection only: there is no fix option, nothing is written. Exit code 1 when\n"
     "a finding of severity `error` is found, e.g.\n"
-    "zxforensics doCoherencyCheck /mnt/backup accountIds alice@example.com",
+    "zxforensics doCoherencyCheck /mnt/backup accountIds alice@example.com\n"
+    "With `scheduler ADDR` the blobs are verified on that Dask cluster (every worker mounts the backup\n"
+    "path read-only at the same path); the metadata is read here.",
 )
 def do_coherency_check(values: dict, options: dict) -> Result:
     from ..investigate.coherency import audit, counts
 
     store = open_store(values, options)
-    found = audit(store, values["accountIds"], workers=values["workers"])
+    client = connect(values["scheduler"]) if values.get("scheduler") else None
+    try:
+        found = audit(store, values["accountIds"], workers=values["workers"], client=client)
+    finally:
+        if client is not None:
+            client.close()
     shown = found.assign(account=[store.account_name(a) if isinstance(a, str) else None for a in found["account_id"]])
     tree = [("summary", [(f"{r.severity} {r.kind}", r.findings) for r in counts(found).itertuples()] or "clean")]
     columns = ["kind", "severity", "account", "item_id", "path", "detail"]

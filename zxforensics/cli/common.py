@@ -14,6 +14,7 @@ from .registry import Param, UsageError
 
 BACKUP_PATH = Param("path", None, help="backup path (default $ZXFORENSICS_BACKUP_PATH or the vendor's)")
 TZ = Param("string", None, help="server time zone, e.g. Europe/Rome")
+SCHEDULER = Param("string", None, help="dask.distributed scheduler, e.g. tcp://host:8786", metavar="ADDR")
 
 
 def backup_path(values: dict) -> str:

@@ -8,7 +8,8 @@ import pandas as pd
 
 from ..errors import EvidenceError, ZxError
 from ..format.text import escape, escape_lines, render
-from .common import BACKUP_PATH, TZ, backup_path, blob_lines, open_store, vendor_date
+from ..runtime.cluster import connect
+from .common import BACKUP_PATH, SCHEDULER, TZ, backup_path, blob_lines, open_store, vendor_date
 from .registry import Param, Result, verb
 
 DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last|all")
@@ -120,7 +121,7 @@ def extract(values: dict, options: dict) -> Result:
     {"backup_path": BACKUP_PATH,
      "index": Param("path", None, help="index folder (default $ZXFORENSICS_INDEX or the user's cache)",
                     metavar="DIR"),
-     "scheduler": Param("string", None, help="dask.distributed scheduler, e.g. tcp://host:8786", metavar="ADDR"),
+     "scheduler": SCHEDULER,
      "out": Param("path", None, help="also export the tables as Parquet files here", metavar="DIR"),
      "tz": TZ},
     help="Build or refresh the persistent index (only accounts that changed are read again), on a Dask "
@@ -130,7 +131,7 @@ def extract(values: dict, options: dict) -> Result:
 def index(values: dict, options: dict) -> Result:
     from ..store.backup import build_index
 
-    client = _dask_client(values["scheduler"]) if values.get("scheduler") else None
+    client = connect(values["scheduler"]) if values.get("scheduler") else None
     try:
         store = build_index(backup_path(values), index=values.get("index"), client=client,
                             tz=values.get("tz") or options.get("tz"))  # fmt: skip
@@ -150,18 +151,6 @@ def index(values: dict, options: dict) -> Result:
         rows.append(("export", [list(row.items()) for row in written.to_dict("records")]))
         frame = written
     return Result(frame, render(rows))
-
-
-def _dask_client(address: str):
-    """A dask.distributed client of the scheduler at `address` (the optional extra `zxforensics[dask]`)."""
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ZxError("`scheduler` needs Dask: pip install 'zxforensics[dask]'") from None
-    try:
-        return Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise ZxError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
 @verb("summary", (), {"backup_path": BACKUP_PATH, "tz": TZ}, help="What a backup path holds, in a few lines.")

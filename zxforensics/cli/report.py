@@ -7,7 +7,7 @@ import pandas as pd
 from ..format.text import render
 from ..output import check_out_dir
 from ..report.sections import DEFAULT_TITLE
-from .common import BACKUP_PATH, TZ, backup_path, open_store
+from .common import BACKUP_PATH, SCHEDULER, TZ, backup_path, open_store
 from .registry import Param, Result, verb
 
 DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
@@ -20,12 +20,14 @@ DATE = Param("date", None, help="dd/MM/yyyy HH:mm:ss|last")
      "out": Param("path", None, help="output folder (new or empty; never inside the backup path)", required=True,
                   metavar="DIR"),
      "date_a": DATE, "date_b": DATE, "title": Param("string", DEFAULT_TITLE), "tz": TZ,
-     "purge_date": Param("date", None, help="dd/MM/yyyy HH:mm:ss of the retention forecast (default: last scan)")},
+     "purge_date": Param("date", None, help="dd/MM/yyyy HH:mm:ss of the retention forecast (default: last scan)"),
+     "scheduler": SCHEDULER},
     help="Run the recovery report: executive summary, restore diagnosis, recovered .eml files, server\n"
     "configuration changes and audit findings, as report.html and report.pdf (when chromium is installed)\n"
     "with run_manifest.json beside them, e.g.\n"
     "zxforensics report backup_path /mnt/import notification restore.eml out /cases/42/report\n"
-    "An existing non-empty output folder is refused unless --force (before the verb).",
+    "An existing non-empty output folder is refused unless --force (before the verb). With `scheduler ADDR`\n"
+    "the audit's blobs are verified on that Dask cluster.",
 )
 def report(values: dict, options: dict) -> Result:
     from ..report.run import run_report
@@ -33,7 +35,8 @@ def report(values: dict, options: dict) -> Result:
     written = run_report(
         backup_path(values), values["out"], notification=values["notification"], date_a=values["date_a"],
         date_b=values["date_b"], title=values["title"], tz=values["tz"] or options.get("tz"),
-        force=bool(options.get("force")), **({"purge_date": values["purge_date"]} if values["purge_date"] else {}),
+        force=bool(options.get("force")),
+        **{k: values[k] for k in ("purge_date", "scheduler") if values[k]},
     )  # fmt: skip
     frame = pd.DataFrame({"output": list(written), "path": [str(p) for p in written.values()]})
     pairs = [(k, str(p)) for k, p in written.items()]

@@ -1,7 +1,7 @@
 """The vendor's doCoherencyCheck, offline and detection only: is this backup path complete and sound?
 
 Every blob file is decompressed (bounded, streaming) and hashed with its digest's algorithm, in
-worker processes for large stores; metadata problems come from the store's errors table; the
+worker processes for large stores or on a Dask cluster; metadata problems come from the store's errors table; the
 layout is checked for misplaced files and for the marks of a copy through a case-insensitive
 filesystem. Nothing is fixed: the result is a findings table.
 """
@@ -68,11 +68,14 @@ def audit(
     accounts: list[str] | str | None = None,
     workers: int | None = None,
     progress: bool = True,
+    client=None,
 ) -> pd.DataFrame:
     """Findings `kind, severity, account_id, item_id, digest, path, detail` (FINDING_KINDS).
 
     With `accounts`, only their metadata and the blobs they reference are checked; orphan and
-    stray blobs need the whole store, so only a full audit reports them.
+    stray blobs need the whole store, so only a full audit reports them. With a dask.distributed
+    `client` (default: the store's own, `open_backup(path, client=...)`), the blobs are verified on
+    its cluster, whose workers see the backup path at the same path; the findings are the same.
     """
     ids = None if accounts is None else [store.resolve_account(a) for a in as_list(accounts)]
     states = store.item_states(ids)
@@ -85,7 +88,7 @@ def audit(
     results = run_sharded(
         check_blobs, str(store.root), tasks, workers=workers if workers is not None else store.workers,
         parallel_min=PARALLEL_MIN_BLOBS, show=progress, desc="verifying blobs", unit="blob",
-        limit=store.max_blob_size,
+        limit=store.max_blob_size, client=client if client is not None else store.client,
     )  # fmt: skip
     verdicts = [ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind]
     store.record_errors(verdicts, once=True)

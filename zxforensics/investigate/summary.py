@@ -15,12 +15,16 @@ if TYPE_CHECKING:
 def summarize(store: BackupStore) -> pd.DataFrame:
     """`metric, value` rows: accounts, items, states, bytes, blobs, first/last scan, errors by kind.
 
-    A store with an index answers the figures over states in DuckDB (no frame of every state)."""
+    A store with an index answers from what it keeps per account (no frame of every state)."""
     accounts = store.accounts()
-    figures = _state_figures_sql(store) if store.index_dir is not None else _state_figures(store)
+    figures = _state_figures(store)
     blobs = store.blob_files()
-    orphans = int((~store.blobs()["referenced"]).sum()) if store.index_dir is None else int(
-        store.sql("SELECT count(*) AS n FROM blobs WHERE NOT referenced")["n"][0])  # fmt: skip
+    if blobs.empty:  # blobless mode, or a metadata-only copy: no digest to look up
+        orphans = 0
+    elif store.index_dir is None:
+        orphans = int((~store.blobs()["referenced"]).sum())
+    else:
+        orphans = int(store.sql("SELECT count(*) AS n FROM blobs WHERE NOT referenced")["n"][0])
     first, last_scan = store.scan_dates()
     errors = store.errors
 
@@ -51,38 +55,22 @@ def summarize(store: BackupStore) -> pd.DataFrame:
 
 
 def _state_figures(store: BackupStore) -> dict:
-    """The summary's figures over states, from the store's frames."""
-    states = store.item_states()
-    last = store.items("last")
-    messages = last[last["type"] == "message"]
-    counts = last["type"].value_counts()
-    by_type = sorted(((str(t), int(n)) for t, n in counts.items()), key=lambda pair: (-pair[1], pair[0]))
-    return {"items": len(last), "deleted": int(last["deleted"].sum()), "states": len(states), "by_type": by_type,
-            "message_bytes": int(messages["size"].fillna(0).sum())}  # fmt: skip
-
-
-LAST_STATES = """
-    SELECT type, deleted, size FROM states
-    QUALIFY row_number() OVER (PARTITION BY account_id, item_id ORDER BY start_date DESC, transaction_id DESC) = 1
-"""
-
-
-def _state_figures_sql(store: BackupStore) -> dict:
-    """The same figures in DuckDB over the index: flat memory whatever the number of states."""
-    totals = store.sql(f"""
-        SELECT count(*) AS items, count(*) FILTER (WHERE deleted) AS deleted,
-               coalesce(sum(size) FILTER (WHERE type = 'message'), 0) AS message_bytes,
-               (SELECT count(*) FROM states) AS states
-        FROM ({LAST_STATES})""").iloc[0]  # fmt: skip
-    by_type = store.sql(f"SELECT type, count(*) AS n FROM ({LAST_STATES}) GROUP BY type ORDER BY n DESC, type")
-    return {"items": int(totals["items"]), "deleted": int(totals["deleted"]), "states": int(totals["states"]),
-            "by_type": [(str(t), int(n)) for t, n in zip(by_type["type"], by_type["n"], strict=True)],
-            "message_bytes": int(totals["message_bytes"])}  # fmt: skip
+    """The summary's figures over states, from the newest-state counts (an indexed store keeps them per
+    account: no state is read)."""
+    counts = store.newest_state_counts()
+    by_type = counts.dropna(subset=["type"]).groupby("type")["items"].sum()
+    ranked = sorted(((str(t), int(n)) for t, n in by_type.items()), key=lambda pair: (-pair[1], pair[0]))
+    messages = counts["type"] == "message"
+    return {"items": int(counts["items"].sum()), "deleted": int(counts["deleted"].sum()),
+            "states": store.state_count(), "by_type": ranked,
+            "message_bytes": int(counts.loc[messages, "bytes"].sum())}  # fmt: skip
 
 
 def holdings(store: BackupStore) -> pd.DataFrame:
-    """`account, type, items, bytes` of the newest state of each item (bytes: uncompressed blob sizes)."""
-    last = store.items("last")
-    table = last.groupby([last["account"].astype(str), last["type"].astype(str)]).agg(
-        items=("item_id", "size"), bytes=("size", "sum"))
-    return table.reset_index().rename(columns={"level_0": "account"})
+    """`account, type, items, bytes` of the newest state of each item (bytes: uncompressed blob sizes, as the
+    metadata states them); an item without a type counts as `unknown`."""
+    counts = store.newest_state_counts()
+    counts["account"] = counts["account_id"].map(store.account_name).astype(str)
+    counts["type"] = counts["type"].fillna("unknown").astype(str)
+    table = counts.groupby(["account", "type"]).agg(items=("items", "sum"), bytes=("bytes", "sum"))
+    return table.reset_index()

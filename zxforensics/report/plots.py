@@ -111,17 +111,26 @@ def states_over_time(timeline: pd.DataFrame, tz: str = "UTC") -> Figure:
     return fig
 
 
-def items_per_type_and_account(items: pd.DataFrame) -> Figure:
-    """Items (newest state) per account, stacked by type."""
-    if items.empty:
+def items_per_type_and_account(holdings: pd.DataFrame) -> Figure:
+    """Items (newest state) per account, stacked by type, from `investigate.summary.holdings` (counts the
+    index keeps: no frame of every item)."""
+    table = items_by_account_and_type(holdings)
+    if table.empty:
         return nothing_to_show("Items per account and type")
-    table = pd.crosstab(items["account"].astype(str), items["type"].astype(str))
-    table = table[table.sum().sort_values(ascending=False).index]
     fig, ax = _figure(0.8 + 0.32 * max(len(table), 3))
     _stacked_bars(ax, table, horizontal=True)
     ax.set_title("Items per account and type")
     ax.set_xlabel("items")
     return fig
+
+
+def items_by_account_and_type(holdings: pd.DataFrame) -> pd.DataFrame:
+    """Accounts (rows) x types (columns, most items first) of a holdings table; empty when it holds no item."""
+    if holdings.empty or not holdings["items"].sum():
+        return pd.DataFrame()
+    table = holdings.pivot_table(index="account", columns="type", values="items", aggfunc="sum", fill_value=0)
+    table.columns.name, table.index.name = None, None
+    return table[table.sum().sort_values(ascending=False, kind="stable").index]
 
 
 def causes(diagnosis: pd.DataFrame, order: tuple[str, ...] = CAUSES) -> Figure:

@@ -187,12 +187,14 @@ def run_report(
     progress: bool = False,
     purge_date: object = None,
     pdf: bool = True,
+    scheduler: str | None = None,
 ) -> ReportFiles:
     """Run the recovery report into `out_dir`; returns the paths written (`html`, `pdf`, `notebook`,
     `manifest`, ...). Without a PDF engine the report is still written, and the manifest says why there
     is no PDF (`pdf.written` false, `pdf.reason`).
 
-    Quiet by default: no progress bar (`progress` to have papermill's), no kernel log line."""
+    Quiet by default: no progress bar (`progress` to have papermill's), no kernel log line. With a Dask
+    `scheduler` address (tcp://host:8786), the audit's blobs are verified on that cluster."""
     try:
         import papermill
     except ImportError:
@@ -210,6 +212,7 @@ def run_report(
         "title": title,
         "tz": tz,
         "purge_date": None if purge_date is None else str(purge_date),
+        "scheduler": scheduler,
     }
     notebook = find_notebook()
     execute(papermill, notebook, out, parameters, kernel_name, progress)

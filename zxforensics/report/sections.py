@@ -22,6 +22,7 @@ from ..investigate.diagnose import diagnose
 from ..investigate.extract import RECOVERED_COLUMNS, recover_all
 from ..investigate.timeline import timeline, write_timeline
 from ..output import OutputDir
+from ..runtime.cluster import connect
 from ..store.backup import open_backup
 from ..store.inputs import read_notification
 
@@ -50,6 +51,7 @@ class ReportContext:
     date_a: object = None
     date_b: object = None
     purge_date: object = None  # the retention forecast's date; None: the backup's last scan
+    client: object = None  # a dask.distributed client whose workers verify the audit's blobs; None: here
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     cache: dict = field(default_factory=dict)
     out: OutputDir = field(init=False, repr=False)
@@ -75,8 +77,10 @@ def open_report(
     tz: str | None = None,
     progress_bars: bool = False,
     purge_date: object = None,
+    scheduler: str | None = None,
 ) -> ReportContext:
-    """Open the store and check the parameters; without `out_dir`, a new temporary folder.
+    """Open the store and check the parameters; without `out_dir`, a new temporary folder; with a Dask
+    `scheduler` address, the audit's blobs are verified on that cluster.
 
     Progress bars are off by default: in a report they would be saved as widgets into the document."""
     if not progress_bars:
@@ -88,8 +92,9 @@ def open_report(
         source = Path(notification).resolve()
         if not source.is_file():
             raise ZxError(f"notification {notification}: no such file")
+    client = connect(scheduler) if scheduler else None
     return ReportContext(store, out, title or DEFAULT_TITLE, source, date_a or None, date_b or None,
-                         purge_date or None)
+                         purge_date or None, client)
 
 
 def save_table(ctx: ReportContext, name: str, df: pd.DataFrame) -> Path:
@@ -119,6 +124,13 @@ def timeline_events(ctx: ReportContext) -> pd.DataFrame:
         return events
 
     return ctx.cached("timeline", compute)
+
+
+def holdings_table(ctx: ReportContext) -> pd.DataFrame:
+    """`account, type, items, bytes` of the newest states: the counts an indexed store keeps per account."""
+    from ..investigate.summary import holdings
+
+    return ctx.cached("holdings", lambda: holdings(ctx.store))
 
 
 def accounts_table(ctx: ReportContext) -> pd.DataFrame:
@@ -208,7 +220,7 @@ def customization_changes(ctx: ReportContext) -> pd.DataFrame | None:
 # -- audit ----------------------------------------------------------------------------------
 def findings(ctx: ReportContext) -> pd.DataFrame:
     """`store.audit()` once per report (it verifies every blob)."""
-    return ctx.cached("findings", ctx.store.audit)
+    return ctx.cached("findings", lambda: ctx.store.audit(client=ctx.client))
 
 
 def retention_forecast(ctx: ReportContext) -> Retention:

@@ -241,7 +241,7 @@ def _asked_sentence(report, unrestored: int) -> str:
 
 
 def _preflight_sentence(ctx: ReportContext, diag: pd.DataFrame) -> str:
-    items = len(ctx.store.items("last"))
+    items = int(rs.holdings_table(ctx)["items"].sum())
     if not items:
         return "**What was checked:** no restore notification was given, and the backup holds no item."
     return (f"**What was checked:** no restore notification was given, so this is a pre-flight check of the "
@@ -283,16 +283,16 @@ def contents() -> list:
 def summary_section(ctx: ReportContext) -> list:
     store = ctx.store
     accounts = rs.accounts_table(ctx)
-    items = store.items("last")
+    holdings = rs.holdings_table(ctx)
+    items = int(holdings["items"].sum())
     first, last = store.scan_dates()
     deleted = int(accounts["deleted"].astype(bool).sum()) if not accounts.empty else 0
     lines = (
-        f"The backup holds **{len(items)} items** of **{len(accounts)} accounts** ({deleted} deleted), scanned "
+        f"The backup holds **{items} items** of **{len(accounts)} accounts** ({deleted} deleted), scanned "
         f"from {inert(when(first, store.tz))} to {inert(when(last, store.tz))}."
     )
     events = rs.timeline_events(ctx)
-    per_type = (pd.crosstab(items["account"].astype(str), items["type"].astype(str))
-                if not items.empty else pd.DataFrame())  # fmt: skip
+    per_type = plots.items_by_account_and_type(holdings)
     return [
         md(lines),
         table(summary_rows(ctx), store.tz),
@@ -301,7 +301,7 @@ def summary_section(ctx: ReportContext) -> list:
         md("### Items over time"),
         figure(plots.states_over_time(events, store.tz), _timeline_alt(events, store.tz)),
         md("The full timeline of item states is in `timeline.csv` (Timesketch's import format)."),
-        figure(plots.items_per_type_and_account(items),
+        figure(plots.items_per_type_and_account(holdings),
                "Bar chart of the items per account and type. " + (_counts_text(per_type, "accounts") or
                                                                   "The backup holds no item.")),
     ]  # fmt: skip

@@ -1,9 +1,10 @@
 """Shards of work in worker processes, when the work is large enough to pay for them: one way for the
 whole kit (the scan of accounts, blob verification, copy comparison).
 
-Workers come from `runtime.pool` (forked; a broken pool falls back to this process). A shard is a
-contiguous slice of the tasks, so results come back in task order; each worker opens the tree itself,
-so nothing but paths and small results crosses a process.
+Workers come from `runtime.pool` (forked; a broken pool falls back to this process), or from a
+dask.distributed cluster when a `client` is given (`runtime.cluster`). A shard is a contiguous slice of
+the tasks, so results come back in task order; each worker opens the tree itself, so nothing but paths
+and small results crosses a process.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
+from .cluster import cluster_workers, map_on_client, require_folder
 from .memory import trim_heap
 from .pool import map_shards
 from .progress import progress_bar
@@ -43,13 +45,19 @@ def map_sharded(
     show: bool = True,
     desc: str = "",
     unit: str = "it",
+    client=None,
 ) -> list[R]:
     """`func(shard)` for every shard of `tasks`, one result per shard, in task order.
 
     Below `parallel_min` tasks, or with one worker, the whole list is one shard run here: a pool
-    costs more than it saves."""
+    costs more than it saves. With a dask.distributed `client`, every shard runs on its cluster
+    (whatever the size: the caller chose the cluster), `workers` being the cluster's threads."""
     if not tasks:
         return []
+    if client is not None:
+        shards = split(tasks, cluster_workers(client), per_worker)
+        with progress_bar(len(tasks), desc, unit, show) as bar:
+            return map_on_client(client, func, shards, done=lambda shard: bar.update(len(shard)))
     workers = default_workers(workers)
     if workers == 1 or len(tasks) < parallel_min:
         return [func(tasks)]
@@ -67,8 +75,11 @@ def _arrived(bar, shard: Sequence) -> None:
 def run_sharded(func: Callable[..., list], root: str, tasks: Sequence, **options) -> list:
     """`func(root, shard, **kwargs)` over the shards of `tasks`, results concatenated in task order.
 
-    `options` are map_sharded's (`workers`, `parallel_min`, `show`, `desc`, `unit`); the rest go to `func`."""
-    sharding = {k: options.pop(k) for k in ("workers", "parallel_min", "per_worker", "show", "desc", "unit")
-                if k in options}  # fmt: skip
+    `options` are map_sharded's (`workers`, `parallel_min`, `show`, `desc`, `unit`, `client`); the rest go
+    to `func`. On a cluster, every worker must see `root` at the same path (checked first)."""
+    sharding = {k: options.pop(k) for k in ("workers", "parallel_min", "per_worker", "show", "desc", "unit",
+                                            "client") if k in options}  # fmt: skip
+    if sharding.get("client") is not None and tasks:
+        require_folder(sharding["client"], root)
     parts = map_sharded(partial(func, root, **options), tasks, **sharding)
     return [result for part in parts for result in part]

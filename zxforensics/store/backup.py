@@ -30,7 +30,7 @@ from ..runtime.memory import system_arrow_pool, trim_heap
 from ..runtime.shards import map_sharded
 from . import frames, scan
 from .account_archive import account_members
-from .index import IndexDamaged, fingerprints, head_fingerprint, open_index, warn_unavailable
+from .index import IndexDamaged, fingerprint_matches, fingerprints, head_fingerprint, open_index, warn_unavailable
 from .index_build import dask_runner, local_runner, update
 from .server import ServerArchives
 from .states import select_states
@@ -118,7 +118,8 @@ class BackupStore:
         client=None,
     ) -> None:
         """`index`: False scans in memory, None uses the default index folder, a path names one (see
-        `open_backup`); `client`: a dask.distributed client that builds the index's missing parts."""
+        `open_backup`); `client`: a dask.distributed client whose workers build the index's missing parts
+        and verify the blobs of `audit()` (every worker sees the backup path at the same path)."""
         self.root = resolve_backup_path(path)
         self.evidence = Evidence(self.root, max_file_size)
         self.max_blob_size = max_blob_size
@@ -131,17 +132,20 @@ class BackupStore:
         self._manifest = self._index.load() if self._index else None
         if self._index is not None and self._index.problem:
             self.index_note = f"the index at {self._index.folder} was not trusted ({self._index.problem}): rebuilt"
-        # how missing parts are built: this machine's processes, or a Dask cluster's workers
+        # where the heavy work runs: this machine's processes, or a Dask cluster's workers
+        self.client = client
         self._runner = None
         if client is not None and self._index is not None:
             self._runner = dask_runner(client, str(self.root), str(self._index.folder), max_file_size)
-        self._fresh: set[str] = set()  # accounts whose fingerprint was checked against the index
+        # accounts whose fingerprint was checked against the index -> whether fully (store.index)
+        self._fresh: dict[str, bool] = {}
         self.rescanned: list[str] = []  # what build_index rescanned
         self._reset()
 
     def _reset(self) -> None:
         """Every cache of the evidence dropped (a refresh): the next question reads again."""
-        for name in ("_backupstat", "_top_level", "_account_ids", "_accounts", "_lookup", "_names", "_blob_files"):
+        for name in ("_backupstat", "_top_level", "_account_ids", "_account_id_set", "_accounts", "_lookup", "_names",
+                     "_blob_files"):
             self.__dict__.pop(name, None)
         tz = self._tz_given
         self._error_records: list[dict] = []
@@ -171,10 +175,12 @@ class BackupStore:
                                         self.workers)  # fmt: skip
         return self._runner
 
-    def _ensure_indexed(self, account_ids: list[str]) -> list[str]:
+    def _ensure_indexed(self, account_ids: list[str], full: bool = True) -> list[str]:
         """Check the fingerprints of `account_ids` (once per store) and rescan into the index those that
-        changed or are new; accounts gone from `accounts/` are dropped. Returns the ids rescanned or dropped."""
-        todo = [a for a in account_ids if a not in self._fresh]
+        changed or are new; accounts gone from `accounts/` are dropped. Returns the ids rescanned or dropped.
+
+        `full=False` is the quick check of whole-store questions (no item file's stat: see store.index)."""
+        todo = [a for a in account_ids if a not in self._fresh or (full and not self._fresh[a])]
         if not todo:
             return []
         listed = set(self._account_ids)
@@ -182,14 +188,14 @@ class BackupStore:
 
         def check(ids: list[str]) -> None:  # stat only, in worker processes on a large store
             need = [a for a in ids if a not in current]
-            for part in map_sharded(partial(fingerprints, str(self.root)), need, workers=self.workers,
+            for part in map_sharded(partial(fingerprints, str(self.root), full=full), need, workers=self.workers,
                                     parallel_min=PARALLEL_MIN_ACCOUNTS * 4, desc="checking the index", unit="account"):
                 current.update(part)  # fmt: skip
 
         def changes(manifest: dict) -> tuple[list[str], list[str]]:
             known = manifest["accounts"]
             check([a for a in todo if a in known])  # an account the index lacks is scanned: no check
-            stale = [a for a in todo if a not in known or known[a]["fp"] != current[a]]
+            stale = [a for a in todo if a not in known or not fingerprint_matches(known[a]["fp"], current[a])]
             return stale, sorted(a for a in known if a not in listed)
 
         stale, removed = changes(self._manifest)
@@ -200,7 +206,8 @@ class BackupStore:
                 if stale or removed:
                     manifest = update(self._index, manifest, stale, removed, self._index_runner(), self.workers)
                 self._manifest = manifest
-        self._fresh.update(todo)
+        rescanned = set(stale)
+        self._fresh.update({a: full or a in rescanned or self._fresh.get(a, False) for a in todo})
         return sorted({*stale, *removed})
 
     def _forget_index(self, why: str) -> None:
@@ -215,14 +222,15 @@ class BackupStore:
 
     def refresh(self) -> list[str]:
         """Rescan what changed since the index was written (or since this store read it): accounts whose
-        fingerprint (stat only) differs, added or removed accounts and account archives. Returns their ids.
+        fingerprint (stat only, every item file's included) differs, added or removed accounts and account
+        archives. Returns their ids.
 
         Every cache of this store is dropped. Without an index every account is read again: all are returned."""
         self._reset()
         if self._index is None:
             return sorted(self._account_ids)
         self._fresh.clear()
-        return self._ensure_indexed(list(self._account_ids))
+        return self._ensure_indexed(list(self._account_ids), full=True)
 
     def index_info(self) -> dict:
         """The index's folder, and the accounts, parts, states and bytes it holds."""
@@ -258,7 +266,7 @@ class BackupStore:
     def record_index_errors(self) -> None:
         """Bring the whole index up to date and record every account's scan errors, as a scan of every
         account would: a whole-store answer from DuckDB meets the same errors as one from pandas."""
-        self._ensure_indexed(list(self._account_ids))
+        self._ensure_indexed(list(self._account_ids), full=False)
         known = self._manifest["accounts"]
         for account_id in sorted(self._account_ids):
             if account_id not in self._scanned:
@@ -423,6 +431,10 @@ class BackupStore:
         return ids
 
     @cached_property
+    def _account_id_set(self) -> frozenset[str]:
+        return frozenset(self._account_ids)
+
+    @cached_property
     def _accounts(self) -> pd.DataFrame:
         """Account headers (account_info, account_stat) with the COS-level backup disable of the LDAP
         dump; item counts are filled by accounts()."""
@@ -453,7 +465,8 @@ class BackupStore:
 
     def _count_items(self, account_ids: list[str]) -> None:
         missing = [a for a in account_ids if a not in self._item_counts]
-        if missing and self._index is not None:  # an account checked against the index: its count is there
+        if missing and self._index is not None:  # an account the index holds: its count is there, once checked
+            self._ensure_indexed([a for a in missing if a in self._manifest["accounts"]], full=False)
             known = self._manifest["accounts"]
             self._item_counts.update({a: known[a]["item_count"] for a in missing if a in self._fresh and a in known})
             missing = [a for a in missing if a not in self._item_counts]
@@ -474,6 +487,8 @@ class BackupStore:
 
     def resolve_account(self, account: str) -> str:
         """The zimbraId of an account given by zimbraId, mail address or alias (case-insensitive)."""
+        if account in self._account_id_set:  # an id as listed: no header of any account is needed
+            return account
         found = self._lookup.get(str(account).strip().lower())
         if found is None:
             raise NotFound(f"account {account} not found in {self.root}")
@@ -507,7 +522,8 @@ class BackupStore:
         return get_folded(info, name.lower())
 
     # -- item states ----------------------------------------------------------------------
-    def _scan(self, account_ids: list[str]) -> None:
+    def _scan(self, account_ids: list[str], full: bool = True) -> None:
+        """States of some accounts into the store's frame (`full`: the index's full check, see store.index)."""
         todo = [a for a in account_ids if a not in self._scanned]
         if not todo:
             return
@@ -515,7 +531,7 @@ class BackupStore:
         with system_arrow_pool():  # one allocator from the read to the frame: what one frees, the next reuses
             if self._index is not None:
                 try:
-                    tables, real_paths = self._read_indexed(ordered)
+                    tables, real_paths = self._read_indexed(ordered, full)
                 except (OutputError, OSError) as exc:  # the index folder went bad (a link planted, disk full)
                     warn_unavailable(f"the index at {self._index.folder} cannot be written: {exc}")
                     self.index_note, self._index = str(exc), None
@@ -526,15 +542,15 @@ class BackupStore:
         self._scanned.update(todo)
         self._states = df if self._states is None else self._merge_states(df)
 
-    def _read_indexed(self, ordered: list[str]) -> tuple[list, dict]:
+    def _read_indexed(self, ordered: list[str], full: bool = True) -> tuple[list, dict]:
         """The states of some accounts from the index (rescanning into it those that changed), with the
         errors, counts and real paths their scan recorded, as `_scan_in_memory` gives them."""
-        self._ensure_indexed(ordered)
+        self._ensure_indexed(ordered, full)
         try:
             found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         except IndexDamaged as exc:
             self._forget_index(str(exc))
-            self._ensure_indexed(ordered)
+            self._ensure_indexed(ordered, full)
             found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         tables, real_paths = [], {}
         for account_id in ordered:
@@ -571,7 +587,7 @@ class BackupStore:
     def item_states(self, accounts: list[str] | str | None = None) -> pd.DataFrame:
         """One row per state of every item (or of some accounts), dates in UTC."""
         ids = self._account_ids if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
-        self._scan(ids)
+        self._scan(ids, full=accounts is not None)  # the whole store: the quick check
         df = self._states
         if df is None:  # nothing scanned: no account, or an empty selection
             df = frames.assemble_states([scan.STATE_SCHEMA.empty_table()], {}, str(self.root))
@@ -582,6 +598,33 @@ class BackupStore:
     def items(self, date: object = "last", accounts: list[str] | str | None = None) -> pd.DataFrame:
         """The state of each item at `last`, `all`, or an instant (vendor semantics, FORMAT.md §4)."""
         return select_states(self.item_states(accounts), date, self.tz).reset_index(drop=True)
+
+    def newest_state_counts(self) -> pd.DataFrame:
+        """`account_id, type, items, deleted, bytes` per account and type over each item's newest state (the
+        vendor's `last`; `bytes` as the metadata states them): the summary's and holdings' figures. An
+        indexed store adds up what the index keeps per account, so no state is read, whatever the store's size."""
+        if self._index is not None:
+            self.record_index_errors()
+            known = self._manifest["accounts"]
+            rows = [[a, *row] for a in self._account_ids for row in known[a]["newest"]]
+        else:
+            last = self.items("last")
+            frame = pd.DataFrame({"account_id": last["account_id"].astype(str), "type": last["type"].astype(object),
+                                  "deleted": last["deleted"].astype(bool), "size": last["size"]})  # fmt: skip
+            grouped = frame.groupby(["account_id", "type"], dropna=False, sort=False)
+            table = grouped.agg(items=("deleted", "size"), deleted=("deleted", "sum"), bytes=("size", "sum"))
+            rows = [[a, None if pd.isna(t) else t, *values] for (a, t), values in zip(
+                table.index, table.itertuples(index=False), strict=True)]  # fmt: skip
+        rows.sort(key=lambda row: (row[0], row[1] is None, row[1] or ""))
+        df = pd.DataFrame(rows, columns=["account_id", "type", "items", "deleted", "bytes"])
+        return df.astype({"account_id": object, "type": object, "items": "int64", "deleted": "int64", "bytes": "int64"})
+
+    def state_count(self) -> int:
+        """How many states the store holds; an indexed store answers from its manifest (no part is read)."""
+        if self._index is not None:
+            self.record_index_errors()
+            return sum(self._manifest["accounts"][a]["rows"] for a in self._account_ids)
+        return len(self.item_states())
 
     # -- blobs ----------------------------------------------------------------------------
     @cached_property

@@ -30,18 +30,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import OutputError
-from ..evidence.files import Evidence
+from ..evidence.files import Evidence, open_folder, stat_listing
 from ..format import layout
 from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
 from ..version import __version__
-from .scan import REPEATED, is_archived, iter_item_entries
+from .scan import REPEATED, is_archived
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 3  # 2: fingerprints of two depths (quick and full); 3: newest-state counts
 MANIFEST = "manifest.json"
 LOCK = "lock"
 STATES_DIR = "states"
@@ -115,6 +116,11 @@ def choose_index_dir(root: str | os.PathLike, index: object = None) -> Path:
 
 
 # -- fingerprints (stat only: no file of the evidence is opened) ----------------------------------------
+# Two depths. `quick`, for whole-store questions and every reopen: the account's folder, account_info,
+# account_stat, items/ and each of its NN folders (a new, removed or renamed item file changes its
+# folder's mtime; a scan of the account rewrites account_stat): a hundred stats an account. `full`, for
+# refresh() and for a question on named accounts, also sums every item file's stat (count, bytes, newest
+# mtime): an item file rewritten in place, with nothing else touched, is seen there.
 def _stat_key(info: os.stat_result | None) -> list[int] | None:
     if info is None:
         return None
@@ -133,39 +139,77 @@ def head_fingerprint(ev: Evidence, account_id: str) -> list:
     ]
 
 
-def items_fingerprint(ev: Evidence, account_id: str) -> list:
-    """What says an account's states may have changed: the mtimes of items/ and its NN folders, the
-    number of item files, their total size and the newest mtime (an archived account: its archive)."""
+def items_fingerprint(ev: Evidence, account_id: str, full: bool) -> dict:
+    """`folders`: the stat of items/ and a digest of its entries' names and stats; with `full`, `files`:
+    the number of files in its folders, their total size and newest mtime. An archived account (or an
+    items/ that cannot be listed) is the stat of what stands in its place."""
     base = f"{layout.ACCOUNTS_DIR}/{account_id}"
     if is_archived(ev, account_id):
-        return ["archive", _stat_key(ev.lstat(base + layout.ACCOUNT_ARCHIVE_SUFFIX))]
-    folders = hashlib.sha256()
+        return _whole(["archive", _stat_key(ev.lstat(base + layout.ACCOUNT_ARCHIVE_SUFFIX))], full)
+    rel = f"{base}/{layout.ITEMS_DIR}"
+    real = os.path.realpath(ev.path(rel))
+    if not ev.inside(real):
+        return _whole(["outside", _stat_key(ev.lstat(rel))], full)
+    try:
+        fd = open_folder(real, follow=False)
+    except OSError as exc:
+        return _whole(["unlisted", exc.errno, _stat_key(ev.lstat(rel))], full)
+    try:
+        entries = sorted(stat_listing(fd), key=_first)
+        digest = hashlib.sha256()
+        for name, info in entries:
+            digest.update(f"{name}\0{_stat_key(info)}\n".encode("utf-8", "surrogateescape"))
+        found = {"folders": ["folder", _stat_key(os.fstat(fd)), digest.hexdigest()[:16]]}
+        if full:
+            found["files"] = _files_below(fd, [name for name, info in entries if stat.S_ISDIR(info.st_mode)])
+    except OSError as exc:
+        return _whole(["unlisted", exc.errno, _stat_key(ev.lstat(rel))], full)
+    finally:
+        os.close(fd)
+    return found
+
+
+def _files_below(fd: int, folders: list[str]) -> list[int]:
+    """[files, total bytes, newest mtime] of the entries of some folders of the open folder `fd`."""
     count = total = newest = 0
-    seen_nn: set[str] = set()
-    for rel, entry, _item_id, nn in iter_item_entries(ev, account_id, []):
-        if nn not in seen_nn:
-            seen_nn.add(nn)
-            folders.update(f"{nn}:{_stat_key(ev.lstat(rel.rsplit('/', 1)[0]))}\n".encode())
+    for name in folders:
         try:
-            info = entry.stat(follow_symlinks=False)
+            sub = open_folder(name, follow=False, dir_fd=fd)
         except OSError:
-            info = None
-        count += 1
-        if info is not None:
-            total += info.st_size
-            newest = max(newest, info.st_mtime_ns)
-    items_dir = _stat_key(ev.lstat(f"{base}/{layout.ITEMS_DIR}"))
-    return ["folder", items_dir, folders.hexdigest()[:16], count, total, newest]
+            count -= 1  # a folder that cannot be listed now: differs from one listed at build time
+            continue
+        try:
+            for _name, info in stat_listing(sub):
+                count += 1
+                total += info.st_size
+                newest = max(newest, info.st_mtime_ns)
+        finally:
+            os.close(sub)
+    return [count, total, newest]
 
 
-def fingerprint(ev: Evidence, account_id: str) -> dict:
-    return {"head": head_fingerprint(ev, account_id), "items": items_fingerprint(ev, account_id)}
+def _first(pair: tuple) -> str:
+    return pair[0]
 
 
-def fingerprints(root: str, account_ids: Sequence[str]) -> dict[str, dict]:
+def _whole(key: list, full: bool) -> dict:
+    return {"folders": key, "files": key} if full else {"folders": key}
+
+
+def fingerprint(ev: Evidence, account_id: str, full: bool = True) -> dict:
+    """`head` and `folders` (the quick check); `files` too when `full` (the index build takes it full)."""
+    return {"head": head_fingerprint(ev, account_id), **items_fingerprint(ev, account_id, full)}
+
+
+def fingerprint_matches(known: dict, current: dict) -> bool:
+    """Whether the fingerprint kept in the manifest equals one taken now, at the depth it was taken."""
+    return all(known.get(key) == value for key, value in current.items())
+
+
+def fingerprints(root: str, account_ids: Sequence[str], full: bool = True) -> dict[str, dict]:
     """Fingerprints of some accounts (a shard of them, in a worker process on a large store)."""
     ev = Evidence(root)
-    return {account_id: fingerprint(ev, account_id) for account_id in account_ids}
+    return {account_id: fingerprint(ev, account_id, full) for account_id in account_ids}
 
 
 # -- the manifest ----------------------------------------------------------------------------------------
@@ -177,6 +221,15 @@ def new_manifest(identity: dict) -> dict:
 def _to_json(manifest: dict) -> bytes:
     # ensure_ascii: names from the evidence may hold lone surrogates (undecodable bytes), kept as \udcXX
     return json.dumps(manifest, ensure_ascii=True, separators=(",", ":"), default=str).encode()
+
+
+def _from_json(data: bytes) -> dict:
+    """orjson reads a 5,000-account manifest in a third of json's time; a name kept as a lone surrogate
+    (\\udcXX, which orjson refuses) falls back to json."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 class Index:
@@ -199,7 +252,7 @@ class Index:
         if not self.out.exists(MANIFEST):
             return new_manifest(self.identity)
         try:
-            manifest = json.loads(self.out.read_bytes(MANIFEST))
+            manifest = _from_json(self.out.read_bytes(MANIFEST))
             reason = self._untrusted(manifest)
         except (OutputError, ValueError, TypeError, AttributeError, KeyError) as exc:
             reason = f"unreadable manifest ({exc})"

@@ -57,3 +57,41 @@ def test_unchecked_categorical_equals_the_checked_one():
     pd.testing.assert_series_equal(pd.Series(made), pd.Series(expected))
     assert made.codes.dtype == expected.codes.dtype == np.int8
     assert list(made.categories) == ["b", "a", "c"]
+
+
+def test_source_paths_in_slices_equal_one_slice(make_store, monkeypatch):
+    """Paths built a few items at a time (chunks of one array) are those built at once, a real path
+    (an account archive's member) landing in the right slice; the frame is the one a single conversion gives."""
+    from zxforensics.store import frames
+
+    b = make_store()
+    b.backupstat("srv", 0, 0, 1)
+    for item_id in (300, 301, 303, 304):
+        b.write(f"accounts/acc-1/items/{item_id % 100:02d}/{item_id}",
+                f'[{{"transactionId": 1, "id": {item_id}, "type": "message", "startDate": 0}},'
+                f' {{"transactionId": 2, "id": {item_id}, "type": "message", "startDate": 5}}]'.encode())  # fmt: skip
+    b.write("accounts/acc-1/items/07/302", b'[{"transactionId": 1, "id": 302, "type": "message", "startDate": 0}]')
+    whole = zx.open_backup(b.root, index=False).item_states()
+    monkeypatch.setattr(frames, "PATH_SLICE", 2)
+    sliced = zx.open_backup(b.root, index=False).item_states()
+    pd.testing.assert_frame_equal(sliced, whole)
+    paths = sliced.drop_duplicates("item_id").set_index("item_id")["source_path"]
+    assert paths[302] == f"{b.root}/accounts/acc-1/items/07/302"  # misplaced: its real path, in the 2nd slice
+    assert paths[304] == f"{b.root}/accounts/acc-1/items/04/304"
+    assert sliced["source_path"].cat.categories.dtype == "str"
+
+
+def test_column_by_column_conversion_equals_arrow_s_own():
+    """`_to_pandas_freeing` gives the frame `Table.to_pandas` gives (nullable ints, strings, lists), and
+    empties the list it was handed: it holds the only reference, so each column is freed as converted."""
+    import pyarrow as pa
+
+    from zxforensics.store import frames
+
+    table = pa.table({"i": pa.array([1, None, 3]), "s": pa.array(["a", None, "c"]), "b": pa.array([True, None, False]),
+                      "l": pa.array([None, ["x"], []], pa.list_(pa.string()))})  # fmt: skip
+    handed = [table]
+    converted = frames._to_pandas_freeing(handed)
+    assert handed == []
+    pd.testing.assert_frame_equal(converted, frames.to_pandas(table))
+    assert str(converted["i"].dtype) == "Int64" and str(converted["b"].dtype) == "boolean"

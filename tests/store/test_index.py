@@ -90,6 +90,23 @@ def test_one_account_reads_its_own_row_groups(sample_path, tmp_path, monkeypatch
     assert_frame_equal(item, BackupStore(sample_path).get_item("admin@example.com", 24700))
 
 
+def test_repeated_strings_read_as_dictionaries_hold_the_same_values(sample_path, tmp_path):
+    """The store reads the repeated strings as Parquet's dictionaries (no plain string per row): the values
+    are those of the plain read, which copying a part during a refresh still gets."""
+    import pyarrow as pa
+
+    store = zx.build_index(sample_path, index=tmp_path / "index")
+    ids = sorted(store._manifest["accounts"])
+    plain = store._index.read_accounts(store._manifest, ids)
+    encoded = store._index.read_accounts(store._manifest, ids, dictionaries=True)
+    assert plain.keys() == encoded.keys() and plain
+    for account_id, table in encoded.items():
+        for name in scan.REPEATED:
+            assert pa.types.is_dictionary(table.schema.field(name).type), name
+            assert not pa.types.is_dictionary(plain[account_id].schema.field(name).type)
+        assert table.cast(plain[account_id].schema).equals(plain[account_id])
+
+
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_every_shape_through_the_index_equals_the_scan(shape, tmp_path):
     path = make_shape(tmp_path / shape, shape)

@@ -15,6 +15,7 @@ from functools import partial
 from typing import TypeVar
 
 from .cluster import cluster_workers, map_on_client, require_folder
+from .memory import trim_heap
 from .pool import map_shards
 from .progress import progress_bar
 
@@ -61,7 +62,14 @@ def map_sharded(
     if workers == 1 or len(tasks) < parallel_min:
         return [func(tasks)]
     with progress_bar(len(tasks), desc, unit, show) as bar:
-        return map_shards(func, split(tasks, workers, per_worker), workers, done=lambda shard: bar.update(len(shard)))
+        return map_shards(func, split(tasks, workers, per_worker), workers, done=partial(_arrived, bar))
+
+
+def _arrived(bar, shard: Sequence) -> None:
+    """A shard's result is in: the bar moves, and the pickled message it came in goes back to the OS
+    (freed into the heap, it kept ~50 MiB a million states above the results themselves)."""
+    bar.update(len(shard))
+    trim_heap()
 
 
 def run_sharded(func: Callable[..., list], root: str, tasks: Sequence, **options) -> list:

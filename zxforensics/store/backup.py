@@ -27,6 +27,7 @@ from ..format.dates import MAX_EPOCH_MS, default_tz_name, get_tz
 from ..format.keys import get_folded
 from ..parse.backupstat import parse_backupstat
 from ..parse.maps import parse_id_mapper, parse_map
+from ..runtime.memory import system_arrow_pool, trim_heap
 from ..runtime.shards import map_sharded
 from . import frames, scan
 from .account_archive import account_members
@@ -555,15 +556,17 @@ class BackupStore:
         if not todo:
             return
         ordered = sorted(todo)  # shards contiguous and in order: their concatenation needs no sort
-        if self._index is not None:
-            try:
-                tables, real_paths = self._read_indexed(ordered, full)
-            except (OutputError, OSError) as exc:  # the index folder went bad (a link planted, disk full)
-                warn_unavailable(f"the index at {self._index.folder} cannot be written: {exc}")
-                self.index_note, self._index = str(exc), None
-        if self._index is None:
-            tables, real_paths = self._scan_in_memory(ordered)
-        df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
+        with system_arrow_pool():  # one allocator from the read to the frame: what one frees, the next reuses
+            if self._index is not None:
+                try:
+                    tables, real_paths = self._read_indexed(ordered, full)
+                except (OutputError, OSError) as exc:  # the index folder went bad (a link planted, disk full)
+                    warn_unavailable(f"the index at {self._index.folder} cannot be written: {exc}")
+                    self.index_note, self._index = str(exc), None
+            if self._index is None:
+                tables, real_paths = self._scan_in_memory(ordered)
+            df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
+        trim_heap()  # once Arrow's own pool is back, what it kept goes back too (~16 MiB a million states)
         self._scanned.update(todo)
         self._states = df if self._states is None else self._merge_states(df)
 
@@ -572,11 +575,11 @@ class BackupStore:
         errors, counts and real paths their scan recorded, as `_scan_in_memory` gives them."""
         self._ensure_indexed(ordered, full)
         try:
-            found = self._index.read_accounts(self._manifest, ordered)
+            found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         except IndexDamaged as exc:
             self._forget_index(str(exc))
             self._ensure_indexed(ordered, full)
-            found = self._index.read_accounts(self._manifest, ordered)
+            found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         tables, real_paths = [], {}
         for account_id in ordered:
             entry = self._manifest["accounts"][account_id]
@@ -600,6 +603,7 @@ class BackupStore:
             tables.append(result.states)
             result.states = None  # the frame's assembly frees each Arrow column as it converts it
         del results
+        trim_heap()  # the pickled results, unpickled into their tables: their pages back to the OS
         return tables, real_paths
 
     def _merge_states(self, new: pd.DataFrame) -> pd.DataFrame:

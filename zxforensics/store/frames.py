@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from ..errors import ERROR_COLUMNS
 from ..format.digest import DIGEST_RE
 from ..format.names import SYSTEM_FOLDERS
+from ..runtime.memory import trim_heap
 from .scan import REPEATED, encode_repeated, sort_states
 
 STATE_COLUMNS = [
@@ -145,6 +146,8 @@ def _dictionary_parts(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     dictionary = column.chunk(0).dictionary
     indices = pa.chunked_array([chunk.indices for chunk in column.chunks], column.type.index_type)
     codes = indices.fill_null(-1).to_numpy() if indices.null_count else indices.to_numpy()
+    if pa.types.is_string(dictionary.type):  # as pandas keeps strings: its conversion then copies nothing
+        dictionary = dictionary.cast(pa.large_string())
     return codes, dictionary
 
 
@@ -180,17 +183,14 @@ def assemble_states(
     for column in REPEATED:  # taken out before the conversion: pandas' own would check every category
         encoded[column] = _dictionary_parts(table[column])
         table = table.drop_columns([column])
-    # self_destruct frees each Arrow column once converted: the peak holds one copy, not two
-    df = table.to_pandas(types_mapper=_NULLABLE.get, self_destruct=True, split_blocks=True)
-    del table
+    handed = [table]
+    del table  # only the list holds it now: the conversion frees each column
+    df = _to_pandas_freeing(handed)
     digest_codes, digests = encoded.pop("digest")
     for column, (codes, dictionary) in encoded.items():
         df[column] = unchecked_categorical(codes, _dictionary_categories(dictionary))
+    del codes, dictionary  # the last column's Arrow codes (its categorical holds a narrower copy)
     encoded.clear()
-    df["digest"] = unchecked_categorical(digest_codes, _dictionary_categories(digests))
-    df["blob_path"] = _blob_paths(digest_codes, digests, root)
-    del digest_codes, digests
-    pa.default_memory_pool().release_unused()  # hand the freed Arrow buffers back to the OS
     df["account"] = df["account_id"].map(names).astype("category")
     # Categories come in first-appearance order over the sorted rows, so the frame is the same
     # however the scan was sharded; the short vocabularies are sorted too, for people. (Sorting
@@ -200,9 +200,43 @@ def assemble_states(
     df["deleted"] = df["deleted"].fillna(False).astype(bool)
     df["item_id"] = df["item_id"].astype("int64")
     df["transaction_id"] = df["transaction_id"].astype("int64")
+    # The derived columns, those with the largest temporaries first (the folder walk: ~50 MiB a million
+    # states): each stage's temporaries sit on what is already built, so the peak is the frame plus the
+    # last stage's, not the first's.
     df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
+    trim_heap()  # the folder walk's temporaries
     df["source_path"] = _source_paths(df, root, real_paths or {})
+    trim_heap()
+    df["digest"] = unchecked_categorical(digest_codes, _dictionary_categories(digests))
+    df["blob_path"] = _blob_paths(digest_codes, digests, root)
+    del digest_codes, digests
+    trim_heap()
     return df[STATE_COLUMNS + EXTRA_STATE_COLUMNS]
+
+
+def _to_pandas_freeing(handed: list[pa.Table]) -> pd.DataFrame:
+    """`to_pandas` a column at a time, each Arrow column freed and its pages handed back before the next
+    is converted: the peak holds about one copy of the states, not two. The table is handed over in a
+    list that this empties: a reference left with the caller would keep every column to the end.
+
+    (`to_pandas(self_destruct=True)` frees the columns too, but into the heap's free lists, in
+    pieces too small for the next column's array: the peak was +100 MiB on a million states.)"""
+    table = handed.pop()
+    columns: dict[str, pd.Series] = {}
+    for name in table.column_names:
+        columns[name] = table[name].to_pandas(types_mapper=_NULLABLE.get)
+        table = table.drop_columns([name])
+        trim_heap()
+    return pd.DataFrame(columns, copy=False)
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _digest_paths(root: str, names: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(_large(root + "/items/"), pc.utf8_slice_codeunits(names, 0, 2),
+                                       _large("/"), names, _large(""))  # fmt: skip
 
 
 def _blob_paths(codes: np.ndarray, digests: pa.Array, root: str) -> pd.Categorical:
@@ -210,8 +244,9 @@ def _blob_paths(codes: np.ndarray, digests: pa.Array, root: str) -> pd.Categoric
 
     A value that is not a digest (`../../../../etc/passwd`) is never a path: its blob_path is null, as
     reading it is refused (`bad_name`)."""
-    names = digests.cast(pa.string())
-    paths = pc.binary_join_element_wise(root + "/items/", pc.utf8_slice_codeunits(names, 0, 2), "/", names, "")
+    names = digests.cast(pa.large_string())  # pandas keeps large_string: a path made so is not copied
+    slices = range(0, len(names), PATH_SLICE)  # in slices, as the source paths: fewer temporaries at once
+    paths = pa.chunked_array([_digest_paths(root, names.slice(i, PATH_SLICE)) for i in slices], pa.large_string())
     valid = pc.match_substring_regex(names, DIGEST_RE.pattern).to_numpy(zero_copy_only=False).astype(bool)
     if not valid.all():
         renumbered = np.where(valid, np.cumsum(valid) - 1, -1)
@@ -222,25 +257,55 @@ def _blob_paths(codes: np.ndarray, digests: pa.Array, root: str) -> pd.Categoric
 
 def _source_paths(df: pd.DataFrame, root: str, real_paths: dict[tuple[str, int], str]) -> pd.Categorical:
     """`<root>/accounts/<id>/items/NN/<item>`, built once per item of the (sorted) frame, in Arrow;
-    `real_paths` gives the few files found elsewhere (misplaced, or inside an account archive)."""
+    `real_paths` gives the few files found elsewhere (misplaced, or inside an account archive).
+
+    Built in slices of PATH_SLICE items, kept as the chunks of one array: the temporaries of a slice
+    (account ids, NN, ids as text) are freed before the next (all at once: +65 MiB a million states)."""
     if df.empty:
         return pd.Categorical([])
     codes = df["account_id"].cat.codes.to_numpy()
     items = df["item_id"].to_numpy()
     first = np.ones(len(df), dtype=bool)
     first[1:] = (items[1:] != items[:-1]) | (codes[1:] != codes[:-1])
-    accounts = pc.take(pa.array(df["account_id"].cat.categories.astype(str), pa.string()), pa.array(codes[first]))
-    item_ids = pa.array(items[first])
-    nn = pc.utf8_lpad(pc.cast(pc.remainder(item_ids, 100), pa.string()), 2, "0")
-    paths = pc.binary_join_element_wise(
-        root + "/accounts/", accounts, "/items/", nn, "/", pc.cast(item_ids, pa.string()), ""
-    ).to_pandas()
+    item_accounts, item_ids = codes[first], items[first]
+    names = pa.array(df["account_id"].cat.categories.astype(str), pa.large_string())
+    chunks = [_item_paths(root, names, item_accounts[i : i + PATH_SLICE], item_ids[i : i + PATH_SLICE])
+              for i in range(0, len(item_ids), PATH_SLICE)]  # fmt: skip
+    paths = pa.chunked_array(chunks, pa.large_string())
     if real_paths:
-        keys = pd.MultiIndex.from_arrays([accounts.to_pandas(), item_ids.to_pandas()])
-        for (account_id, item_id), rel in real_paths.items():
-            if (account_id, item_id) in keys:  # an unreadable file has a real path but no states
-                paths[keys.get_loc((account_id, item_id))] = f"{root}/{rel}"
-    return unchecked_categorical(np.cumsum(first) - 1, pd.Index(paths))
+        paths = _with_real_paths(paths, names, item_accounts, item_ids, real_paths, root)
+    item_codes = np.cumsum(first, dtype=np.int32 if len(first) < 2**31 else np.int64)  # the codes' own width
+    item_codes -= 1
+    return unchecked_categorical(item_codes, pd.Index(paths.to_pandas()))
+
+
+PATH_SLICE = 65_536
+
+
+def _item_paths(root: str, names: pa.Array, accounts: np.ndarray, item_ids: np.ndarray) -> pa.Array:
+    ids = pa.array(item_ids)
+    nn = pc.utf8_lpad(pc.cast(pc.remainder(ids, 100), pa.large_string()), 2, "0")
+    return pc.binary_join_element_wise(  # large_string, as pandas keeps it: not copied by to_pandas
+        _large(root + "/accounts/"), pc.take(names, pa.array(accounts)), _large("/items/"), nn, _large("/"),
+        pc.cast(ids, pa.large_string()), _large(""),
+    )  # fmt: skip
+
+
+def _with_real_paths(paths: pa.ChunkedArray, names: pa.Array, accounts: np.ndarray, item_ids: np.ndarray,
+                     real_paths: dict[tuple[str, int], str], root: str) -> pa.Array:  # fmt: skip
+    """The derived paths with those of `real_paths` put in, in one pass (an unreadable file has a real path
+    but no states: it is left out)."""
+    code_of = {name: code for code, name in enumerate(names.to_pylist())}
+    keys = pd.MultiIndex.from_arrays([accounts.astype(np.int64), item_ids])
+    wanted = [((code_of[a], i), f"{root}/{rel}") for (a, i), rel in real_paths.items() if a in code_of]
+    positions = keys.get_indexer([key for key, _ in wanted]) if wanted else np.empty(0, np.int64)
+    found = sorted((int(p), value) for p, (_, value) in zip(positions, wanted, strict=True) if p >= 0)
+    if not found:
+        return paths
+    mask = np.zeros(len(item_ids), dtype=bool)
+    mask[[p for p, _ in found]] = True
+    values = pa.array([v for _, v in found], pa.large_string())
+    return pc.replace_with_mask(paths.combine_chunks(), pa.array(mask), values)
 
 
 def assemble_accounts(rows: list[dict]) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from ..format import layout
 from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
 from ..version import __version__
-from .scan import is_archived
+from .scan import REPEATED, is_archived
 
 INDEX_FORMAT = 3  # 2: fingerprints of two depths (quick and full); 3: newest-state counts
 MANIFEST = "manifest.json"
@@ -324,10 +324,14 @@ class Index:
     def part_path(self, part: str) -> Path:
         return self.out.path(STATES_DIR, Path(part).name)
 
-    def read_accounts(self, manifest: dict, account_ids: Sequence[str],
-                      columns: Sequence[str] | None = None) -> dict[str, pa.Table]:  # fmt: skip
+    def read_accounts(self, manifest: dict, account_ids: Sequence[str], columns: Sequence[str] | None = None,
+                      dictionaries: bool = False) -> dict[str, pa.Table]:  # fmt: skip
         """States of some accounts, read from their row groups only: account id -> table.
-        Raises IndexDamaged when a part does not read or does not hold the rows the manifest says."""
+        Raises IndexDamaged when a part does not read or does not hold the rows the manifest says.
+
+        `dictionaries`: the repeated strings (scan.REPEATED) come dictionary-encoded, as the scan makes
+        them, decoded from Parquet's dictionaries without a plain string per row (+90 MiB at the peak
+        of a million states); without it, plain strings, as parts are written."""
         by_part: dict[str, list[str]] = {}
         for account_id in account_ids:
             entry = manifest["accounts"][account_id]
@@ -337,7 +341,8 @@ class Index:
         for part, ids in by_part.items():
             try:
                 with self.out.open_read(STATES_DIR, Path(part).name) as handle:
-                    parquet = pq.ParquetFile(handle)
+                    wanted = [n for n in REPEATED if columns is None or n in columns] if dictionaries else None
+                    parquet = pq.ParquetFile(handle, read_dictionary=wanted)
                     expected = manifest["parts"][part]["rows"]
                     if parquet.metadata.num_rows != expected:
                         raise IndexDamaged(f"{part}: {parquet.metadata.num_rows} rows, not {expected}")

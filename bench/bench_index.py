@@ -160,11 +160,12 @@ def add_states(path: Path, share: float = 0.01) -> list[str]:
     accounts = sorted(p.name for p in (path / "accounts").iterdir() if p.is_dir())
     chosen = accounts[:: max(1, round(1 / share))]
     builder, rng = StoreBuilder(path, blobs=False), random.Random(11)
+    base = NEW_ITEM_ID
+    while (path / f"accounts/{chosen[0]}/items/{base % 100:02d}/{base}").exists():
+        base += 1_000_000  # a later run of the benchmark on the same store: new items again, above the last
     for account_id in chosen:
         for n in range(50):
-            item_id = NEW_ITEM_ID + n
-            if (path / f"accounts/{account_id}/items/{item_id % 100:02d}/{item_id}").exists():
-                continue  # a second run of the benchmark: already there
+            item_id = base + n
             states = history(rng, LAST_SCAN - 3 * 86_400_000, 2, LAST_SCAN)
             for number, state in enumerate(states, start=1):
                 state.update(id=item_id, type="message", revision=number, subject=f"New {n}", date=LAST_SCAN)

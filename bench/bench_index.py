@@ -92,7 +92,7 @@ done(imports=imports, open_one_account=first, account_states=len(states), get_it
 REFRESH = r"""
 t = time.perf_counter()
 store = zx.open_backup(path, index=index)
-rescanned = store.refresh()
+rescanned = store.refresh(full=sys.argv[3] == "full")
 seconds = time.perf_counter() - t
 done(seconds=seconds, rescanned=len(rescanned))
 """
@@ -130,6 +130,13 @@ def time_find_cat(path: Path) -> float:
     """The shell baseline over what the build reads: find + cat of every file under accounts/."""
     started = time.perf_counter()
     subprocess.run(f"find '{path}/accounts' -type f -exec cat {{}} + > /dev/null", shell=True, check=True)
+    return time.perf_counter() - started
+
+
+def time_find_stat(path: Path) -> float:
+    """The floor of a full refresh: the stat of every file under accounts/ (`find -printf` of size and mtime)."""
+    started = time.perf_counter()
+    subprocess.run(f"find '{path}/accounts' -type f -printf '%s %T@\\n' > /dev/null", shell=True, check=True)
     return time.perf_counter() - started
 
 
@@ -199,9 +206,13 @@ def main() -> None:
     build_warm = child(BUILD, path, index)
     states = build_warm["info"]["states"]
     lookups = child(LOOKUPS, path, index, accounts[len(accounts) // 2], accounts[-1])
-    unchanged = child(REFRESH, path, index)  # the full check alone: every item file's stat, nothing rescanned
+    unchanged = child(REFRESH, path, index, "full")  # the full check alone: every item file's stat, nothing rescanned
+    find_stat = time_find_stat(path)
+    note("find -printf '%s %T@', warm", find_stat)
     chosen = add_states(path)
-    refresh = child(REFRESH, path, index)
+    refresh = child(REFRESH, path, index, "full")
+    add_states(path)
+    quick = child(REFRESH, path, index, "quick")
     memory = None if args.no_memory else child(IN_MEMORY, path, False)  # every state, without the index
     indexed = None if args.no_memory else child(IN_MEMORY, path, index)  # the same frame from the index
     dask = None
@@ -237,10 +248,14 @@ def main() -> None:
     print(f"get_item: {lookups['get_item'] * 1000:.0f} ms; summary: {lookups['summary']:.2f} s "
           f"(states {lookups['summary_states']})")  # fmt: skip
     print(f"refresh with nothing changed (the full check alone): {unchanged['seconds']:.2f} s, "
-          f"{unchanged['rescanned']} rescanned, {unchanged['seconds'] / build_warm['seconds']:.1%} of the warm build")
+          f"{unchanged['rescanned']} rescanned, {unchanged['seconds'] / build_warm['seconds']:.1%} of the warm build; "
+          f"find -printf of every file's size and mtime: {find_stat:.2f} s")  # fmt: skip
     share = refresh["seconds"] / build_warm["seconds"]
     print(f"refresh after {len(chosen)} accounts gained states: {refresh['seconds']:.2f} s, "
-          f"{refresh['rescanned']} rescanned, {share:.1%} of the warm full build")  # fmt: skip
+          f"{refresh['rescanned']} rescanned, {share:.1%} of the warm full build, "
+          f"{refresh['seconds'] / build_cold['seconds']:.1%} of the cold one")  # fmt: skip
+    print(f"refresh(full=False) after {len(chosen)} more accounts gained states: {quick['seconds']:.2f} s, "
+          f"{quick['rescanned']} rescanned, {quick['seconds'] / build_warm['seconds']:.1%} of the warm full build")
     for how, run in (("in memory (no index)", memory), ("from the index", indexed)):
         if run:
             print(f"item_states() {how}: {run['states']:,} states, peak {run['rss_mib']:.0f} MiB = "

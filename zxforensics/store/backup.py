@@ -224,17 +224,20 @@ class BackupStore:
             self._manifest = manifest
         self._fresh.clear()
 
-    def refresh(self) -> list[str]:
+    def refresh(self, full: bool = True) -> list[str]:
         """Rescan what changed since the index was written (or since this store read it): accounts whose
         fingerprint (stat only, every item file's included) differs, added or removed accounts and account
         archives. Returns their ids.
 
-        Every cache of this store is dropped. Without an index every account is read again: all are returned."""
+        `full=False` takes the quick fingerprint (folders, account_info, account_stat: no item file's stat),
+        as a whole-store question does: it sees new, removed and renamed item files and a rescanned account,
+        not an item file rewritten in place with nothing else touched. Every cache of this store is
+        dropped. Without an index every account is read again: all are returned."""
         self._reset()
         if self._index is None:
             return sorted(self._account_ids)
         self._fresh.clear()
-        return self._ensure_indexed(list(self._account_ids), full=True)
+        return self._ensure_indexed(list(self._account_ids), full=full)
 
     def index_info(self) -> dict:
         """The index's folder, and the accounts, parts, states and bytes it holds."""

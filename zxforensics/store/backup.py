@@ -32,14 +32,13 @@ from ..runtime.shards import map_sharded
 from . import frames, scan
 from .account_archive import account_members
 from .index import IndexDamaged, fingerprint_matches, fingerprints, head_fingerprint, open_index, warn_unavailable
-from .index_build import dask_runner, local_runner, update
+from .index_build import PARALLEL_MIN_ACCOUNTS, dask_runner, local_runner, update
 from .server import ServerArchives
 from .states import select_states
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-PARALLEL_MIN_ACCOUNTS = 16  # below this a process pool costs more than it saves
 SHARDS_PER_WORKER = 4  # account shards per scan worker
 
 # name -> function(store, ...): the investigations offered as store methods (see `investigation`).

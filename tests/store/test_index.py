@@ -281,6 +281,8 @@ def test_the_index_verb_builds_refreshes_and_still_exports(run, sample_path, tmp
     code, out, _ = run("index", "backup_path", "SAMPLE", "index", str(folder), "out", str(tmp_path / "export"))
     assert code == 0 and "rescanned 0" in " ".join(out.split())
     assert (tmp_path / "export" / "item_states.parquet").is_file()
+    code, out, _ = run("index", "backup_path", "SAMPLE", "index", str(folder), "full_check", "false")
+    assert code == 0 and "rescanned 0" in " ".join(out.split())
     code, _out, err = run("index", "backup_path", "SAMPLE", "index", "off")
     assert code == 2 and "no index" in err
 

@@ -123,6 +123,9 @@ def extract(values: dict, options: dict) -> Result:
                     metavar="DIR"),
      "scheduler": SCHEDULER,
      "out": Param("path", None, help="also export the tables as Parquet files here", metavar="DIR"),
+     "full_check": Param("bool", True, ("true", "false"),
+                         help="false: check folders only, not every item file's stat (after a scan that writes "
+                              "new item files)"),
      "tz": TZ},
     help="Build or refresh the persistent index (only accounts that changed are read again), on a Dask "
          "cluster with `scheduler ADDR`; `out DIR` also exports the tables (accounts, item_states, blobs, "
@@ -134,7 +137,7 @@ def index(values: dict, options: dict) -> Result:
     client = connect(values["scheduler"]) if values.get("scheduler") else None
     try:
         store = build_index(backup_path(values), index=values.get("index"), client=client,
-                            tz=values.get("tz") or options.get("tz"))  # fmt: skip
+                            tz=values.get("tz") or options.get("tz"), full=values["full_check"])  # fmt: skip
     finally:
         if client is not None:
             client.close()

@@ -765,13 +765,14 @@ def open_backup(path: str | os.PathLike, tz: str | None = None, index: object = 
 
 
 def build_index(path: str | os.PathLike, index: object = None, client=None, tz: str | None = None,
-                **options) -> BackupStore:  # fmt: skip
+                full: bool = True, **options) -> BackupStore:  # fmt: skip
     """Build (or bring up to date) the index of a backup path; on a dask.distributed cluster when given a
     `client` (every worker mounts the backup path read-only at the same path, the index folder is shared).
-    Returns the store, `store.index_info()` and `store.rescanned` say what was done."""
+    `full=False`: an existing index is checked as by `refresh(full=False)`. Returns the store,
+    `store.index_info()` and `store.rescanned` say what was done."""
     found, why = open_index(resolve_backup_path(path), index)
     if found is None:
         raise ZxError(f"no index: {why}")
     store = BackupStore(path, tz=tz, index=found.folder, client=client, **options)
-    store.rescanned = store.refresh()
+    store.rescanned = store.refresh(full=full)
     return store

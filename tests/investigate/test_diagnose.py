@@ -164,6 +164,30 @@ def test_preflight_of_the_whole_store(sample_store):
     assert not diagnosis.duplicated(["account_id", "item_id"]).any()
 
 
+def test_a_preflight_validating_in_workers_equals_one_in_this_process(sample_path, monkeypatch):
+    """The LMTP checks of the newest message states run in worker processes first: the same diagnosis
+    and the same errors table as one process, on the sample's damaged and refused messages."""
+    from zxforensics.investigate import diagnose as module
+
+    here = zx.open_backup(sample_path, index=False)
+    expected = zx.diagnose(here)
+    monkeypatch.setattr(module, "PARALLEL_MIN_MESSAGES", 1)
+    pooled = zx.open_backup(sample_path, index=False, workers=2)
+    checked: list[int] = []
+    original = module.run_sharded
+
+    def recording(func, root, tasks, **options):
+        checked.append(len(tasks))
+        return original(func, root, tasks, **options)
+
+    monkeypatch.setattr(module, "run_sharded", recording)
+    found = zx.diagnose(pooled)
+    pd.testing.assert_frame_equal(found, expected)
+    pd.testing.assert_frame_equal(pooled.errors, here.errors)
+    assert checked and checked[0] > 100  # the newest message states went to the workers
+    assert (found["cause"] == "invalid").sum() >= 13 and (found["cause"] == "broken").sum() >= 5
+
+
 def test_each_blob_is_read_once_per_call(sample_path):
     store = zx.open_backup(sample_path)
     calls: dict[str, int] = {}

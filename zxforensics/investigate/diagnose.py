@@ -12,15 +12,19 @@ Each blob is read and verified at most once per call, whatever number of states 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..errors import ErrorRecord, EvidenceError, NotFound
+from ..evidence.blobs import read_verified_blob
+from ..evidence.files import Evidence
 from ..format.names import CAUSES
 from ..parse.notification import ADDS_UP, Notification
-from .lmtp import validate_message
+from ..runtime.shards import run_sharded
+from .lmtp import Finding, validate_message
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -38,6 +42,9 @@ BROKEN_KINDS = ("invalid_json", "invalid_metadata", "not_gzip", "truncated_gzip"
 # Types whose blob is an RFC 822 message that a restore injects as mail (what the LMTP validator sees).
 MESSAGE_TYPES = ("message",)
 RESTORABLE_DETAIL = "metadata and blob verify: the cause lies outside the backup (the target server)"
+# Messages below which the LMTP checks run here: a pool costs more than it saves. The checks are most
+# of a pre-flight diagnosis (50,000 items: 8.4 s in one process, 0.3 ms a message for the parser).
+PARALLEL_MIN_MESSAGES = 2000
 
 
 def cause_of(kind: str) -> str:
@@ -73,10 +80,38 @@ class BlobChecker:
         known = self.cache[digest] = BlobCheck(None, findings)
         return known
 
+    def prefetch(self, digests: Sequence[str], workers: int | None = None) -> None:
+        """Read and validate many message blobs at once in worker processes. Only a blob that verifies is
+        kept: one that does not is read again by `check`, here, so the store records its error and names
+        a misplaced copy exactly as it does without a pool."""
+        todo = [d for d in dict.fromkeys(digests) if d not in self.cache and not self.store.blob_failed(d)]
+        if len(todo) < PARALLEL_MIN_MESSAGES:
+            return
+        found = run_sharded(validate_blobs, str(self.store.root), todo, limit=self.store.max_blob_size,
+                            workers=workers if workers is not None else self.store.workers,
+                            parallel_min=PARALLEL_MIN_MESSAGES, desc="validating messages", unit="message")  # fmt: skip
+        for digest, findings in zip(todo, found, strict=True):
+            if findings is not None:
+                self.cache[digest] = BlobCheck(None, findings)
+
     def verifies(self, digest: object, validate: bool = False) -> bool:
         """A state without a blob has nothing to verify; one with a blob verifies when it reads back.
         `validate` runs the LMTP checks during the same read (for message states), so no blob is read twice."""
         return not isinstance(digest, str) or self.check(digest, validate).error is None
+
+
+def validate_blobs(root: str, digests: Sequence[str], limit: int) -> list[list[Finding] | None]:
+    """Worker: the LMTP findings of each blob that reads and verifies; None for one that does not."""
+    ev = Evidence(root)
+    found: list[list[Finding] | None] = []
+    for digest in digests:
+        try:
+            raw, _layers = read_verified_blob(ev, digest, limit)
+        except EvidenceError:
+            found.append(None)
+            continue
+        found.append(validate_message(raw))
+    return found
 
 
 # -- which items ----------------------------------------------------------------------------
@@ -261,12 +296,23 @@ def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
     by_item = states_by_item(store.item_states(present)) if present else {}
     by_problem = errors_by_item(store.errors)
     checker = BlobChecker(store)
+    checker.prefetch(newest_messages(wanted, by_item))
     rows = []
     for key in wanted.to_dict("records"):
         index = (str(key["account_id"]), int(key["item_id"]))
         rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
     extra = ["report"] if "report" in wanted else []
     return _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
+
+
+def newest_messages(wanted: pd.DataFrame, by_item: dict[tuple[str, int], list[State]]) -> list[str]:
+    """The blob digests the diagnosis reads first: the newest state of each wanted message."""
+    digests = []
+    for account_id, item_id in zip(wanted["account_id"], wanted["item_id"], strict=True):
+        states = by_item.get((str(account_id), int(item_id)))
+        if states and states[-1].type in MESSAGE_TYPES and states[-1].digest is not None:
+            digests.append(states[-1].digest)
+    return digests
 
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:

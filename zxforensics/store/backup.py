@@ -688,6 +688,10 @@ class BackupStore:
         raw, _layers = self.read_blob_checked(digest)
         return raw
 
+    def blob_failed(self, digest: str) -> bool:
+        """Whether this store already met the blob `digest` failing (read_blob_checked raises it again)."""
+        return digest in self._blob_failures
+
     def read_blob_checked(self, digest: str) -> tuple[bytes, int]:
         """Raw bytes and the number of gzip layers; raises EvidenceError with the kit's kind, and
         records it in the errors table (once per blob)."""

@@ -53,3 +53,6 @@ def test_real_paths_view_names_the_files_found_elsewhere(store_shape, tmp_path):
     for account_id, item_id, source_path in moved.itertuples(index=False):
         assert paths[(account_id, item_id)] == source_path
         assert source_path != f"{indexed.root}/accounts/{account_id}/items/{item_id % 100:02d}/{item_id}"
+    # the states view names every state's item file as item_states does, moved or not
+    view = indexed.sql("SELECT DISTINCT account_id, item_id, source_path FROM states")
+    assert dict(zip(zip(view["account_id"], view["item_id"], strict=True), view["source_path"], strict=True)) == paths

@@ -219,12 +219,9 @@ def _folder_table(store: BackupStore, where: str) -> pa.Table:
                      "folder_path": pa.array(list(paths.values()), pa.string())})  # fmt: skip
 
 
-def _events_query(root: str, where: str, lo: int | None, hi: int | None) -> str:
+def _events_query(where: str, lo: int | None, hi: int | None) -> str:
     """The states with a start in [lo, hi) (epoch ms; None: open), in the timeline's order; `first` as
-    `timeline()` marks it (the item's state of least start, then transaction, whatever slice it lies in),
-    `source_path` as item_states derives it."""
-    nn = "CASE WHEN s.item_id % 100 BETWEEN 0 AND 9 THEN '0' ELSE '' END || CAST(s.item_id % 100 AS VARCHAR)"
-    root = root.replace("'", "''")
+    `timeline()` marks it (the item's state of least start, then transaction, whatever slice it lies in)."""
     span = "".join(f" AND epoch_ms(start_date) {op} {edge}" for op, edge in ((">=", lo), ("<", hi)) if edge is not None)
     return f"""
         WITH s AS (SELECT * FROM states WHERE start_date IS NOT NULL{where}{span}),
@@ -234,14 +231,10 @@ def _events_query(root: str, where: str, lo: int | None, hi: int | None) -> str:
             GROUP BY account_id, item_id)
         SELECT s.account_id, s.account, s.item_id, s.transaction_id, s.type, f.folder_path,
                epoch_ms(s.start_date) AS start_date, coalesce(s.deleted, false) AS deleted, s.subject, s.name,
-               s.sender, s.digest, s.size,
-               coalesce(r.source_path, '{root}/accounts/' || s.account_id || '/items/' || {nn} || '/'
-                        || CAST(s.item_id AS VARCHAR)) AS source_path,
-               (s.start_date, s.transaction_id) = m.key AS first
+               s.sender, s.digest, s.size, s.source_path, (s.start_date, s.transaction_id) = m.key AS first
         FROM s
         JOIN firsts m ON m.account_id = s.account_id AND m.item_id = s.item_id
         LEFT JOIN timeline_folders f ON f.account_id = s.account_id AND f.folder_id = s.folder_id
-        LEFT JOIN real_paths r ON r.account_id = s.account_id AND r.item_id = s.item_id
         ORDER BY s.start_date, s.account, s.item_id, s.transaction_id, s.account_id
     """
 
@@ -265,7 +258,7 @@ def _indexed_events(store: BackupStore, accounts: list[str] | str | None) -> Ite
     where = _account_filter(store, accounts)
     tables = {"timeline_folders": _folder_table(store, where)}
     for lo, hi in _slices(store, where):
-        for batch in store.sql_batches(_events_query(str(store.root), where, lo, hi), CHUNK_ROWS, tables):
+        for batch in store.sql_batches(_events_query(where, lo, hi), CHUNK_ROWS, tables):
             if not batch.num_rows:
                 continue
             states = to_pandas(_as_frame_columns(pa.Table.from_batches([batch])))

@@ -291,7 +291,8 @@ class BackupStore:
             {"account_id": "string", "item_id": "int64", "source_path": "string"}
         )
         spill = self._index.out.make_folder("duckdb_tmp")
-        return connect(parts, accounts, self.errors, blob_files, archives, str(spill), real_paths, tables)
+        return connect(parts, accounts, self.errors, blob_files, archives, str(spill), real_paths, tables,
+                       str(self.root))  # fmt: skip
 
     def record_index_errors(self) -> None:
         """Bring the whole index up to date and record every account's scan errors, as a scan of every

@@ -5,7 +5,8 @@ query needs); the small tables (accounts, errors, blob listing, server archives)
 Views:
 - `states`: one row per state, the scan's columns (`account_id, item_id, transaction_id, type, folder_id,
   start_date, end_date, deleted, digest, size, date, revision, flags, name, parent_id, owner_id, remote_id,
-  subject, sender, tags`) with `account` (the mail address) after `account_id`, dates as UTC timestamps.
+  subject, sender, tags`) with `account` (the mail address) after `account_id`, dates as UTC timestamps,
+  and `source_path` last: the item file, as item_states' `source_path` (`real_paths` where it lies elsewhere).
 - `last_states`: each item's newest state, the rows `select_states(states, "last")` keeps: the greatest
   `start_date` (a state without one counts as the newest, as pandas sorts it last), then `transaction_id`.
 - `real_paths`: `account_id, item_id, source_path` of the few item files found elsewhere than
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 import pandas as pd
 import pyarrow as pa
 
+from ..format import layout
 from ..parse.items import STATE_SCHEMA
 
 DATE_COLUMNS = ("start_date", "end_date", "date")
@@ -36,12 +38,20 @@ LAST_STATES_VIEW = """
     QUALIFY row_number() OVER (PARTITION BY account_id, item_id
                                ORDER BY start_date DESC NULLS FIRST, transaction_id DESC) = 1
 """
+def _item_path_sql(root: str) -> str:
+    """`layout.item_relpath` under `root`, in SQL over `raw_states s` (the scan's own place for an item file)."""
+    nn = "CASE WHEN s.item_id % 100 BETWEEN 0 AND 9 THEN '0' ELSE '' END || CAST(s.item_id % 100 AS VARCHAR)"
+    base = _literal(f"{root.rstrip('/')}/{layout.ACCOUNTS_DIR}/")
+    return f"{base} || s.account_id || '/{layout.ITEMS_DIR}/' || {nn} || '/' || CAST(s.item_id AS VARCHAR)"
+
+
 MEMORY_LIMIT = "1GB"  # DuckDB spills past this (its default is 80% of the machine)
 
 
 def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFrame,
             blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None, spill_dir: str,
-            real_paths: pd.DataFrame | None = None, tables: dict[str, object] | None = None):  # fmt: skip
+            real_paths: pd.DataFrame | None = None, tables: dict[str, object] | None = None,
+            root: str = ""):  # fmt: skip
     """An in-memory DuckDB connection with the index's views (duckdb is imported here: core stays quick
     to import for worker processes). DuckDB spills to `spill_dir`, a folder of the index: its default is
     `.tmp` in the working directory, which may be the backup path itself. `tables`: frames or Arrow tables
@@ -61,16 +71,18 @@ def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFr
     con.register("account_names", pa.Table.from_pandas(names, preserve_index=False))
     columns = ", ".join(f"s.{c}" if c not in DATE_COLUMNS else f"to_timestamp(s.{c} / 1000.0) AS {c}"
                         for c in [f.name for f in STATE_SCHEMA if f.name != "account_id"])  # fmt: skip
-    con.execute(
-        "CREATE VIEW states AS SELECT s.account_id, coalesce(n.name, s.account_id) AS account, "
-        f"{columns} FROM raw_states s LEFT JOIN account_names n USING (account_id)"
-    )
-    con.execute(LAST_STATES_VIEW)
     if real_paths is None:
         real_paths = pd.DataFrame({"account_id": pd.Series(dtype="string"), "item_id": pd.Series(dtype="int64"),
                                    "source_path": pd.Series(dtype="string")})  # fmt: skip
     con.register("real_paths_frame", real_paths)
     con.execute("CREATE VIEW real_paths AS SELECT account_id, item_id, source_path FROM real_paths_frame")
+    con.execute(
+        "CREATE VIEW states AS SELECT s.account_id, coalesce(n.name, s.account_id) AS account, "
+        f"{columns}, coalesce(r.source_path, {_item_path_sql(root)}) AS source_path FROM raw_states s "
+        "LEFT JOIN account_names n USING (account_id) "
+        "LEFT JOIN real_paths_frame r ON r.account_id = s.account_id AND r.item_id = s.item_id"
+    )
+    con.execute(LAST_STATES_VIEW)
     con.execute("CREATE VIEW accounts AS SELECT * FROM accounts_frame")
     con.register("errors_frame", errors)
     con.execute("CREATE VIEW errors AS SELECT * FROM errors_frame")

@@ -56,13 +56,26 @@ def map_sharded(
         return []
     if client is not None:
         shards = split(tasks, cluster_workers(client), per_worker)
-        with progress_bar(len(tasks), desc, unit, show) as bar:
-            return map_on_client(client, func, shards, done=lambda shard: bar.update(len(shard)))
+        return run_shards(func, shards, client=client, show=show, desc=desc, unit=unit)
     workers = default_workers(workers)
     if workers == 1 or len(tasks) < parallel_min:
         return [func(tasks)]
-    with progress_bar(len(tasks), desc, unit, show) as bar:
-        return map_shards(func, split(tasks, workers, per_worker), workers, done=partial(_arrived, bar))
+    return run_shards(func, split(tasks, workers, per_worker), workers=workers, show=show, desc=desc, unit=unit)
+
+
+def run_shards(func: Callable[[Sequence], R], shards: Sequence[Sequence], *, workers: int = 1, client=None,
+               show: bool = True, desc: str = "", unit: str = "it") -> list[R]:  # fmt: skip
+    """`func(shard)` for shards already cut (the index build's parts), results in shard order: on a
+    dask.distributed `client`'s workers, in `workers` forked processes, or here with one worker. The
+    progress bar counts the shards' tasks."""
+    if not shards:
+        return []
+    if client is None and workers <= 1:
+        return [func(shard) for shard in shards]
+    with progress_bar(sum(len(shard) for shard in shards), desc, unit, show) as bar:
+        if client is not None:
+            return map_on_client(client, func, shards, done=lambda shard: bar.update(len(shard)))
+        return map_shards(func, shards, workers, done=partial(_arrived, bar))
 
 
 def _arrived(bar, shard: Sequence) -> None:

@@ -22,9 +22,8 @@ import pyarrow.parquet as pq
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
 from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
-from ..runtime.cluster import map_on_client, require_folder
-from ..runtime.pool import map_shards
-from ..runtime.progress import progress_bar
+from ..runtime.cluster import require_folder
+from ..runtime.shards import run_shards
 from . import scan
 from .index import PART_PREFIX, PART_SUFFIX, STATES_DIR, Index, Runner, fingerprint, split_accounts
 from .scan import IO_THREADS, sort_states
@@ -170,11 +169,9 @@ def local_runner(root: str, index_dir: str, max_file_size: int, workers: int, sh
     func = partial(build_part, root, index_dir, max_file_size=max_file_size)
 
     def run(parts: list[list[str]]) -> list[dict]:
-        total = sum(len(p) for p in parts)
-        if workers <= 1 or total < PARALLEL_MIN_ACCOUNTS:
-            return [func(p) for p in parts]
-        with progress_bar(total, "indexing accounts", "account", show) as bar:
-            return map_shards(func, parts, workers, done=lambda p: bar.update(len(p)))
+        parallel = sum(len(p) for p in parts) >= PARALLEL_MIN_ACCOUNTS
+        return run_shards(func, parts, workers=workers if parallel else 1, show=show, desc="indexing accounts",
+                          unit="account")  # fmt: skip
 
     return run
 
@@ -188,8 +185,7 @@ def dask_runner(client, root: str, index_dir: str, max_file_size: int, show: boo
     def run(parts: list[list[str]]) -> list[dict]:
         require_folder(client, root)
         require_folder(client, index_dir, "put the index folder on storage every worker shares, at the same path")
-        with progress_bar(sum(len(p) for p in parts), "indexing accounts", "account", show) as bar:
-            return map_on_client(client, func, parts, done=lambda p: bar.update(len(p)))
+        return run_shards(func, parts, client=client, show=show, desc="indexing accounts", unit="account")
 
     return run
 

@@ -187,3 +187,21 @@ def test_property_a_fuzzed_store_scans_without_raising_and_is_left_untouched(fuz
         assert states[column].dropna().between(low, high).all()
     store.accounts()
     assert snapshot(root) == before
+
+
+def test_an_nn_folder_that_is_a_link_is_never_followed_and_says_where_it_leads(make_store, tmp_path):
+    """`items/01 -> /outside`: a link out of the tree is `link_outside`, not merely misplaced; one inside the
+    tree stays misplaced (a link, not an NN folder). Neither is listed: their files are no states."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "101").write_bytes(orjson.dumps([{**GOOD, "id": 101}]))
+    root = store_with(make_store, {})
+    items = root / "accounts/acc-1/items"
+    (items / "01").symlink_to(outside)
+    (items / "02").symlink_to(items / "00")
+    store = every_verb(root)
+    assert rows(store) == [
+        ("accounts/acc-1/items/01", "link_outside", f"a link to {outside}, outside the backup path"),
+        ("accounts/acc-1/items/02", "misplaced", "a link, not an NN item folder"),
+    ]
+    assert sorted(store.item_states()["item_id"]) == [300]

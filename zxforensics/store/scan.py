@@ -8,6 +8,7 @@ concatenated cheaply. It imports neither pandas nor the store.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -96,7 +97,7 @@ def iter_item_entries(ev: Evidence, account_id: str, errors: list[dict]):
     for nn_entry in nn_entries:
         nn_rel = f"{base}/{nn_entry.name}"
         if not layout.NN_DIR_RE.match(nn_entry.name) or not nn_entry.is_dir(follow_symlinks=False):
-            errors.append(ErrorRecord(nn_rel, "misplaced", "not an NN item folder", account_id).as_dict())
+            errors.append(_not_an_nn_folder(ev, nn_entry, nn_rel, account_id))
             continue
         try:
             entries = ev.scandir_entry(nn_entry, nn_rel)
@@ -110,6 +111,17 @@ def iter_item_entries(ev: Evidence, account_id: str, errors: list[dict]):
                 errors.append(ErrorRecord(rel, "bad_name", "item file name is not an item id", account_id).as_dict())
                 continue
             yield rel, entry, item_id, nn_entry.name
+
+
+def _not_an_nn_folder(ev: Evidence, entry, rel: str, account_id: str) -> dict:
+    """The error row of an entry of items/ that is not an NN folder; a link is never followed, and one
+    that leads out of the backup path is named so (`link_outside`), not merely misplaced."""
+    if entry.is_symlink():
+        real = os.path.realpath(ev.path(rel))
+        if not ev.inside(real):
+            return ErrorRecord(rel, "link_outside", f"a link to {real}, outside the backup path", account_id).as_dict()
+        return ErrorRecord(rel, "misplaced", "a link, not an NN item folder", account_id).as_dict()
+    return ErrorRecord(rel, "misplaced", "not an NN item folder", account_id).as_dict()
 
 
 def _read_batch(ev: Evidence, batch: list[tuple]) -> list[bytes | EvidenceError]:

@@ -74,3 +74,13 @@ def holdings(store: BackupStore) -> pd.DataFrame:
     counts["type"] = counts["type"].fillna("unknown").astype(str)
     table = counts.groupby(["account", "type"]).agg(items=("items", "sum"), bytes=("bytes", "sum"))
     return table.reset_index()
+
+
+def holdings_by_type(holdings: pd.DataFrame, measure: str = "items") -> pd.DataFrame:
+    """Accounts (rows) x types (columns, the largest total first) of a `holdings` table's `measure`
+    (`items` or `bytes`): what the report's figures and the audit notebook show. Empty when it holds no item."""
+    if holdings.empty or not holdings["items"].sum():
+        return pd.DataFrame()
+    table = holdings.pivot_table(index="account", columns="type", values=measure, aggfunc="sum", fill_value=0)
+    table.columns.name, table.index.name = None, None
+    return table[table.sum().sort_values(ascending=False, kind="stable").index]

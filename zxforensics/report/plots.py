@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from ..format.names import CAUSES
 from ..format.text import escape
 from ..investigate.coherency import by_kind
+from ..investigate.summary import holdings_by_type
 from ..investigate.timeline import DESC_CHANGED, DESC_CREATED, DESC_DELETED
 
 SCREEN_DPI = 96  # CSS pixels per inch: a figure's size in inches is the size it shows at on a page
@@ -112,7 +113,7 @@ def states_over_time(months: pd.DataFrame, tz: str = "UTC") -> Figure:
 def items_per_type_and_account(holdings: pd.DataFrame) -> Figure:
     """Items (newest state) per account, stacked by type, from `investigate.summary.holdings` (counts the
     index keeps: no frame of every item)."""
-    table = items_by_account_and_type(holdings)
+    table = holdings_by_type(holdings)
     if table.empty:
         return nothing_to_show("Items per account and type")
     fig, ax = _figure(0.8 + 0.32 * max(len(table), 3))
@@ -120,15 +121,6 @@ def items_per_type_and_account(holdings: pd.DataFrame) -> Figure:
     ax.set_title("Items per account and type")
     ax.set_xlabel("items")
     return fig
-
-
-def items_by_account_and_type(holdings: pd.DataFrame) -> pd.DataFrame:
-    """Accounts (rows) x types (columns, most items first) of a holdings table; empty when it holds no item."""
-    if holdings.empty or not holdings["items"].sum():
-        return pd.DataFrame()
-    table = holdings.pivot_table(index="account", columns="type", values="items", aggfunc="sum", fill_value=0)
-    table.columns.name, table.index.name = None, None
-    return table[table.sum().sort_values(ascending=False, kind="stable").index]
 
 
 def causes(diagnosis: pd.DataFrame, order: tuple[str, ...] = CAUSES) -> Figure:
@@ -163,8 +155,7 @@ def holdings(table: pd.DataFrame):
     fig = _sized(11, 0.8 + 0.35 * max(table["account"].nunique(), 3))
     for position, measure in enumerate(("items", "bytes"), start=1):
         ax = fig.add_subplot(1, 2, position)
-        pivot = _labelled(table.pivot_table(index="account", columns="type", values=measure, aggfunc="sum",
-                                            fill_value=0))  # fmt: skip
+        pivot = _labelled(holdings_by_type(table, measure))
         pivot.plot.barh(stacked=True, ax=ax, legend=position == 2, width=0.8)
         ax.set_title(f"{measure} per account and type (newest states)")
         if measure == "bytes":  # one huge blob (a bomb, a video) must not hide the others

@@ -21,6 +21,7 @@ from ..format.dates import format_vendor_date
 from ..format.text import escape, escape_lines
 from ..investigate.coherency import by_kind, with_account_names
 from ..investigate.shares import SHARE_SHOWN
+from ..investigate.summary import holdings_by_type
 from ..version import __version__
 from . import plots as plots
 from . import sections as rs
@@ -292,7 +293,7 @@ def summary_section(ctx: ReportContext) -> list:
         f"from {inert(when(first, store.tz))} to {inert(when(last, store.tz))}."
     )
     months = rs.timeline_months(ctx)
-    per_type = plots.items_by_account_and_type(holdings)
+    per_type = holdings_by_type(holdings)
     return [
         md(lines),
         table(summary_rows(ctx), store.tz),

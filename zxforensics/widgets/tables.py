@@ -10,6 +10,7 @@ import os
 import pandas as pd
 
 from ..format.layout import SERVER_DIR
+from ..investigate import summary
 from ..investigate.copies import compare_copies
 from ..investigate.shares import SHARE_SHOWN, import_map
 from ..store.backup import BackupStore
@@ -29,7 +30,7 @@ def shares_table(shares: pd.DataFrame) -> pd.DataFrame:
 
 def holdings_by_type(holdings: pd.DataFrame) -> pd.DataFrame:
     """Items per account (rows) and type (columns), from `investigate.summary.holdings`."""
-    return holdings.pivot_table(index="account", columns="type", values="items", aggfunc="sum", fill_value=0)
+    return summary.holdings_by_type(holdings)
 
 
 def snapshot_counts(store: BackupStore) -> pd.Series:

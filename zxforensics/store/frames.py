@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ERROR_COLUMNS
+from ..format import layout
 from ..format.digest import DIGEST_RE
 from ..format.names import SYSTEM_FOLDERS
 from ..runtime.memory import trim_heap
@@ -235,7 +236,7 @@ def _large(text: str) -> pa.Scalar:
 
 
 def _digest_paths(root: str, names: pa.Array) -> pa.Array:
-    return pc.binary_join_element_wise(_large(root + "/items/"), pc.utf8_slice_codeunits(names, 0, 2),
+    return pc.binary_join_element_wise(_large(f"{root}/{layout.ITEMS_DIR}/"), pc.utf8_slice_codeunits(names, 0, 2),
                                        _large("/"), names, _large(""))  # fmt: skip
 
 
@@ -286,8 +287,8 @@ def _item_paths(root: str, names: pa.Array, accounts: np.ndarray, item_ids: np.n
     ids = pa.array(item_ids)
     nn = pc.utf8_lpad(pc.cast(pc.remainder(ids, 100), pa.large_string()), 2, "0")
     return pc.binary_join_element_wise(  # large_string, as pandas keeps it: not copied by to_pandas
-        _large(root + "/accounts/"), pc.take(names, pa.array(accounts)), _large("/items/"), nn, _large("/"),
-        pc.cast(ids, pa.large_string()), _large(""),
+        _large(f"{root}/{layout.ACCOUNTS_DIR}/"), pc.take(names, pa.array(accounts)),
+        _large(f"/{layout.ITEMS_DIR}/"), nn, _large("/"), pc.cast(ids, pa.large_string()), _large(""),
     )  # fmt: skip
 
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 SHARDS_PER_WORKER = 4  # account shards per scan worker
+BATCH_STATES = 500_000  # states in one batch of state_batches (~140 MiB of frame): a whole-store question's unit
 
 # name -> function(store, ...): the investigations offered as store methods (see `investigation`).
 INVESTIGATIONS: dict[str, Callable] = {}
@@ -154,7 +155,8 @@ class BackupStore:
         self._error_records: list[dict] = []
         self._error_keys: set[tuple[str, str]] = set()  # (path, kind) of every row, for `once`
         self._states: pd.DataFrame | None = None
-        self._scanned: set[str] = set()
+        self._scanned: set[str] = set()  # accounts whose states are in self._states
+        self._recorded: set[str] = set()  # accounts whose scan errors are in the errors table
         self._item_counts: dict[str, int] = {}
         self._blob_failures: dict[str, EvidenceError] = {}  # a bad blob is decompressed once, not per read
         self._memo: dict[str, object] = {}
@@ -300,8 +302,9 @@ class BackupStore:
         self._ensure_indexed(list(self._account_ids), full=False)
         known = self._manifest["accounts"]
         for account_id in sorted(self._account_ids):
-            if account_id not in self._scanned:
+            if account_id not in self._recorded:
                 self.record_errors(known[account_id]["header_errors"] + known[account_id]["errors"])
+                self._recorded.add(account_id)
 
     def _index_headers(self) -> tuple[list[dict], list[dict]] | None:
         """Account rows and their errors from the index, when it holds every listed account with the same
@@ -558,7 +561,12 @@ class BackupStore:
         todo = [a for a in account_ids if a not in self._scanned]
         if not todo:
             return
-        ordered = sorted(todo)  # shards contiguous and in order: their concatenation needs no sort
+        df = self._read_states(sorted(todo), full)  # shards contiguous and in order: no sort to concatenate
+        self._scanned.update(todo)
+        self._states = df if self._states is None else self._merge_states(df)
+
+    def _read_states(self, ordered: list[str], full: bool = True) -> pd.DataFrame:
+        """The states frame of some accounts (sorted ids), from the index or a scan; the store keeps nothing."""
         with system_arrow_pool():  # one allocator from the read to the frame: what one frees, the next reuses
             if self._index is not None:
                 try:
@@ -570,8 +578,7 @@ class BackupStore:
                 tables, real_paths = self._scan_in_memory(ordered)
             df = frames.assemble_states(tables, self._names, str(self.root), real_paths)
         trim_heap()  # once Arrow's own pool is back, what it kept goes back too (~16 MiB a million states)
-        self._scanned.update(todo)
-        self._states = df if self._states is None else self._merge_states(df)
+        return df
 
     def _read_indexed(self, ordered: list[str], full: bool = True) -> tuple[list, dict]:
         """The states of some accounts from the index (rescanning into it those that changed), with the
@@ -586,7 +593,9 @@ class BackupStore:
         tables, real_paths = [], {}
         for account_id in ordered:
             entry = self._manifest["accounts"][account_id]
-            self.record_errors(entry["header_errors"] + entry["errors"])
+            if account_id not in self._recorded:  # once, however often state_batches reads the account
+                self.record_errors(entry["header_errors"] + entry["errors"])
+                self._recorded.add(account_id)
             real_paths.update({(account_id, int(k)): v for k, v in entry["real_paths"].items()})
             self._item_counts[account_id] = entry["item_count"]
             if account_id in found:
@@ -600,12 +609,13 @@ class BackupStore:
         real_paths: dict = {}
         tables = []
         for result in results:
-            self.record_errors(result.errors)
+            self.record_errors([e for e in result.errors if e["account_id"] not in self._recorded])
             real_paths.update(result.real_paths)
             self._item_counts.update({row["account_id"]: row["item_count"] for row in result.accounts})
             tables.append(result.states)
             result.states = None  # the frame's assembly frees each Arrow column as it converts it
         del results
+        self._recorded.update(ordered)
         trim_heap()  # the pickled results, unpickled into their tables: their pages back to the OS
         return tables, real_paths
 
@@ -625,6 +635,32 @@ class BackupStore:
         if accounts is None:
             return _detached(df)
         return df[df["account_id"].isin(ids)].reset_index(drop=True)
+
+    def state_batches(
+        self, accounts: list[str] | str | None = None, max_states: int = BATCH_STATES
+    ) -> Iterator[pd.DataFrame]:
+        """`item_states(accounts)` a group of whole accounts at a time, in account order: at most `max_states`
+        states a batch, or one account that holds more. A question on every state of a store larger than
+        memory reads it a batch at a time: an indexed store reads each group from the index and keeps none
+        (the store's own frame is not filled); without an index every state is in memory already and the
+        batches are slices of it. Concatenated, the batches hold item_states(accounts)'s rows, in its order
+        (categorical columns carry each batch's own categories)."""
+        named = None if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
+        ids = sorted(set(self._account_ids if named is None else named))
+        if self._index is None:
+            whole = self.item_states(ids)
+            counts = whole["account_id"].astype(object).value_counts()
+            start = 0
+            for group in account_groups(ids, {a: int(counts.get(a, 0)) for a in ids}, max_states):
+                rows = sum(int(counts.get(a, 0)) for a in group)
+                yield whole.iloc[start:start + rows].reset_index(drop=True)
+                start += rows
+            return
+        full = accounts is not None  # as item_states: the whole store takes the quick check
+        self._ensure_indexed(ids, full)
+        known = self._manifest["accounts"]
+        for group in account_groups(ids, {a: known[a]["rows"] if a in known else 0 for a in ids}, max_states):
+            yield self._read_states(group, full)  # the index gone bad meanwhile: _read_states scans
 
     def items(self, date: object = "last", accounts: list[str] | str | None = None) -> pd.DataFrame:
         """The state of each item at `last`, `all`, or an instant (vendor semantics, FORMAT.md §4)."""
@@ -752,6 +788,21 @@ def entry_type(entry: os.DirEntry) -> str:
         return "file" if entry.is_file(follow_symlinks=False) else "other"
     except OSError:
         return "other"
+
+
+def account_groups(ids: list[str], rows: dict[str, int], max_states: int) -> Iterator[list[str]]:
+    """Consecutive groups of `ids` holding at most `max_states` rows each (an account holding more is a group
+    of its own): state_batches' unit of memory."""
+    group: list[str] = []
+    held = 0
+    for account_id in ids:
+        if group and held + rows[account_id] > max_states:
+            yield group
+            group, held = [], 0
+        group.append(account_id)
+        held += rows[account_id]
+    if group:
+        yield group
 
 
 def as_list(accounts: list[str] | str) -> list[str]:

@@ -52,15 +52,14 @@ def main() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
     import zxforensics as zx
     from zxforensics.investigate.blobcheck import check_blobs
-    from zxforensics.investigate.coherency import blob_layout, references
+    from zxforensics.investigate.coherency import Listing
     from zxforensics.runtime.shards import default_workers, run_sharded
 
     workers = default_workers(args.workers)
     path = ensure_store("audit", args.accounts, args.items, seed=5)
     store = zx.open_backup(path, workers=workers)
-    refs = references(store.item_states())
     listing = store.blob_files()
-    tasks, _found = blob_layout(list(listing["digest"]), list(listing["prefix"]), refs, full=True)
+    tasks, _found = Listing(list(listing["digest"]), list(listing["prefix"])).tasks(None)  # every blob, as audit()
     files = [str(store.root / rel) for rel, _digest in tasks]
     compressed = sum(os.path.getsize(f) for f in files)
 

@@ -293,3 +293,36 @@ def test_a_verification_that_fails_on_the_cluster_is_an_error_not_a_partial_audi
     with failing, pytest.raises(zx.ZxError, match=r"shard \d+ of \d+ failed on the Dask cluster: RuntimeError"):
         store.audit(client=dask_client, progress=False)
     assert_frame_equal(zx.open_backup(sample_path).audit(client=dask_client, progress=False), sample_audit[1])
+
+
+@pytest.mark.parametrize("where", ["sample", "frank", "offsite_copy", "damaged"])
+def test_an_audit_a_few_accounts_at_a_time_equals_one_over_every_state(where, sample_path, make_store, tmp_path,
+                                                                       monkeypatch):  # fmt: skip
+    """The audit reads the states a batch of accounts at a time (store.state_batches): batches of a few states
+    give the findings and errors of one batch, and an indexed store holds no frame of every state."""
+    from zxforensics.store import backup
+
+    path = {"sample": sample_path, "frank": sample_path, "offsite_copy": sample_path.parent / "offsite_copy"}.get(where)
+    if path is None:  # a second account references a1's blobs, the good, the forged and the missing ones
+        builder = make_store()
+        path = damaged_store(builder, extra=True)
+        digests = zx.open_backup(path, index=False).item_states()["digest"].dropna().astype(str).unique()
+        builder.account({"zimbraId": "a2", "mail": "b@x.org"}, {"lastScan": 1, "deleted": False})
+        for n, digest in enumerate(digests[:8]):
+            builder.item("a2", 500 + n, [{"transactionId": 100 + n, "id": 500 + n, "type": "message",
+                                          "startDate": 9000 + n, "digest": digest, "size": 5}])  # fmt: skip
+    accounts = ["frank@example.com", "bob@example.com"] if where == "frank" else None
+    whole = zx.open_backup(path)
+    expected = whole.audit(accounts, workers=1, progress=False)
+    assert len(expected)
+    if where == "damaged":  # the same blobs' findings, for items of two accounts read in two batches
+        assert {"a1", "a2"} <= set(expected["account_id"].dropna()) and "size_mismatch" in set(expected["kind"])
+    monkeypatch.setattr(backup, "BATCH_STATES", 5)
+    for index in (False, tmp_path / "index"):
+        store = zx.open_backup(path, index=index)
+        assert len(list(store.state_batches(accounts))) > 1
+        store = zx.open_backup(path, index=index)
+        assert_frame_equal(store.audit(accounts, workers=1, progress=False), expected)
+        assert_frame_equal(store.errors, whole.errors)
+        if index:
+            assert store._states is None

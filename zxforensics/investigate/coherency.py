@@ -12,6 +12,7 @@ import os
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ErrorRecord
@@ -76,25 +77,40 @@ def audit(
     stray blobs need the whole store, so only a full audit reports them. With a dask.distributed
     `client` (default: the store's own, `open_backup(path, client=...)`), the blobs are verified on
     its cluster, whose workers see the backup path at the same path; the findings are the same.
+
+    The states are read a batch of accounts at a time (`store.state_batches`): what the audit holds
+    is the listing of `items/` and its verdicts, one batch of states and the findings, never every state.
     """
     ids = None if accounts is None else [store.resolve_account(a) for a in as_list(accounts)]
-    states = store.item_states(ids)
+    store.record_scan_errors(ids)  # the metadata findings come from them
     files = store.blob_files()  # the store's one listing of items/ (its problems go to store.errors)
     found = backup_wide(store) + account_folders(store, ids) + metadata_findings(store.errors, ids)
-    refs = references(states)
-    tasks, layout_found = blob_layout(list(files["digest"]), list(files["prefix"]), refs, full=ids is None)
-    store.record_errors(layout_errors(layout_found), once=True)
-    found += layout_found
+    listing = Listing(list(files["digest"]), list(files["prefix"]))
+    del files
+    wanted = None if ids is None else referenced_digests(store, ids)
+    tasks, stray_found = listing.tasks(wanted)
     results = run_sharded(
         check_blobs, str(store.root), tasks, workers=workers if workers is not None else store.workers,
         parallel_min=PARALLEL_MIN_BLOBS, show=progress, desc="verifying blobs", unit="blob",
         limit=store.max_blob_size, client=client if client is not None else store.client,
     )  # fmt: skip
     verdicts = [ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind]
+    verified = Verified(results)
+    del results
+    layout_found: list[dict] = []
+    linked = HardLinks(str(store.root))
+    for states in store.state_batches(ids):
+        refs = references(states)
+        layout_found += listing.missing_and_misplaced(refs, verified)
+        found += verified.referenced_findings(refs, full=ids is None)
+        linked.check(item_files(store, states))
+        del states, refs
+    found += verified.unreferenced_findings(full=ids is None)
+    layout_found += listing.unreferenced_strays(wanted)
+    store.record_errors(layout_errors(stray_found + layout_found), once=True)
     store.record_errors(verdicts, once=True)
-    found += blob_findings(results, refs, full=ids is None)
-    found += hard_links(store, states, tasks)
-    return assemble(found)
+    linked.check([(rel, None, None, digest) for rel, digest in tasks])
+    return assemble(found + stray_found + layout_found + linked.findings())
 
 
 def assemble(found: list[dict]) -> pd.DataFrame:
@@ -172,53 +188,153 @@ def metadata_findings(errors: pd.DataFrame, ids: list[str] | None) -> list[dict]
     return found
 
 
-def references(states: pd.DataFrame) -> Refs:
-    """digest -> the items whose states reference it, with the sizes their metadata claims."""
+def references(states: pd.DataFrame) -> pd.DataFrame:
+    """`account_id, item_id, digest, size` of the states that reference a blob, one row per distinct claim
+    (an item may claim several sizes), sorted by account, item and digest: a batch's references, as columns
+    (a million of them as Python objects cost over a gigabyte)."""
     used = states.loc[states["digest"].notna(), ["account_id", "item_id", "digest", "size"]]
-    used = used.astype({"account_id": str, "digest": str}).drop_duplicates()
+    refs = pd.DataFrame({"account_id": used["account_id"].astype(object), "item_id": used["item_id"].astype("int64"),
+                         "digest": used["digest"].astype(object), "size": used["size"].astype("Int64")})  # fmt: skip
+    refs = refs.drop_duplicates()
+    return refs.sort_values(["account_id", "item_id", "digest"], kind="stable", ignore_index=True)
+
+
+def claims(refs: pd.DataFrame) -> Refs:
+    """digest -> the items of `refs` that reference it, with the sizes their metadata claims (None: no size)."""
     sizes: dict[tuple[str, int, str], set] = defaultdict(set)
     for account_id, item_id, digest, size in zip(
-        used["account_id"], used["item_id"], used["digest"], used["size"], strict=True
+        refs["account_id"], refs["item_id"], refs["digest"], refs["size"], strict=True
     ):
         sizes[(account_id, int(item_id), digest)].add(None if pd.isna(size) else int(size))
-    refs: Refs = defaultdict(list)
-    for (account_id, item_id, digest), claimed in sorted(sizes.items()):
-        refs[digest].append((account_id, item_id, frozenset(claimed)))
-    return refs
+    found: Refs = defaultdict(list)
+    for (account_id, item_id, digest), claimed in sizes.items():  # refs are sorted: so are the items
+        found[digest].append((account_id, item_id, frozenset(claimed)))
+    return found
 
 
-def blob_layout(names: list[str], prefixes: list[str], refs: Refs, full: bool) -> tuple[list, list[dict]]:
-    """Which blob files to verify, and the layout findings: missing, misplaced, case, bad names."""
-    tasks: list[tuple[str, str]] = []
-    found: list[dict] = []
-    canonical: set[str] = set()
-    elsewhere: dict[str, list[str]] = defaultdict(list)
-    for name, prefix in zip(names, prefixes, strict=True):
-        rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
-        if prefix == name[:2] and vdigest.is_digest(name):
-            canonical.add(name)
-            if full or name in refs:
-                tasks.append((rel, name))
-            continue
-        if not (full or name in refs):
-            continue
-        elsewhere[name].append(rel)
-        if not vdigest.is_digest(name):
-            found.append(finding("bad_name", rel, "a file under items/ whose name is not a blob digest"))
-            continue
-        tasks.append((rel, name))
-        found += misplaced_blob(rel, name, prefix, refs.get(name, []))
-    for digest, items in refs.items():
-        if digest in canonical:
-            continue
-        rel = vdigest.blob_relpath(digest) if vdigest.is_digest(digest) else digest
-        detail = f"no blob file at {rel}"
-        if elsewhere.get(digest):
-            detail += f"; a copy sits at {', '.join(elsewhere[digest])}"
-        if not vdigest.is_digest(digest):
-            detail = f"{digest!r} is not a blob digest"
-        found += [finding("missing_blob", rel, detail, a, i, digest) for a, i, _sizes in items]
-    return tasks, found
+class Verified:
+    """The verdicts of the blob verification, as columns keyed by digest (the canonical files), and which
+    of them some state referenced so far: a batch of references is checked against them at once."""
+
+    def __init__(self, results: list[BlobResult]) -> None:
+        canonical = [r for r in results if r[0] == vdigest.blob_relpath(r[1])]
+        self.strays = [r for r in results if r[0] != vdigest.blob_relpath(r[1])]  # their verdicts, items aside
+        self.frame = pd.DataFrame.from_records(canonical, columns=["rel", "digest", "kind", "detail", "size", "layers"])
+        self.frame["size"] = self.frame["size"].astype("Int64")
+        self.frame["layers"] = self.frame["layers"].astype("Int64")
+        self.index = pd.Index(self.frame["digest"])
+        self.referenced = np.zeros(len(self.frame), dtype=bool)
+
+    def positions(self, digests: pd.Series) -> np.ndarray:
+        """Row of each digest's canonical verdict; -1 for a digest with no canonical file."""
+        return self.index.get_indexer(digests) if len(self.index) else np.full(len(digests), -1)
+
+    def result(self, row: int) -> BlobResult:
+        rel, digest, kind, detail, size, layers = self.frame.iloc[row]
+        return (rel, digest, None if pd.isna(kind) else kind, detail, None if pd.isna(size) else int(size),
+                None if pd.isna(layers) else int(layers))  # fmt: skip
+
+    def referenced_findings(self, refs: pd.DataFrame, full: bool) -> list[dict]:
+        """Findings of the verified blobs these references name: only the digests with a problem (a failed
+        read, a double gzip, a size the metadata claims wrongly) become Python records."""
+        at = self.positions(refs["digest"])
+        found_at = at >= 0
+        self.referenced[at[found_at]] = True
+        rows = at[found_at]
+        kind = self.frame["kind"].to_numpy(object)[rows]
+        layers = self.frame["layers"].to_numpy("float64", na_value=np.nan)[rows]
+        size = self.frame["size"].to_numpy("float64", na_value=np.nan)[rows]
+        claimed = refs["size"].to_numpy("float64", na_value=np.nan)[found_at]
+        bad = pd.notna(kind) | (layers > 1) | (~np.isnan(claimed) & (claimed != size))
+        problem = pd.unique(refs["digest"].to_numpy(object)[found_at][bad])
+        if not len(problem):
+            return []
+        subset = refs[refs["digest"].isin(problem)]
+        found: list[dict] = []
+        for digest, items in claims(subset).items():
+            found += verdict_findings(self.result(int(self.positions(pd.Series([digest]))[0])), items, full)
+        return found
+
+    def unreferenced_findings(self, full: bool) -> list[dict]:
+        """Findings of the verified files no state referenced: a failed read, a double gzip, an orphan (a full
+        audit), and the verdicts of blob files away from their canonical place."""
+        found: list[dict] = []
+        for row in np.flatnonzero(~self.referenced):
+            found += verdict_findings(self.result(int(row)), [], full)
+        for result in self.strays:
+            found += verdict_findings(result, [], full)
+        return found
+
+
+class Listing:
+    """The listing of `items/` as the audit needs it: which blob files sit at their canonical place, and
+    the strays (a blob under another prefix, a file whose name is no digest) with where each lies."""
+
+    def __init__(self, names: list[str], prefixes: list[str]) -> None:
+        self.names, self.prefixes = names, prefixes
+        self.canonical: set[str] = set()
+        self.strays: list[tuple[str, str, str]] = []  # (rel, name, prefix)
+        self.elsewhere: dict[str, list[str]] = defaultdict(list)  # name -> its stray files
+        for name, prefix in zip(names, prefixes, strict=True):
+            if prefix == name[:2] and vdigest.is_digest(name):
+                self.canonical.add(name)
+            else:
+                rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
+                self.strays.append((rel, name, prefix))
+                self.elsewhere[name].append(rel)
+        self._referenced: set[str] = set()  # strays whose name a state referenced (misplaced copies)
+
+    def tasks(self, wanted: set[str] | None) -> tuple[list[tuple[str, str]], list[dict]]:
+        """The blob files to verify (every one, or those of the `wanted` digests), in listing order, and a
+        `bad_name` finding for each file among them whose name is not a digest (it is not verified)."""
+        tasks: list[tuple[str, str]] = []
+        found: list[dict] = []
+        for name, prefix in zip(self.names, self.prefixes, strict=True):
+            if wanted is not None and name not in wanted:
+                continue
+            rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
+            if not vdigest.is_digest(name):
+                found.append(finding("bad_name", rel, "a file under items/ whose name is not a blob digest"))
+                continue
+            tasks.append((rel, name))
+        return tasks, found
+
+    def missing_and_misplaced(self, refs: pd.DataFrame, verified: Verified) -> list[dict]:
+        """Findings of referenced digests: `missing_blob` for each referencing item of a digest with no
+        file at its canonical place (naming a stray copy), and a stray copy's `misplaced_blob` or
+        `case_mismatch`, once per referencing item."""
+        found: list[dict] = []
+        names = {name for _rel, name, _prefix in self.strays if vdigest.is_digest(name)}
+        copies = claims(refs[refs["digest"].isin(names)]) if names else {}
+        for rel, name, prefix in self.strays:
+            if name in copies:
+                found += misplaced_blob(rel, name, prefix, copies[name])
+                self._referenced.add(rel)
+        missing = refs[verified.positions(refs["digest"]) < 0]
+        for digest, items in claims(missing).items():
+            rel = vdigest.blob_relpath(digest) if vdigest.is_digest(digest) else digest
+            detail = f"no blob file at {rel}"
+            if self.elsewhere.get(digest):
+                detail += f"; a copy sits at {', '.join(self.elsewhere[digest])}"
+            if not vdigest.is_digest(digest):
+                detail = f"{digest!r} is not a blob digest"
+            found += [finding("missing_blob", rel, detail, a, i, digest) for a, i, _sizes in items]
+        return found
+
+    def unreferenced_strays(self, wanted: set[str] | None) -> list[dict]:
+        """A stray blob no state references (a full audit): misplaced all the same, said to be unreferenced."""
+        if wanted is not None:
+            return []
+        return [finding for rel, name, prefix in self.strays if rel not in self._referenced and vdigest.is_digest(name)
+                for finding in misplaced_blob(rel, name, prefix, [])]  # fmt: skip
+
+
+def referenced_digests(store: BackupStore, ids: list[str]) -> set[str]:
+    """The digests the states of some accounts reference: the blobs an audit of those accounts verifies."""
+    wanted: set[str] = set()
+    for states in store.state_batches(ids):
+        wanted.update(states["digest"].dropna().astype(str))
+    return wanted
 
 
 def layout_errors(found: list[dict]) -> list[dict]:
@@ -247,62 +363,76 @@ def misplaced_blob(rel: str, name: str, prefix: str, items: list) -> list[dict]:
     return [finding(kind, rel, detail, a, i, name) for a, i, _sizes in items]
 
 
-def blob_findings(results: list[BlobResult], refs: Refs, full: bool) -> list[dict]:
-    """Verdicts of the verification as findings, one per referencing item (or one for an orphan)."""
+def verdict_findings(result: BlobResult, items: list, full: bool) -> list[dict]:
+    """One blob's verification as findings, one per referencing item (`items`; none: one for the file):
+    a failed read, a double gzip, sizes the metadata claims wrongly, or (a full audit) an orphan."""
+    rel, digest, kind, detail, size, layers = result
+    canonical = rel == vdigest.blob_relpath(digest)
+    items = items if canonical else []
     found: list[dict] = []
-    for rel, digest, kind, detail, size, layers in sorted(results):
-        canonical = rel == vdigest.blob_relpath(digest)
-        items = refs.get(digest, []) if canonical else []
-        if kind is not None:
-            mapped = _BLOB_KINDS.get(kind, kind)
-            text = f"{kind}: {detail}" if mapped == "unreadable_blob" else detail
-            found += [finding(mapped, rel, text, a, i, digest) for a, i, _s in items] or [
-                finding(mapped, rel, text, digest=digest)
-            ]
-            continue
-        if layers and layers > 1:
-            text = f"gzipped {layers} times (the vendor's fixDoubleGzip case); the content verifies"
-            found += [finding("double_gzip", rel, text, a, i, digest) for a, i, _s in items] or [
-                finding("double_gzip", rel, text, digest=digest)
-            ]
-        for account_id, item_id, claimed in items:
-            wrong = sorted(s for s in claimed if s is not None and s != size)
-            if wrong:
-                text = f"metadata says {', '.join(map(str, wrong))} bytes, the blob holds {size}"
-                found.append(finding("size_mismatch", rel, text, account_id, item_id, digest))
-        if canonical and not items and full:
-            found.append(finding("orphan_blob", rel, f"no metadata references it ({size} bytes)", digest=digest))
+    if kind is not None:
+        mapped = _BLOB_KINDS.get(kind, kind)
+        text = f"{kind}: {detail}" if mapped == "unreadable_blob" else detail
+        return [finding(mapped, rel, text, a, i, digest) for a, i, _s in items] or [
+            finding(mapped, rel, text, digest=digest)
+        ]
+    if layers and layers > 1:
+        text = f"gzipped {layers} times (the vendor's fixDoubleGzip case); the content verifies"
+        found += [finding("double_gzip", rel, text, a, i, digest) for a, i, _s in items] or [
+            finding("double_gzip", rel, text, digest=digest)
+        ]
+    for account_id, item_id, claimed in items:
+        wrong = sorted(s for s in claimed if s is not None and s != size)
+        if wrong:
+            text = f"metadata says {', '.join(map(str, wrong))} bytes, the blob holds {size}"
+            found.append(finding("size_mismatch", rel, text, account_id, item_id, digest))
+    if canonical and not items and full:
+        found.append(finding("orphan_blob", rel, f"no metadata references it ({size} bytes)", digest=digest))
     return found
 
 
-def hard_links(store: BackupStore, states: pd.DataFrame, blob_tasks: list[tuple[str, str]]) -> list[dict]:
-    """Item and blob files with more than one name (`st_nlink > 1`): a hard link, maybe to a file outside the
-    backup path, whose content is read as this tree's evidence. One `lstat` per file (no read, no atime)."""
+def item_files(store: BackupStore, states: pd.DataFrame) -> list[tuple[str, str, int, None]]:
+    """`(rel, account_id, item_id, None)` of each item file of these states inside the backup path
+    (not a member of an account archive): the candidates of HardLinks."""
     files = states.loc[~states["source_path"].duplicated(), ["account_id", "item_id", "source_path"]]
     root = str(store.root).rstrip(os.sep) + os.sep
-    candidates = [
+    return [
         (path.removeprefix(root), str(a), int(i), None)
         for a, i, path in zip(files["account_id"], files["item_id"], files["source_path"].astype(object), strict=True)
         if isinstance(path, str) and path.startswith(root) and MEMBER_SEP not in path
     ]
-    candidates += [(rel, None, None, digest) for rel, digest in blob_tasks]
-    linked, names_inside = [], Counter()
-    for rel, account_id, item_id, digest in candidates:
-        try:
-            info = os.lstat(root + rel)
-        except OSError:  # gone or unreadable: the scan and the verification report it
-            continue
-        if info.st_nlink > 1:
-            linked.append((rel, account_id, item_id, digest, info.st_nlink, (info.st_dev, info.st_ino)))
-            names_inside[(info.st_dev, info.st_ino)] += 1
-    found = []
-    for rel, account_id, item_id, digest, nlink, inode in linked:
-        inside = names_inside[inode]
-        where = "all of them item or blob files here" if inside >= nlink else (
-            f"{nlink - inside} of them elsewhere, maybe outside the backup path")
-        detail = f"a hard link: {nlink} names for this file, {where}"
-        found.append(finding("hard_link", rel, detail, account_id, item_id, digest))
-    return found
+
+
+class HardLinks:
+    """Item and blob files with more than one name (`st_nlink > 1`): a hard link, maybe to a file outside the
+    backup path, whose content is read as this tree's evidence. One `lstat` per file (no read, no atime);
+    only the linked files are kept, so the check runs a batch of files at a time."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root.rstrip(os.sep) + os.sep
+        self.linked: list[tuple] = []
+        self.names_inside: Counter = Counter()
+
+    def check(self, candidates: list[tuple[str, str | None, int | None, str | None]]) -> None:
+        """lstat each `(rel, account_id, item_id, digest)`; keep those with more than one name."""
+        for rel, account_id, item_id, digest in candidates:
+            try:
+                info = os.lstat(self.root + rel)
+            except OSError:  # gone or unreadable: the scan and the verification report it
+                continue
+            if info.st_nlink > 1:
+                self.linked.append((rel, account_id, item_id, digest, info.st_nlink, (info.st_dev, info.st_ino)))
+                self.names_inside[(info.st_dev, info.st_ino)] += 1
+
+    def findings(self) -> list[dict]:
+        found = []
+        for rel, account_id, item_id, digest, nlink, inode in self.linked:
+            inside = self.names_inside[inode]
+            where = "all of them item or blob files here" if inside >= nlink else (
+                f"{nlink - inside} of them elsewhere, maybe outside the backup path")
+            detail = f"a hard link: {nlink} names for this file, {where}"
+            found.append(finding("hard_link", rel, detail, account_id, item_id, digest))
+        return found
 
 
 def counts(findings: pd.DataFrame) -> pd.DataFrame:

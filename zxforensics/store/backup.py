@@ -279,7 +279,7 @@ class BackupStore:
 
         if self._index is None:
             raise ZxError(f"store.sql needs the index ({self.index_note or 'the store was opened with index=False'})")
-        self.record_index_errors()
+        self.record_scan_errors()  # a whole-store answer meets the errors a scan would
         known = self._manifest["accounts"]
         accounts = self._accounts.drop(columns="info")
         accounts["item_count"] = accounts["account_id"].map(lambda a: known[a]["item_count"]).astype("int64")
@@ -296,12 +296,19 @@ class BackupStore:
         return connect(parts, accounts, self.errors, blob_files, archives, str(spill), real_paths, tables,
                        str(self.root))  # fmt: skip
 
-    def record_index_errors(self) -> None:
-        """Bring the whole index up to date and record every account's scan errors, as a scan of every
-        account would: a whole-store answer from DuckDB meets the same errors as one from pandas."""
-        self._ensure_indexed(list(self._account_ids), full=False)
+    def record_scan_errors(self, accounts: list[str] | str | None = None) -> None:
+        """Record the scan errors of some accounts (all: None) as item_states(accounts) would, and in the
+        same order, without holding their states when the store is indexed (the index is brought up to
+        date first): an answer from DuckDB, or from states read a batch at a time (state_batches), meets
+        every metadata problem first, as one from pandas does."""
+        if self._index is None:
+            self.item_states(accounts)  # in memory, the scan is the store's frame: it records them
+            return
+        named = accounts is not None
+        ids = sorted(set(self._account_ids if not named else [self.resolve_account(a) for a in as_list(accounts)]))
+        self._ensure_indexed(ids, full=named)  # as item_states: the whole store takes the quick check
         known = self._manifest["accounts"]
-        for account_id in sorted(self._account_ids):
+        for account_id in ids:
             if account_id not in self._recorded:
                 self.record_errors(known[account_id]["header_errors"] + known[account_id]["errors"])
                 self._recorded.add(account_id)
@@ -637,14 +644,15 @@ class BackupStore:
         return df[df["account_id"].isin(ids)].reset_index(drop=True)
 
     def state_batches(
-        self, accounts: list[str] | str | None = None, max_states: int = BATCH_STATES
+        self, accounts: list[str] | str | None = None, max_states: int | None = None
     ) -> Iterator[pd.DataFrame]:
         """`item_states(accounts)` a group of whole accounts at a time, in account order: at most `max_states`
         states a batch, or one account that holds more. A question on every state of a store larger than
         memory reads it a batch at a time: an indexed store reads each group from the index and keeps none
         (the store's own frame is not filled); without an index every state is in memory already and the
         batches are slices of it. Concatenated, the batches hold item_states(accounts)'s rows, in its order
-        (categorical columns carry each batch's own categories)."""
+        (categorical columns carry each batch's own categories). `max_states` None: BATCH_STATES."""
+        max_states = BATCH_STATES if max_states is None else max_states
         named = None if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
         ids = sorted(set(self._account_ids if named is None else named))
         if self._index is None:
@@ -671,7 +679,7 @@ class BackupStore:
         vendor's `last`; `bytes` as the metadata states them): the summary's and holdings' figures. An
         indexed store adds up what the index keeps per account, so no state is read, whatever the store's size."""
         if self._index is not None:
-            self.record_index_errors()
+            self.record_scan_errors()  # a whole-store answer meets the errors a scan would
             known = self._manifest["accounts"]
             rows = [[a, *row] for a in self._account_ids for row in known[a]["newest"]]
         else:
@@ -689,7 +697,7 @@ class BackupStore:
     def state_count(self) -> int:
         """How many states the store holds; an indexed store answers from its manifest (no part is read)."""
         if self._index is not None:
-            self.record_index_errors()
+            self.record_scan_errors()  # a whole-store answer meets the errors a scan would
             return sum(self._manifest["accounts"][a]["rows"] for a in self._account_ids)
         return len(self.item_states())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -54,6 +55,7 @@ SEVERITIES = ("error", "warning", "info")
 _BLOB_KINDS = {"missing": "missing_blob", "link_outside": "unreadable_blob", "not_regular_file": "unreadable_blob",
                "unreadable": "unreadable_blob"}  # fmt: skip
 PARALLEL_MIN_BLOBS = 2000  # below this, verifying here beats starting a pool
+LINK_SLICE = 20_000  # item files turned into Python values at once by the hard-link check
 
 Refs = dict[str, list[tuple[str, int, frozenset]]]  # digest -> (account_id, item_id, sizes the metadata claims)
 
@@ -109,7 +111,7 @@ def audit(
     layout_found += listing.unreferenced_strays(wanted)
     store.record_errors(layout_errors(stray_found + layout_found), once=True)
     store.record_errors(verdicts, once=True)
-    linked.check([(rel, None, None, digest) for rel, digest in tasks])
+    linked.check((rel, None, None, digest) for rel, digest in tasks)
     return assemble(found + stray_found + layout_found + linked.findings())
 
 
@@ -190,24 +192,25 @@ def metadata_findings(errors: pd.DataFrame, ids: list[str] | None) -> list[dict]
 
 def references(states: pd.DataFrame) -> pd.DataFrame:
     """`account_id, item_id, digest, size` of the states that reference a blob, one row per distinct claim
-    (an item may claim several sizes), sorted by account, item and digest: a batch's references, as columns
-    (a million of them as Python objects cost over a gigabyte)."""
+    (an item may claim several sizes), in the states' order: a batch's references, as columns (a million of
+    them as Python objects cost over a gigabyte); `digest` stays categorical (codes, no string per row)."""
     used = states.loc[states["digest"].notna(), ["account_id", "item_id", "digest", "size"]]
-    refs = pd.DataFrame({"account_id": used["account_id"].astype(object), "item_id": used["item_id"].astype("int64"),
-                         "digest": used["digest"].astype(object), "size": used["size"].astype("Int64")})  # fmt: skip
-    refs = refs.drop_duplicates()
-    return refs.sort_values(["account_id", "item_id", "digest"], kind="stable", ignore_index=True)
+    return used.drop_duplicates(ignore_index=True)
 
 
 def claims(refs: pd.DataFrame) -> Refs:
-    """digest -> the items of `refs` that reference it, with the sizes their metadata claims (None: no size)."""
+    """digest -> the items of `refs` that reference it, with the sizes their metadata claims (None: no size),
+    items in (account, item) order and digests in order of first reference: a few rows, as Python records."""
+    rows = pd.DataFrame({"account_id": refs["account_id"].astype(object), "item_id": refs["item_id"],
+                         "digest": refs["digest"].astype(object), "size": refs["size"]})  # fmt: skip
+    rows = rows.sort_values(["account_id", "item_id", "digest"], kind="stable")
     sizes: dict[tuple[str, int, str], set] = defaultdict(set)
     for account_id, item_id, digest, size in zip(
-        refs["account_id"], refs["item_id"], refs["digest"], refs["size"], strict=True
+        rows["account_id"], rows["item_id"], rows["digest"], rows["size"], strict=True
     ):
-        sizes[(account_id, int(item_id), digest)].add(None if pd.isna(size) else int(size))
+        sizes[(str(account_id), int(item_id), str(digest))].add(None if pd.isna(size) else int(size))
     found: Refs = defaultdict(list)
-    for (account_id, item_id, digest), claimed in sizes.items():  # refs are sorted: so are the items
+    for (account_id, item_id, digest), claimed in sizes.items():
         found[digest].append((account_id, item_id, frozenset(claimed)))
     return found
 
@@ -224,10 +227,20 @@ class Verified:
         self.frame["layers"] = self.frame["layers"].astype("Int64")
         self.index = pd.Index(self.frame["digest"])
         self.referenced = np.zeros(len(self.frame), dtype=bool)
+        self._looked_up: tuple[pd.Index, np.ndarray] | None = None  # categories -> their rows
 
     def positions(self, digests: pd.Series) -> np.ndarray:
-        """Row of each digest's canonical verdict; -1 for a digest with no canonical file."""
-        return self.index.get_indexer(digests) if len(self.index) else np.full(len(digests), -1)
+        """Row of each digest's canonical verdict; -1 for a digest with no canonical file. A categorical
+        column is looked up by its categories (the batches of one frame share theirs: looked up once)."""
+        if not len(self.index):
+            return np.full(len(digests), -1)
+        if not isinstance(digests.dtype, pd.CategoricalDtype):
+            return self.index.get_indexer(digests)
+        categories = digests.cat.categories
+        if self._looked_up is None or self._looked_up[0] is not categories:
+            self._looked_up = (categories, self.index.get_indexer(categories))
+        codes = digests.cat.codes.to_numpy()
+        return np.where(codes >= 0, self._looked_up[1][codes], -1)
 
     def result(self, row: int) -> BlobResult:
         rel, digest, kind, detail, size, layers = self.frame.iloc[row]
@@ -246,13 +259,13 @@ class Verified:
         size = self.frame["size"].to_numpy("float64", na_value=np.nan)[rows]
         claimed = refs["size"].to_numpy("float64", na_value=np.nan)[found_at]
         bad = pd.notna(kind) | (layers > 1) | (~np.isnan(claimed) & (claimed != size))
-        problem = pd.unique(refs["digest"].to_numpy(object)[found_at][bad])
-        if not len(problem):
+        if not bad.any():
             return []
-        subset = refs[refs["digest"].isin(problem)]
+        problem = np.unique(at[found_at][bad])  # verdict rows of the digests with a problem
+        subset = refs[np.isin(at, problem)]
         found: list[dict] = []
         for digest, items in claims(subset).items():
-            found += verdict_findings(self.result(int(self.positions(pd.Series([digest]))[0])), items, full)
+            found += verdict_findings(self.result(int(self.index.get_loc(digest))), items, full)
         return found
 
     def unreferenced_findings(self, full: bool) -> list[dict]:
@@ -391,16 +404,17 @@ def verdict_findings(result: BlobResult, items: list, full: bool) -> list[dict]:
     return found
 
 
-def item_files(store: BackupStore, states: pd.DataFrame) -> list[tuple[str, str, int, None]]:
+def item_files(store: BackupStore, states: pd.DataFrame) -> Iterator[tuple[str, str, int, None]]:
     """`(rel, account_id, item_id, None)` of each item file of these states inside the backup path
-    (not a member of an account archive): the candidates of HardLinks."""
+    (not a member of an account archive), one at a time: the candidates of HardLinks."""
     files = states.loc[~states["source_path"].duplicated(), ["account_id", "item_id", "source_path"]]
     root = str(store.root).rstrip(os.sep) + os.sep
-    return [
-        (path.removeprefix(root), str(a), int(i), None)
-        for a, i, path in zip(files["account_id"], files["item_id"], files["source_path"].astype(object), strict=True)
-        if isinstance(path, str) and path.startswith(root) and MEMBER_SEP not in path
-    ]
+    for start in range(0, len(files), LINK_SLICE):  # a categorical column iterates as one list of every value
+        part = files.iloc[start : start + LINK_SLICE]
+        for account_id, item_id, path in zip(part["account_id"].tolist(), part["item_id"].tolist(),
+                                             part["source_path"].tolist(), strict=True):  # fmt: skip
+            if isinstance(path, str) and path.startswith(root) and MEMBER_SEP not in path:
+                yield path.removeprefix(root), str(account_id), int(item_id), None
 
 
 class HardLinks:
@@ -413,7 +427,7 @@ class HardLinks:
         self.linked: list[tuple] = []
         self.names_inside: Counter = Counter()
 
-    def check(self, candidates: list[tuple[str, str | None, int | None, str | None]]) -> None:
+    def check(self, candidates: Iterable[tuple[str, str | None, int | None, str | None]]) -> None:
         """lstat each `(rel, account_id, item_id, digest)`; keep those with more than one name."""
         for rel, account_id, item_id, digest in candidates:
             try:

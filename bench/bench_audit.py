@@ -52,14 +52,14 @@ def main() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
     import zxforensics as zx
     from zxforensics.investigate.blobcheck import check_blobs
-    from zxforensics.investigate.coherency import Listing
+    from zxforensics.investigate.coherency import files_to_verify
     from zxforensics.runtime.shards import default_workers, run_sharded
 
     workers = default_workers(args.workers)
     path = ensure_store("audit", args.accounts, args.items, seed=5)
     store = zx.open_backup(path, workers=workers)
     listing = store.blob_files()
-    tasks, _found = Listing(list(listing["digest"]), list(listing["prefix"])).tasks(None)  # every blob, as audit()
+    tasks, _found = files_to_verify(listing, None)  # every blob, as audit()
     files = [str(store.root / rel) for rel, _digest in tasks]
     compressed = sum(os.path.getsize(f) for f in files)
 

@@ -42,6 +42,9 @@ def test_blob_and_item_paths():
     assert layout.nn_folder(5) == "05"
     assert layout.item_relpath("abc", 2057) == "accounts/abc/items/57/2057"
     assert not digest.is_digest("../../etc/passwd")
+    name = "c0,gUlvzQfE21z6YRXJnNkKL85PrRHw0KMQUqo,pMmQ="
+    assert digest.is_digest(name) and not digest.is_digest(name + "\n")  # a file named with a final newline
+    assert len(digest.ALPHABET) == 64 and set(name) - {"="} <= set(digest.ALPHABET)
 
 
 @pytest.mark.parametrize("key", ["startDate", "start_date", "StartDate", "STARTDATE"])

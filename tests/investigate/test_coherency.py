@@ -295,11 +295,17 @@ def test_a_verification_that_fails_on_the_cluster_is_an_error_not_a_partial_audi
     assert_frame_equal(zx.open_backup(sample_path).audit(client=dask_client, progress=False), sample_audit[1])
 
 
+def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), ignore_index=True)
+
+
 @pytest.mark.parametrize("where", ["sample", "frank", "offsite_copy", "damaged"])
-def test_an_audit_a_few_accounts_at_a_time_equals_one_over_every_state(where, sample_path, make_store, tmp_path,
-                                                                       monkeypatch):  # fmt: skip
-    """The audit reads the states a batch of accounts at a time (store.state_batches): batches of a few states
-    give the findings and errors of one batch, and an indexed store holds no frame of every state."""
+def test_an_audit_in_groups_equals_one_over_every_blob_and_state(where, sample_path, make_store, tmp_path,
+                                                                 monkeypatch):  # fmt: skip
+    """The audit verifies the blobs a group of prefix folders at a time (with the references whose digest
+    falls in the group: from DuckDB on an indexed store) and reads the states a batch of accounts at a time:
+    groups of a few blobs and batches of a few states give the findings of one pass over everything, and the
+    same errors (in group order); an indexed store holds no frame of every state."""
     from zxforensics.store import backup
 
     path = {"sample": sample_path, "frank": sample_path, "offsite_copy": sample_path.parent / "offsite_copy"}.get(where)
@@ -318,11 +324,17 @@ def test_an_audit_a_few_accounts_at_a_time_equals_one_over_every_state(where, sa
     if where == "damaged":  # the same blobs' findings, for items of two accounts read in two batches
         assert {"a1", "a2"} <= set(expected["account_id"].dropna()) and "size_mismatch" in set(expected["kind"])
     monkeypatch.setattr(backup, "BATCH_STATES", 5)
+    monkeypatch.setattr(coherency, "GROUP_BLOBS", 4)
+    groups = []
+    run_sharded = coherency.run_sharded
+    monkeypatch.setattr(coherency, "run_sharded", lambda *a, **k: groups.append(k["desc"]) or run_sharded(*a, **k))
     for index in (False, tmp_path / "index"):
         store = zx.open_backup(path, index=index)
         assert len(list(store.state_batches(accounts))) > 1
         store = zx.open_backup(path, index=index)
+        groups.clear()
         assert_frame_equal(store.audit(accounts, workers=1, progress=False), expected)
-        assert_frame_equal(store.errors, whole.errors)
+        assert len(groups) > 1
+        assert_frame_equal(sorted_rows(store.errors), sorted_rows(whole.errors))
         if index:
             assert store._states is None

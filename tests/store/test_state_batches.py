@@ -9,7 +9,8 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import zxforensics as zx
-from zxforensics.store.backup import BackupStore, account_groups
+from zxforensics.runtime.shards import bounded_runs
+from zxforensics.store.backup import BackupStore
 
 
 def concatenated(batches: list[pd.DataFrame], like: pd.DataFrame) -> pd.DataFrame:
@@ -46,7 +47,7 @@ def test_batches_of_named_accounts(sample_path, tmp_path):
     assert_frame_equal(concatenated(list(store.state_batches(names, max_states=1)), expected), expected)
 
 
-def test_account_groups_hold_whole_accounts_within_the_bound():
+def test_runs_hold_whole_keys_within_the_bound():
     rows = {"a": 3, "b": 3, "c": 10, "d": 0, "e": 4}
-    assert list(account_groups(list(rows), rows, 6)) == [["a", "b"], ["c"], ["d", "e"]]
-    assert list(account_groups([], {}, 6)) == []
+    assert list(bounded_runs(list(rows), rows, 6)) == [["a", "b"], ["c"], ["d", "e"]]
+    assert list(bounded_runs([], {}, 6)) == []

@@ -11,12 +11,15 @@ import re
 
 SHA256_DIGEST_LEN = 44  # base64 of 32 bytes, with one `=` of padding
 SHA1_DIGEST_LEN = 28  # base64 of 20 bytes: very old mailboxes
+# `$` as RE2 (Arrow) reads it: the end of the text; Python's lets a final newline in, so is_digest fullmatches
 DIGEST_RE = re.compile(r"^[A-Za-z0-9+,]{27}=$|^[A-Za-z0-9+,]{43}=$")
+# the characters a digest is written with, in code point order (a blob's prefix folder is its first two)
+ALPHABET = "".join(sorted("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,"))
 
 
 def is_digest(text: str) -> bool:
     """True when `text` has the shape of a blob digest (either algorithm)."""
-    return bool(DIGEST_RE.match(text))
+    return bool(DIGEST_RE.fullmatch(text))
 
 
 def hash_name(digest: str) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import ErrorRecord
 from ..format import digest as vdigest
 from ..format import layout
-from ..runtime.shards import run_sharded
+from ..runtime.shards import bounded_runs, run_sharded
 from ..store.account_archive import MEMBER_SEP
 from ..store.backup import as_list, investigation
 from .blobcheck import BlobResult, check_blobs
@@ -55,6 +55,7 @@ SEVERITIES = ("error", "warning", "info")
 _BLOB_KINDS = {"missing": "missing_blob", "link_outside": "unreadable_blob", "not_regular_file": "unreadable_blob",
                "unreadable": "unreadable_blob"}  # fmt: skip
 PARALLEL_MIN_BLOBS = 2000  # below this, verifying here beats starting a pool
+GROUP_BLOBS = 250_000  # blob files (and about as many references) checked at once: the audit's unit of memory
 LINK_SLICE = 20_000  # item files turned into Python values at once by the hard-link check
 
 Refs = dict[str, list[tuple[str, int, frozenset]]]  # digest -> (account_id, item_id, sizes the metadata claims)
@@ -84,35 +85,36 @@ def audit(
     is the listing of `items/` and its verdicts, one batch of states and the findings, never every state.
     """
     ids = None if accounts is None else [store.resolve_account(a) for a in as_list(accounts)]
+    full = ids is None
     store.record_scan_errors(ids)  # the metadata findings come from them
-    files = store.blob_files()  # the store's one listing of items/ (its problems go to store.errors)
+    strays = Strays(store.blob_file_groups(vdigest.ALPHABET))  # the listing's own problems go to store.errors
+    groups = ["".join(run) for run in bounded_runs(vdigest.ALPHABET, strays.files, GROUP_BLOBS)]
     found = backup_wide(store) + account_folders(store, ids) + metadata_findings(store.errors, ids)
-    listing = Listing(list(files["digest"]), list(files["prefix"]))
-    del files
-    wanted = None if ids is None else referenced_digests(store, ids)
-    tasks, stray_found = listing.tasks(wanted)
-    results = run_sharded(
-        check_blobs, str(store.root), tasks, workers=workers if workers is not None else store.workers,
-        parallel_min=PARALLEL_MIN_BLOBS, show=progress, desc="verifying blobs", unit="blob",
-        limit=store.max_blob_size, client=client if client is not None else store.client,
-    )  # fmt: skip
-    verdicts = [ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind]
-    verified = Verified(results)
-    del results
-    layout_found: list[dict] = []
+    wanted = None if full else referenced_digests(store, ids)
     linked = HardLinks(str(store.root))
+    for number, (files, refs) in enumerate(zip(store.blob_file_groups(groups), group_references(store, ids, groups),
+                                               strict=True)):  # fmt: skip
+        tasks, bad_names = files_to_verify(files, wanted)
+        del files
+        results = run_sharded(
+            check_blobs, str(store.root), tasks, workers=workers if workers is not None else store.workers,
+            parallel_min=PARALLEL_MIN_BLOBS, show=progress, unit="blob", limit=store.max_blob_size,
+            desc="verifying blobs" if len(groups) == 1 else f"verifying blobs {number + 1}/{len(groups)}",
+            client=client if client is not None else store.client,
+        )  # fmt: skip
+        verdicts = [ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind]
+        verified = Verified(results)
+        del results
+        layout_found = bad_names + strays.missing_and_misplaced(refs, verified)
+        found += layout_found + verified.referenced_findings(refs, full) + verified.unreferenced_findings(full)
+        store.record_errors(layout_errors(layout_found), once=True)
+        store.record_errors(verdicts, once=True)
+        linked.check((rel, None, None, digest) for rel, digest in tasks)
+        del tasks, refs, verified
+    found += strays.unreferenced_strays(wanted)
     for states in store.state_batches(ids):
-        refs = references(states)
-        layout_found += listing.missing_and_misplaced(refs, verified)
-        found += verified.referenced_findings(refs, full=ids is None)
         linked.check(item_files(store, states))
-        del states, refs
-    found += verified.unreferenced_findings(full=ids is None)
-    layout_found += listing.unreferenced_strays(wanted)
-    store.record_errors(layout_errors(stray_found + layout_found), once=True)
-    store.record_errors(verdicts, once=True)
-    linked.check((rel, None, None, digest) for rel, digest in tasks)
-    return assemble(found + stray_found + layout_found + linked.findings())
+    return assemble(found + linked.findings())
 
 
 def assemble(found: list[dict]) -> pd.DataFrame:
@@ -279,38 +281,24 @@ class Verified:
         return found
 
 
-class Listing:
-    """The listing of `items/` as the audit needs it: which blob files sit at their canonical place, and
-    the strays (a blob under another prefix, a file whose name is no digest) with where each lies."""
+class Strays:
+    """The files of `items/` away from their canonical place (a blob under another prefix, a file whose name
+    is no digest), from a first pass over the listing: few, and every group of digests needs them (a
+    missing blob names its stray copy, a stray copy names the items that reference it)."""
 
-    def __init__(self, names: list[str], prefixes: list[str]) -> None:
-        self.names, self.prefixes = names, prefixes
-        self.canonical: set[str] = set()
+    def __init__(self, listings: Iterable[pd.DataFrame]) -> None:
+        """`listings`: the listing of items/ in 64 parts, one per character of the digest alphabet."""
         self.strays: list[tuple[str, str, str]] = []  # (rel, name, prefix)
         self.elsewhere: dict[str, list[str]] = defaultdict(list)  # name -> its stray files
-        for name, prefix in zip(names, prefixes, strict=True):
-            if prefix == name[:2] and vdigest.is_digest(name):
-                self.canonical.add(name)
-            else:
-                rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
-                self.strays.append((rel, name, prefix))
-                self.elsewhere[name].append(rel)
+        self.files: dict[str, int] = {}  # files per first character of their prefix folder: the groups' sizes
+        for char, files in zip(vdigest.ALPHABET, listings, strict=True):
+            self.files[char] = len(files)
+            for name, prefix in zip(files["digest"], files["prefix"], strict=True):
+                if not (prefix == name[:2] and vdigest.is_digest(name)):
+                    rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
+                    self.strays.append((rel, name, prefix))
+                    self.elsewhere[name].append(rel)
         self._referenced: set[str] = set()  # strays whose name a state referenced (misplaced copies)
-
-    def tasks(self, wanted: set[str] | None) -> tuple[list[tuple[str, str]], list[dict]]:
-        """The blob files to verify (every one, or those of the `wanted` digests), in listing order, and a
-        `bad_name` finding for each file among them whose name is not a digest (it is not verified)."""
-        tasks: list[tuple[str, str]] = []
-        found: list[dict] = []
-        for name, prefix in zip(self.names, self.prefixes, strict=True):
-            if wanted is not None and name not in wanted:
-                continue
-            rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
-            if not vdigest.is_digest(name):
-                found.append(finding("bad_name", rel, "a file under items/ whose name is not a blob digest"))
-                continue
-            tasks.append((rel, name))
-        return tasks, found
 
     def missing_and_misplaced(self, refs: pd.DataFrame, verified: Verified) -> list[dict]:
         """Findings of referenced digests: `missing_blob` for each referencing item of a digest with no
@@ -340,6 +328,68 @@ class Listing:
             return []
         return [finding for rel, name, prefix in self.strays if rel not in self._referenced and vdigest.is_digest(name)
                 for finding in misplaced_blob(rel, name, prefix, [])]  # fmt: skip
+
+
+def files_to_verify(files: pd.DataFrame, wanted: set[str] | None) -> tuple[list[tuple[str, str]], list[dict]]:
+    """The blob files of a listing to verify (every one, or those of the `wanted` digests), in listing order,
+    and a `bad_name` finding for each file among them whose name is not a digest (it is not verified)."""
+    tasks: list[tuple[str, str]] = []
+    found: list[dict] = []
+    for name, prefix in zip(files["digest"], files["prefix"], strict=True):
+        if wanted is not None and name not in wanted:
+            continue
+        rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
+        if not vdigest.is_digest(name):
+            found.append(finding("bad_name", rel, "a file under items/ whose name is not a blob digest"))
+            continue
+        tasks.append((rel, name))
+    return tasks, found
+
+
+def in_group(digests: pd.Series, groups: list[str], number: int) -> np.ndarray:
+    """Which digests begin with a character of group `number` (the last group: also with no digest character)."""
+    first = digests.astype(object).str[:1].fillna("")
+    known = set("".join(groups))
+    mask = first.isin(set(groups[number])).to_numpy(bool)
+    if number == len(groups) - 1:
+        mask = mask | ~first.isin(known).to_numpy(bool)
+    return mask
+
+
+def group_references(store: BackupStore, ids: list[str] | None, groups: list[str]) -> Iterator[pd.DataFrame]:
+    """`references` of the states of `ids` (every account: None) whose digest falls in each group, group by
+    group. A whole indexed store asks DuckDB for each group (the index's digests are read, no frame of every
+    state is made); otherwise the states are read a batch at a time for each group."""
+    if len(groups) == 1:
+        batches = [references(states) for states in store.state_batches(ids)]
+        yield pd.concat(batches, ignore_index=True) if len(batches) > 1 else batches[0] if batches else _no_refs()
+        return
+    if ids is None and store.index_dir is not None:
+        for number in range(len(groups)):
+            yield sql_references(store, groups, number)
+        return
+    for number in range(len(groups)):
+        parts = [refs[in_group(refs["digest"], groups, number)] for refs in map(references, store.state_batches(ids))]
+        yield pd.concat(parts, ignore_index=True) if parts else _no_refs()
+
+
+def sql_references(store: BackupStore, groups: list[str], number: int) -> pd.DataFrame:
+    """`references` of every state whose digest falls in group `number`, from DuckDB over the index."""
+    chars = ", ".join(f"'{c}'" for c in groups[number])  # the digest alphabet: no quote to escape
+    where = f"substr(digest, 1, 1) IN ({chars})"
+    if number == len(groups) - 1:
+        every = ", ".join(f"'{c}'" for c in "".join(groups))
+        where = f"({where} OR substr(digest, 1, 1) NOT IN ({every}))"
+    query = f"SELECT DISTINCT account_id, item_id, digest, size FROM states WHERE digest IS NOT NULL AND {where}"
+    refs = store.sql(query)
+    return pd.DataFrame({"account_id": refs["account_id"].astype(object), "item_id": refs["item_id"].astype("int64"),
+                         "digest": refs["digest"].astype("category"),
+                         "size": refs["size"].astype("Int64")})  # fmt: skip
+
+
+def _no_refs() -> pd.DataFrame:
+    return pd.DataFrame({"account_id": pd.Series(dtype=object), "item_id": pd.Series(dtype="int64"),
+                         "digest": pd.Series(dtype=object), "size": pd.Series(dtype="Int64")})  # fmt: skip
 
 
 def referenced_digests(store: BackupStore, ids: list[str]) -> set[str]:

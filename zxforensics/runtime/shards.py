@@ -10,7 +10,7 @@ and small results crosses a process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TypeVar
 
@@ -22,6 +22,21 @@ from .progress import progress_bar
 R = TypeVar("R")
 MAX_SHARD = 2000  # tasks per shard: bounds the pickled payload and keeps the bar moving
 SHARDS_PER_WORKER = 8  # several shards per worker even out shards holding a few large tasks
+
+
+def bounded_runs(keys: Sequence, sizes: dict, most: int) -> Iterator[list]:
+    """Consecutive runs of `keys` whose `sizes` add up to at most `most` (a key larger than that is a run of
+    its own): whole accounts in a batch of states, digest characters in a group of blob files."""
+    run: list = []
+    held = 0
+    for key in keys:
+        if run and held + sizes.get(key, 0) > most:
+            yield run
+            run, held = [], 0
+        run.append(key)
+        held += sizes.get(key, 0)
+    if run:
+        yield run
 
 
 def default_workers(workers: int | None) -> int:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property, partial
 from pathlib import Path
 from types import MethodType
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound, OutputError, ZxError
@@ -28,7 +29,7 @@ from ..format.keys import get_folded
 from ..parse.backupstat import parse_backupstat
 from ..parse.maps import parse_id_mapper, parse_map
 from ..runtime.memory import system_arrow_pool, trim_heap
-from ..runtime.shards import map_sharded
+from ..runtime.shards import bounded_runs, map_sharded
 from . import frames, scan
 from .account_archive import account_members
 from .index import IndexDamaged, fingerprint_matches, fingerprints, head_fingerprint, open_index, warn_unavailable
@@ -659,7 +660,7 @@ class BackupStore:
             whole = self.item_states(ids)
             counts = whole["account_id"].astype(object).value_counts()
             start = 0
-            for group in account_groups(ids, {a: int(counts.get(a, 0)) for a in ids}, max_states):
+            for group in bounded_runs(ids, {a: int(counts.get(a, 0)) for a in ids}, max_states):
                 rows = sum(int(counts.get(a, 0)) for a in group)
                 yield whole.iloc[start:start + rows].reset_index(drop=True)
                 start += rows
@@ -667,7 +668,7 @@ class BackupStore:
         full = accounts is not None  # as item_states: the whole store takes the quick check
         self._ensure_indexed(ids, full)
         known = self._manifest["accounts"]
-        for group in account_groups(ids, {a: known[a]["rows"] if a in known else 0 for a in ids}, max_states):
+        for group in bounded_runs(ids, {a: known[a]["rows"] if a in known else 0 for a in ids}, max_states):
             yield self._read_states(group, full)  # the index gone bad meanwhile: _read_states scans
 
     def items(self, date: object = "last", accounts: list[str] | str | None = None) -> pd.DataFrame:
@@ -704,8 +705,12 @@ class BackupStore:
     # -- blobs ----------------------------------------------------------------------------
     @cached_property
     def _blob_files(self) -> pd.DataFrame:
-        table, errors = scan.scan_blobs(str(self.root))
-        self.record_errors(errors)
+        return self._listing_frame(*scan.scan_blobs(str(self.root)))
+
+    def _listing_frame(self, table, errors: list[dict]) -> pd.DataFrame:
+        """A listing of items/ (scan.scan_blobs) as blob_files' frame; its problems and its misplaced files
+        recorded in the errors table, once however often the listing is taken."""
+        self.record_errors(errors, once=True)
         df = frames.to_pandas(table) if table.num_rows else pd.DataFrame(columns=frames.BLOB_COLUMNS[:-2])
         df["misplaced"] = df.get("misplaced", pd.Series(dtype=bool)).fillna(False).astype(bool)
         misplaced = df[df["misplaced"]]
@@ -714,12 +719,31 @@ class BackupStore:
             ErrorRecord(f"{where}/{prefix}/{name}", "misplaced",
                         f"blob belongs in {where}/{name[:2]}/, found in {where}/{prefix}/").as_dict()
             for name, prefix in zip(misplaced["digest"], misplaced["prefix"], strict=True)
-        ])  # fmt: skip
+        ], once=True)  # fmt: skip
         return df
 
     def blob_files(self) -> pd.DataFrame:
         """The listing of `items/`, taken once per store: `digest, prefix, path, compressed_size, misplaced`."""
         return self._blob_files.copy()
+
+    def blob_file_groups(self, groups: Sequence[str]) -> Iterator[pd.DataFrame]:
+        """blob_files a group of prefix folders at a time: group i holds the folders whose name begins with
+        a character of `groups[i]`, the last one also every folder that begins with none of them. A question
+        on every blob of a store too large to list in memory takes the listing a group at a time, never
+        kept; a listing this store already holds is sliced instead."""
+        number_of = {char: number for number, chars in enumerate(groups) for char in chars}
+        last = len(groups) - 1
+
+        def group_of(name: str) -> int:
+            return number_of.get(name[:1], last)  # an empty name, or one beginning with no listed character
+
+        held = self.__dict__.get("_blob_files")
+        numbers = np.array([group_of(p) for p in held["prefix"]], dtype=np.int64) if held is not None else None
+        for number in range(len(groups)):
+            if held is not None:
+                yield held[numbers == number].reset_index(drop=True)
+            else:
+                yield self._listing_frame(*scan.scan_blobs(str(self.root), lambda name, n=number: group_of(name) == n))
 
     def blobs(self) -> pd.DataFrame:
         """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`."""
@@ -796,21 +820,6 @@ def entry_type(entry: os.DirEntry) -> str:
         return "file" if entry.is_file(follow_symlinks=False) else "other"
     except OSError:
         return "other"
-
-
-def account_groups(ids: list[str], rows: dict[str, int], max_states: int) -> Iterator[list[str]]:
-    """Consecutive groups of `ids` holding at most `max_states` rows each (an account holding more is a group
-    of its own): state_batches' unit of memory."""
-    group: list[str] = []
-    held = 0
-    for account_id in ids:
-        if group and held + rows[account_id] > max_states:
-            yield group
-            group, held = [], 0
-        group.append(account_id)
-        held += rows[account_id]
-    if group:
-        yield group
 
 
 def as_list(accounts: list[str] | str) -> list[str]:

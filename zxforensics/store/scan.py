@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -266,8 +266,9 @@ def scan_headers(root: str, account_ids: Sequence[str]) -> tuple[list[dict], lis
     return rows, errors
 
 
-def scan_blobs(root: str) -> tuple[pa.Table, list[dict]]:
-    """Every file under `items/`: digest, prefix, path, compressed size; misplaced ones flagged."""
+def scan_blobs(root: str, folders: Callable[[str], bool] | None = None) -> tuple[pa.Table, list[dict]]:
+    """Every file under `items/` (or under the prefix folders whose name `folders` accepts): digest, prefix,
+    path, compressed size; misplaced ones flagged."""
     ev = Evidence(root)
     errors: list[dict] = []
     cols: dict[str, list] = {"digest": [], "prefix": [], "path": [], "compressed_size": [], "misplaced": []}
@@ -279,6 +280,8 @@ def scan_blobs(root: str) -> tuple[pa.Table, list[dict]]:
         prefix_entries = []
     root_text = str(ev.root)  # paths joined as text: a Path per blob cost 2 s of 5 on 74,000 blobs
     for prefix_entry in prefix_entries:
+        if folders is not None and not folders(prefix_entry.name):
+            continue
         prefix_rel = f"{layout.ITEMS_DIR}/{prefix_entry.name}"
         if not prefix_entry.is_dir(follow_symlinks=False):
             errors.append(ErrorRecord(prefix_rel, "misplaced", "a file where a blob prefix folder belongs").as_dict())

@@ -55,7 +55,7 @@ SEVERITIES = ("error", "warning", "info")
 _BLOB_KINDS = {"missing": "missing_blob", "link_outside": "unreadable_blob", "not_regular_file": "unreadable_blob",
                "unreadable": "unreadable_blob"}  # fmt: skip
 PARALLEL_MIN_BLOBS = 2000  # below this, verifying here beats starting a pool
-GROUP_BLOBS = 250_000  # blob files (and about as many references) checked at once: the audit's unit of memory
+GROUP_BLOBS = 100_000  # blob files (and about as many references) checked at once: the audit's unit of memory
 LINK_SLICE = 20_000  # item files turned into Python values at once by the hard-link check
 
 Refs = dict[str, list[tuple[str, int, frozenset]]]  # digest -> (account_id, item_id, sizes the metadata claims)

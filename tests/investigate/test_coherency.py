@@ -15,7 +15,7 @@ import zxforensics as zx
 from zxforensics.errors import EvidenceError
 from zxforensics.evidence.blobgzip import decompress_blob, iter_gunzip, verify_stream
 from zxforensics.format import digest as vdigest
-from zxforensics.investigate import coherency
+from zxforensics.investigate import blob_groups, coherency
 from zxforensics.investigate.coherency import FINDING_COLUMNS, FINDING_KINDS, audit, counts
 from zxforensics.runtime import pool as pool_module
 from zxforensics.sample import audit_cases
@@ -324,7 +324,7 @@ def test_an_audit_in_groups_equals_one_over_every_blob_and_state(where, sample_p
     if where == "damaged":  # the same blobs' findings, for items of two accounts read in two batches
         assert {"a1", "a2"} <= set(expected["account_id"].dropna()) and "size_mismatch" in set(expected["kind"])
     monkeypatch.setattr(backup, "BATCH_STATES", 5)
-    monkeypatch.setattr(coherency, "GROUP_BLOBS", 4)
+    monkeypatch.setattr(blob_groups, "GROUP_BLOBS", 4)
     groups = []
     run_sharded = coherency.run_sharded
     monkeypatch.setattr(coherency, "run_sharded", lambda *a, **k: groups.append(k["desc"]) or run_sharded(*a, **k))

@@ -13,7 +13,7 @@ import warnings
 
 import pandas as pd
 import pytest
-from pandas.testing import assert_frame_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 import zxforensics as zx
 from zxforensics.sample.shapes import SHAPES, make_shape
@@ -335,3 +335,21 @@ def test_the_sample_summary_from_duckdb_equals_the_one_from_frames(sample_path, 
     assert_frame_equal(summary, zx.summarize(memory))
     assert_frame_equal(indexed.errors, memory.errors)
     assert indexed._states is None  # no frame of every state was made
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_the_summary_counts_blobs_a_group_of_folders_at_a_time(sample_path, tmp_path, monkeypatch, indexed):
+    """Blob files, bytes and orphans are counted a group of prefix folders at a time (the listing of items/
+    is never held whole): groups of two files give the figures of one pass over the whole listing."""
+    from zxforensics.investigate import blob_groups
+
+    expected = zx.summarize(BackupStore(sample_path)).set_index("metric")["value"]
+    assert int(expected["orphan blobs"]) > 0 and int(expected["blob files"]) > 100
+    monkeypatch.setattr(blob_groups, "COUNT_GROUP_BLOBS", 2)
+    store = zx.open_backup(sample_path, index=tmp_path / "index" if indexed else False)
+    groups = []
+    listing = store.blob_file_groups
+    monkeypatch.setattr(store, "blob_file_groups", lambda g: groups.append(len(g)) or listing(g))
+    assert_series_equal(zx.summarize(store).set_index("metric")["value"], expected)
+    assert groups and groups[0] > 1
+    assert "_blob_files" not in store.__dict__  # the whole listing was never taken

@@ -22,6 +22,8 @@ from ..format import layout
 from ..runtime.shards import bounded_runs, run_sharded
 from ..store.account_archive import MEMBER_SEP
 from ..store.backup import as_list, investigation
+from . import blob_groups
+from .blob_groups import group_references
 from .blobcheck import BlobResult, check_blobs
 
 if TYPE_CHECKING:
@@ -55,7 +57,6 @@ SEVERITIES = ("error", "warning", "info")
 _BLOB_KINDS = {"missing": "missing_blob", "link_outside": "unreadable_blob", "not_regular_file": "unreadable_blob",
                "unreadable": "unreadable_blob"}  # fmt: skip
 PARALLEL_MIN_BLOBS = 2000  # below this, verifying here beats starting a pool
-GROUP_BLOBS = 100_000  # blob files (and about as many references) checked at once: the audit's unit of memory
 LINK_SLICE = 20_000  # item files turned into Python values at once by the hard-link check
 
 Refs = dict[str, list[tuple[str, int, frozenset]]]  # digest -> (account_id, item_id, sizes the metadata claims)
@@ -88,12 +89,12 @@ def audit(
     full = ids is None
     store.record_scan_errors(ids)  # the metadata findings come from them
     strays = Strays(store.blob_file_groups(vdigest.ALPHABET))  # the listing's own problems go to store.errors
-    groups = ["".join(run) for run in bounded_runs(vdigest.ALPHABET, strays.files, GROUP_BLOBS)]
+    groups = ["".join(run) for run in bounded_runs(vdigest.ALPHABET, strays.files, blob_groups.GROUP_BLOBS)]
     found = backup_wide(store) + account_folders(store, ids) + metadata_findings(store.errors, ids)
     wanted = None if full else referenced_digests(store, ids)
     linked = HardLinks(str(store.root))
-    for number, (files, refs) in enumerate(zip(store.blob_file_groups(groups), group_references(store, ids, groups),
-                                               strict=True)):  # fmt: skip
+    for number, files in enumerate(store.blob_file_groups(groups)):
+        refs = group_references(store, ids, groups, number)
         tasks, bad_names = files_to_verify(files, wanted)
         del files
         results = run_sharded(
@@ -190,14 +191,6 @@ def metadata_findings(errors: pd.DataFrame, ids: list[str] | None) -> list[dict]
         account_id = None if pd.isna(row.account_id) else str(row.account_id)
         found.append(finding(kind, str(row.path), f"{row.kind}: {row.detail}", account_id, item_id))
     return found
-
-
-def references(states: pd.DataFrame) -> pd.DataFrame:
-    """`account_id, item_id, digest, size` of the states that reference a blob, one row per distinct claim
-    (an item may claim several sizes), in the states' order: a batch's references, as columns (a million of
-    them as Python objects cost over a gigabyte); `digest` stays categorical (codes, no string per row)."""
-    used = states.loc[states["digest"].notna(), ["account_id", "item_id", "digest", "size"]]
-    return used.drop_duplicates(ignore_index=True)
 
 
 def claims(refs: pd.DataFrame) -> Refs:
@@ -344,52 +337,6 @@ def files_to_verify(files: pd.DataFrame, wanted: set[str] | None) -> tuple[list[
             continue
         tasks.append((rel, name))
     return tasks, found
-
-
-def in_group(digests: pd.Series, groups: list[str], number: int) -> np.ndarray:
-    """Which digests begin with a character of group `number` (the last group: also with no digest character)."""
-    first = digests.astype(object).str[:1].fillna("")
-    known = set("".join(groups))
-    mask = first.isin(set(groups[number])).to_numpy(bool)
-    if number == len(groups) - 1:
-        mask = mask | ~first.isin(known).to_numpy(bool)
-    return mask
-
-
-def group_references(store: BackupStore, ids: list[str] | None, groups: list[str]) -> Iterator[pd.DataFrame]:
-    """`references` of the states of `ids` (every account: None) whose digest falls in each group, group by
-    group. A whole indexed store asks DuckDB for each group (the index's digests are read, no frame of every
-    state is made); otherwise the states are read a batch at a time for each group."""
-    if len(groups) == 1:
-        batches = [references(states) for states in store.state_batches(ids)]
-        yield pd.concat(batches, ignore_index=True) if len(batches) > 1 else batches[0] if batches else _no_refs()
-        return
-    if ids is None and store.index_dir is not None:
-        for number in range(len(groups)):
-            yield sql_references(store, groups, number)
-        return
-    for number in range(len(groups)):
-        parts = [refs[in_group(refs["digest"], groups, number)] for refs in map(references, store.state_batches(ids))]
-        yield pd.concat(parts, ignore_index=True) if parts else _no_refs()
-
-
-def sql_references(store: BackupStore, groups: list[str], number: int) -> pd.DataFrame:
-    """`references` of every state whose digest falls in group `number`, from DuckDB over the index."""
-    chars = ", ".join(f"'{c}'" for c in groups[number])  # the digest alphabet: no quote to escape
-    where = f"substr(digest, 1, 1) IN ({chars})"
-    if number == len(groups) - 1:
-        every = ", ".join(f"'{c}'" for c in "".join(groups))
-        where = f"({where} OR substr(digest, 1, 1) NOT IN ({every}))"
-    query = f"SELECT DISTINCT account_id, item_id, digest, size FROM states WHERE digest IS NOT NULL AND {where}"
-    refs = store.sql(query)
-    return pd.DataFrame({"account_id": refs["account_id"].astype(object), "item_id": refs["item_id"].astype("int64"),
-                         "digest": refs["digest"].astype("category"),
-                         "size": refs["size"].astype("Int64")})  # fmt: skip
-
-
-def _no_refs() -> pd.DataFrame:
-    return pd.DataFrame({"account_id": pd.Series(dtype=object), "item_id": pd.Series(dtype="int64"),
-                         "digest": pd.Series(dtype=object), "size": pd.Series(dtype="Int64")})  # fmt: skip
 
 
 def referenced_digests(store: BackupStore, ids: list[str]) -> set[str]:

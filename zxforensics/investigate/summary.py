@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..format.dates import format_vendor_date
+from .blob_groups import blob_figures
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -18,13 +19,7 @@ def summarize(store: BackupStore) -> pd.DataFrame:
     A store with an index answers from what it keeps per account (no frame of every state)."""
     accounts = store.accounts()
     figures = _state_figures(store)
-    blobs = store.blob_files()
-    if blobs.empty:  # blobless mode, or a metadata-only copy: no digest to look up
-        orphans = 0
-    elif store.index_dir is None:
-        orphans = int((~store.blobs()["referenced"]).sum())
-    else:
-        orphans = int(store.sql("SELECT count(*) AS n FROM blobs WHERE NOT referenced")["n"][0])
+    blob_files, blob_bytes, orphans = blob_figures(store)
     first, last_scan = store.scan_dates()
     errors = store.errors
 
@@ -43,8 +38,8 @@ def summarize(store: BackupStore) -> pd.DataFrame:
         ("item states", figures["states"]),
         ("items by type", ", ".join(f"{t} {n}" for t, n in figures["by_type"] if n)),
         ("message bytes, as the metadata states them (newest states)", figures["message_bytes"]),
-        ("blob files", len(blobs)),
-        ("blob bytes on disk", int(blobs["compressed_size"].fillna(0).sum())),
+        ("blob files", blob_files),
+        ("blob bytes on disk", blob_bytes),
         ("orphan blobs", orphans),
         ("read errors (metadata and blobs met so far)", len(errors)),
     ]

@@ -88,3 +88,20 @@ def test_copy_drift_by_stat_with_a_lag(make_store, tmp_path):
     assert drift.missing == [gone] and drift.changed == [grown] and drift.pending == 0
     problem = health.copy_drift(store, str(tmp_path / "nothing"), 26, now).problem
     assert problem.endswith("no such folder (expected a Zextras backup path)")
+
+
+def test_the_sample_is_drawn_a_group_of_folders_at_a_time(sample_path):
+    """The blobs to verify are drawn while the listing is read a group of prefix folders at a time (it is never
+    held whole): every canonical blob when the sample is larger, `size` distinct ones otherwise, the same for
+    the same seed, and the listing's own problems recorded on the way."""
+    store = zx.open_backup(sample_path)
+    measured = health.measure(store, sample=5, seed=4)
+    assert "_blob_files" not in store.__dict__
+    assert measured.errors_by_kind.get("misplaced") == 2  # the listing's misplaced blobs, met on the way
+    listing = zx.open_backup(sample_path).blob_files()
+    canonical = set(listing.loc[~listing["misplaced"], "digest"])
+    everything = health.draw_blobs(store, 10**6, seed=1)
+    assert sorted(everything) == sorted(canonical)
+    drawn = health.draw_blobs(store, 7, seed=2)
+    assert len(set(drawn)) == 7 and set(drawn) <= canonical and drawn == health.draw_blobs(store, 7, seed=2)
+    assert health.draw_blobs(store, 7, seed=3) != drawn and health.draw_blobs(store, 0) == []

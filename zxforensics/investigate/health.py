@@ -7,14 +7,15 @@ metadata is read, so the cost does not grow with the number of items; a copy is 
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import EvidenceError, ZxError
+from ..format import digest as vdigest
 from .copies import compare_stat
 from .info import EPOCH, backup_info
 
@@ -113,13 +114,29 @@ def copy_drift(store: BackupStore, copy: str, max_lag_hours: float, now: pd.Time
     return drift
 
 
+def draw_blobs(store: BackupStore, size: int, seed: int | None = None) -> list[str]:
+    """`size` digests drawn uniformly at random from the blob files at their prefix folder, in random order,
+    the listing of items/ read a group of prefix folders at a time (each file gets a random key, the `size`
+    smallest keys win): it is never held whole, and its own problems go to the errors table on the way."""
+    rng = np.random.default_rng(seed)
+    keys, digests = np.empty(0), np.empty(0, dtype=object)
+    for listing in store.blob_file_groups(vdigest.ALPHABET):
+        if size <= 0 or listing.empty:
+            continue
+        names = listing.loc[~listing["misplaced"], "digest"].to_numpy(object)
+        keys, digests = np.concatenate([keys, rng.random(len(names))]), np.concatenate([digests, names])
+        if len(keys) > size:
+            best = np.argpartition(keys, size - 1)[:size]
+            keys, digests = keys[best], digests[best]
+    return [str(d) for d in digests[np.argsort(keys, kind="stable")]]
+
+
 def verify_sample(store: BackupStore, size: int, budget_seconds: float = DEFAULT_SAMPLE_BUDGET,
-                  seed: int | None = None) -> BlobSample:
-    """Decompress `size` blobs drawn at random from the blob listing and check each digest, stopping when
-    the budget is spent (each run draws anew, so over days the checks cover the store)."""
-    listing = store.blob_files()
-    digests = listing.loc[~listing["misplaced"], "digest"].tolist()
-    chosen = random.Random(seed).sample(digests, min(max(size, 0), len(digests)))
+                  seed: int | None = None, drawn: list[str] | None = None) -> BlobSample:
+    """Decompress `size` blobs drawn at random from the blob listing (`drawn`: already drawn by draw_blobs)
+    and check each digest, stopping when the budget is spent (each run draws anew, so over days the checks
+    cover the store)."""
+    chosen = drawn if drawn is not None else draw_blobs(store, size, seed)
     sample = BlobSample(asked=len(chosen), budget_seconds=budget_seconds)
     start = time.monotonic()
     for digest in chosen:
@@ -142,7 +159,7 @@ def measure(store: BackupStore, copy: str | None = None, sample: int = 0, *, max
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     facts = backup_info(store)
     unprotected = unprotected_accounts(store)
-    store.blob_files()  # the listing's own problems (unreadable folders, misplaced blobs) count as read errors
+    drawn = draw_blobs(store, sample, seed)  # one pass over the listing: its own problems count as read errors
     errors = store.errors
     health = Health(
         root=str(store.root), tz=store.tz, now=now, last_scan=scan_age(store),
@@ -153,5 +170,5 @@ def measure(store: BackupStore, copy: str | None = None, sample: int = 0, *, max
     if copy:
         health.copy = copy_drift(store, copy, max_lag_hours, now)
     if sample:
-        health.sample = verify_sample(store, sample, budget_seconds, seed)
+        health.sample = verify_sample(store, sample, budget_seconds, drawn=drawn)
     return health

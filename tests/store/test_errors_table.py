@@ -80,6 +80,15 @@ def test_a_failed_extract_is_an_errors_row_and_a_misplaced_copy_is_named(damaged
         store.read_blob(digest)
     misplaced = store.errors[store.errors["kind"] == "misplaced"]
     assert [p.rsplit("/", 1)[1] for p in misplaced["path"].astype(str)] == [digest]
+    assert "_blob_files" not in store.__dict__  # found by a stat per prefix folder, not a listing of every blob
+    held = zx.open_backup(root, max_blob_size=LIMIT)
+    held.blob_files()
+    with pytest.raises(EvidenceError) as from_listing:
+        held.read_blob(digest)
+    with pytest.raises(EvidenceError) as from_stats:
+        store.read_blob(digest)
+    assert str(from_listing.value) == str(from_stats.value)
+    assert "a misplaced copy sits in items/" in str(from_stats.value)
 
 
 def test_the_audit_puts_every_blob_problem_in_the_errors_table(damaged):

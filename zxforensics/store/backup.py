@@ -714,12 +714,9 @@ class BackupStore:
         df = frames.to_pandas(table) if table.num_rows else pd.DataFrame(columns=frames.BLOB_COLUMNS[:-2])
         df["misplaced"] = df.get("misplaced", pd.Series(dtype=bool)).fillna(False).astype(bool)
         misplaced = df[df["misplaced"]]
-        where = layout.ITEMS_DIR
-        self.record_errors([
-            ErrorRecord(f"{where}/{prefix}/{name}", "misplaced",
-                        f"blob belongs in {where}/{name[:2]}/, found in {where}/{prefix}/").as_dict()
-            for name, prefix in zip(misplaced["digest"], misplaced["prefix"], strict=True)
-        ], once=True)  # fmt: skip
+        self.record_errors([misplaced_blob_record(name, prefix)
+                            for name, prefix in zip(misplaced["digest"], misplaced["prefix"], strict=True)],
+                           once=True)  # fmt: skip
         return df
 
     def blob_files(self) -> pd.DataFrame:
@@ -778,11 +775,22 @@ class BackupStore:
 
     def _name_misplaced_copies(self, exc: EvidenceError, digest: str) -> EvidenceError:
         """A blob missing at its canonical path may sit under another prefix: still missing for a restore
-        (FORMAT.md §9), but the error names the copy, and the listing records it `misplaced`."""
-        files = self._blob_files
-        copies = files.loc[(files["digest"] == digest) & files["misplaced"], "prefix"]
-        if copies.empty:
+        (FORMAT.md §9), but the error names the copy, recorded `misplaced` as the listing records it. The
+        copies are looked for by one lstat per prefix folder (no atime, no listing of every blob), or in the
+        listing of items/ when this store holds it."""
+        held = self.__dict__.get("_blob_files")
+        if held is not None:
+            copies = sorted(held.loc[(held["digest"] == digest) & held["misplaced"], "prefix"])
+        else:
+            try:
+                folders = [name for name, kind in self.listing(layout.ITEMS_DIR) if kind == "folder"]
+            except EvidenceError:  # no items/, or unreadable: nothing to name (the listing reports it)
+                folders = []
+            copies = [name for name in folders
+                      if name != digest[:2] and self.evidence.lstat(f"{layout.ITEMS_DIR}/{name}/{digest}")]  # fmt: skip
+        if not copies:
             return exc
+        self.record_errors([misplaced_blob_record(digest, prefix) for prefix in copies], once=True)
         where = ", ".join(f"{layout.ITEMS_DIR}/{prefix}/" for prefix in copies)
         return EvidenceError(exc.kind, f"{exc.detail}; a misplaced copy sits in {where}", exc.path)
 
@@ -808,6 +816,13 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.get_option("m
 def _detached(df: pd.DataFrame) -> pd.DataFrame:
     """A frame the caller may change without touching the store's cache."""
     return df.copy(deep=not _COPY_ON_WRITE)
+
+
+def misplaced_blob_record(name: str, prefix: str) -> dict:
+    """The errors row of a blob file under another prefix folder than its name's."""
+    where = layout.ITEMS_DIR
+    detail = f"blob belongs in {where}/{name[:2]}/, found in {where}/{prefix}/"
+    return ErrorRecord(f"{where}/{prefix}/{name}", "misplaced", detail).as_dict()
 
 
 def entry_type(entry: os.DirEntry) -> str:

@@ -86,7 +86,7 @@ def render_pdf(out: OutputDir, html_name: str, engine: str | None = None) -> dic
 
 def run_browser(command: list[str], cwd: Path) -> tuple[int, bytes]:
     """Run the browser under the reaper, in a new session; answers its exit code and stderr. Whatever
-    happens (normal end, timeout, error), its process group is killed and nothing of it outlives the call.
+    happens (normal end, timeout, error, interruption), nothing of the browser outlives the call.
     Raises TimeoutExpired after TIMEOUT seconds, once the browser and its helpers are gone."""
     process = subprocess.Popen(
         [sys.executable, "-I", str(REAPER), *command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -94,18 +94,22 @@ def run_browser(command: list[str], cwd: Path) -> tuple[int, bytes]:
     )  # fmt: skip
     try:
         _out, stderr = process.communicate(timeout=TIMEOUT)
-        return process.returncode, stderr
-    except subprocess.TimeoutExpired:
-        process.terminate()  # the reaper kills the browser's group and its helpers, reaps them, and ends
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.communicate(timeout=GRACE)
-        raise
     finally:
-        end_group(process)
+        stop(process)
+    return process.returncode, stderr
 
 
-def end_group(process: subprocess.Popen) -> None:
-    """Kill the process group a process leads (its session's) and reap the process."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+def stop(process: subprocess.Popen) -> None:
+    """End a reaper that is still running (a timeout, an interruption): SIGTERM, on which it kills the
+    browser's group and reaps its helpers; after GRACE seconds, its own group is killed. A reaper that
+    ended by itself has reaped everything already."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        process.communicate(timeout=GRACE)
+    except subprocess.TimeoutExpired:
+        # not reaped yet: its pid still names its group (no reused pid is hit)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

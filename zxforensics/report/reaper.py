@@ -74,12 +74,27 @@ def main(argv: list[str]) -> int:
         print("usage: reaper.py COMMAND [ARGS...]", file=sys.stderr)
         return 2
     become_subreaper()
+    started: list[int] = []
+    stopped: list[bool] = []
+
+    def stop(_signum: int, _frame: object) -> None:  # the caller's timeout: the browser's group goes now
+        stopped.append(True)
+        for pid in started:
+            kill_group(pid)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         browser = subprocess.Popen(argv, start_new_session=True)
     except OSError as exc:
         print(f"{argv[0]}: {exc}", file=sys.stderr)
         return 127
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: kill_group(browser.pid))
+    started.append(browser.pid)
+    if stopped:
+        kill_group(browser.pid)
+    # Wait for the browser without reaping it: while it is a zombie its pid still names its group, so the
+    # group killed next is the browser's, never a group that took a reused pid.
+    os.waitid(os.P_PID, browser.pid, os.WEXITED | os.WNOWAIT)
+    kill_group(browser.pid)
     code = browser.wait()
     end_all(browser.pid)
     return code if code >= 0 else 128 - code

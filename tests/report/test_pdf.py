@@ -104,6 +104,36 @@ def test_no_helper_outlives_the_step(out, groups, tmp_path, monkeypatch, mode):
     assert written == (["report.html", "report.pdf"] if mode == "end" else ["report.html"])
 
 
+def test_an_interrupted_step_leaves_no_helper(out, tmp_path, monkeypatch):
+    """Ctrl-C while the browser hangs: the interruption goes on, the browser and its helpers do not."""
+    pids = tmp_path / "pids"
+    engine = tmp_path / "fake-chromium"
+    engine.write_text(FAKE_ENGINE.format(python=sys.executable, pids=str(pids), mode="hang"))
+    engine.chmod(0o755)
+    real = subprocess.Popen
+
+    class Interrupted(real):
+        def communicate(self, *args, **kwargs):
+            if not getattr(self, "interrupted", False):
+                self.interrupted = True
+                with pytest.raises(subprocess.TimeoutExpired):
+                    super().communicate(timeout=5)  # the engine is hanging by now
+                raise KeyboardInterrupt
+            return super().communicate(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Interrupted)
+    left: list[int] = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            pdf.render_pdf(out, "report.html", engine=str(engine))
+        left = [int(pid) for pid in pids.read_text().split()]
+        assert len(left) == 2 and [pid for pid in left if not gone(pid)] == []
+    finally:
+        for pid in left:
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_the_reaper_runs_without_the_kit():
     """The reaper is run by path with -I: it imports the standard library only."""
     source = Path(pdf.REAPER).read_text(encoding="utf-8")

@@ -17,16 +17,17 @@ from zxforensics.output import OutputDir
 from zxforensics.report import pdf
 
 # A stand-in for Chromium: prints a PDF (or not), leaves a helper in its process group and one in a
-# session of its own (as chrome_crashpad_handler does), then ends, fails or hangs.
+# session of its own (as chrome_crashpad_handler does), then ends, fails or hangs. It writes its own pid
+# and its helpers' to `pids` (a failing test kills them).
 FAKE_ENGINE = """#!{python}
-import subprocess, sys, time
+import os, subprocess, sys, time
 from pathlib import Path
 target = next(a.split("=", 1)[1] for a in sys.argv if a.startswith("--print-to-pdf="))
 Path(target).write_bytes(b"%PDF-1.4 fake")
 quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 helper = subprocess.Popen(["sleep", "600"], **quiet)
 crashpad = subprocess.Popen(["sleep", "600"], start_new_session=True, **quiet)
-Path({pids!r}).write_text(f"{{helper.pid}} {{crashpad.pid}}")
+Path({pids!r}).write_text(f"{{os.getpid()}} {{helper.pid}} {{crashpad.pid}}")
 if {mode!r} == "hang":
     time.sleep(600)
 print("the last words", file=sys.stderr)
@@ -127,7 +128,7 @@ def test_an_interrupted_step_leaves_no_helper(out, tmp_path, monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             pdf.render_pdf(out, "report.html", engine=str(engine))
         left = [int(pid) for pid in pids.read_text().split()]
-        assert len(left) == 2 and [pid for pid in left if not gone(pid)] == []
+        assert len(left) == 3 and [pid for pid in left if not gone(pid)] == []
     finally:
         for pid in left:
             if not gone(pid):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import hostile_store as hs
 import pandas as pd
@@ -13,6 +14,7 @@ from evidence_snapshot import snapshot
 
 from zxforensics.cli import main
 from zxforensics.cli.server import BOLD, CYAN, DIM, GREEN, RESET
+from zxforensics.format.text import unescape
 from zxforensics.sample.builder import StoreBuilder
 
 NO_NUL = hs.EVIL_ESCAPED.split("\\x00")[0]  # what survives of EVIL where a parser stops at a separator
@@ -95,6 +97,22 @@ def test_json_and_csv_keep_the_exact_values(hostile, capsys):
     code, out, err = cli(capsys, "--csv", *args)
     assert code == 0 and hs.FORMULA in out and "1 cells start with = + - @" in err
     assert pd.read_csv(pd.io.common.StringIO(out))["sender"].tolist() == [hs.FORMULA]
+
+
+def test_csv_on_a_terminal_is_escaped_and_exact_into_a_pipe(hostile, capsys, monkeypatch):
+    """Into a pipe or a file --csv keeps the exact bytes; on a terminal its text cells are escaped as text is."""
+    args = ["--csv", "doItemSearch", hs.MAIL, "backup_path", hostile / "backup", "search_filter", "all"]
+    code, piped, _err = cli(capsys, *args)
+    assert code == 0 and f"S{hs.EVIL}" in pd.read_csv(pd.io.common.StringIO(piped))["subject"].tolist()
+    assert hs.UNSAFE.search(piped.replace("\n", ""))  # the ESC, NUL, CR ... as they are
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, shown, _err = cli(capsys, *args)
+    assert code == 0 and not hs.UNSAFE.search(shown.replace("\n", ""))
+    frame = pd.read_csv(pd.io.common.StringIO(shown))
+    assert f"S{hs.EVIL_ESCAPED}" in frame["subject"].tolist()
+    assert len(frame) == len(pd.read_csv(pd.io.common.StringIO(piped)))  # one line a row: no forged rows
+    exact = pd.read_csv(pd.io.common.StringIO(piped), keep_default_na=False)["subject"].tolist()
+    assert [unescape(s) for s in frame["subject"].fillna("")] == exact
 
 
 def test_an_error_line_is_escaped_and_one_line(hostile, capsys):

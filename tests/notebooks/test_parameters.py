@@ -23,9 +23,12 @@ def test_one_parameters_cell_of_plain_defaults_then_their_resolution(path):
     assert "backup_path = None" in source and "sample_data" not in source and "../" not in source
     derived = "".join(code[1]["source"])
     assert "backup_path = params.backup_path(backup_path)" in derived
-    for name in ("notification", "out_dir"):
+    for name in ("notification", "out_dir", "index"):
         if name in names:
             assert f"{name} = params.{name}({name})" in derived
+    # every notebook opens a store: its index is a parameter (None: $ZXFORENSICS_INDEX, else the user's cache)
+    assert "\nindex = None  #" in source and "index=index)" in derived
+    assert derived.index("index = params.index(index)") < derived.index("index=index)")
     assert all("sample_data" not in "".join(cell["source"]) for cell in code)
 
 

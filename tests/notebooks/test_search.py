@@ -21,7 +21,7 @@ def test_notebook_is_stored_without_outputs_and_one_parameters_cell():
     assert len(tagged) == 1 and tagged[0] is code[0]
     names = {line.split(" = ")[0] for line in "".join(tagged[0]["source"]).splitlines()}
     assert names == {"backup_path", "out_dir", "pattern", "regex", "accounts", "search_date", "export_account",
-                     "export_date", "export_format", "include_deleted"}  # fmt: skip
+                     "export_date", "export_format", "include_deleted", "index"}  # fmt: skip
 
 
 def test_papermill_run(tmp_path):
@@ -30,7 +30,7 @@ def test_papermill_run(tmp_path):
     pm.execute_notebook(
         str(NOTEBOOK), str(output), cwd=str(NOTEBOOK.parent), progress_bar=False, kernel_name="python3",
         parameters={"out_dir": str(out_dir), "export_date": EXPORT_DATE, "export_format": "mbox",
-                    "include_deleted": True},
+                    "include_deleted": True, "index": "off"},  # the search works without an index too
     )  # fmt: skip
     run = json.loads(output.read_text())
     outputs = [o for cell in run["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]

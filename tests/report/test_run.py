@@ -268,6 +268,17 @@ def test_retention_at_the_last_scan_or_at_the_date_given(sample_path, tmp_path):
     assert heading == "### Retention: what a purge on the date given (01&#47;01&#47;2014 00&#58;00&#58;00) would remove"
 
 
+def test_the_report_opens_the_index_it_is_given(sample_path, tmp_path):
+    """The notebook's `index` parameter: None the default index, False none, a path that folder."""
+    from zxforensics.report import view
+
+    assert view.open_report(sample_path, out_dir=tmp_path / "a", index=False).store.index_dir is None
+    ctx = view.open_report(sample_path, out_dir=tmp_path / "b", index=tmp_path / "idx")
+    assert ctx.store.index_dir == tmp_path / "idx"
+    default = view.open_report(sample_path, out_dir=tmp_path / "c").store.index_dir
+    assert default is not None and tmp_path not in default.parents
+
+
 def test_the_audit_of_a_report_on_a_dask_cluster(ran, sample_path, notification, tmp_path, dask_client):
     """`scheduler`: the same findings, the blobs verified by the cluster's workers; the run records it."""
     from zxforensics.report import view

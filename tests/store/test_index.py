@@ -225,12 +225,20 @@ def test_nothing_is_written_inside_the_evidence(sample_path, tmp_path, monkeypat
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a_file" / "cache"))
     with pytest.warns(IndexWarning, match="cannot make the index folder"):
         assert zx.open_backup(sample_path).index_dir is None
+
+
+def test_an_index_turned_off_is_silent_and_says_so(sample_path, monkeypatch):
+    """The user asked for no index (`$ZXFORENSICS_INDEX=off`, `index="off"`, `index=False`): no warning."""
     monkeypatch.setenv("ZXFORENSICS_INDEX", "off")
-    with pytest.warns(IndexWarning, match="turned off"):
-        assert zx.open_backup(sample_path).index_dir is None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert zx.open_backup(sample_path, index=False).index_dir is None  # asked for: no warning
+        store = zx.open_backup(sample_path)
+        assert store.index_dir is None
+        assert store.index_info()["note"] == "the index is turned off ($ZXFORENSICS_INDEX=off)"
+        monkeypatch.delenv("ZXFORENSICS_INDEX")
+        store = zx.open_backup(sample_path, index="off")
+        assert store.index_dir is None and store.index_info()["note"] == "the index is turned off"
+        assert zx.open_backup(sample_path, index=False).index_dir is None
 
 
 def test_the_default_index_is_in_the_cache_keyed_by_the_backup_path(sample_path, tmp_path, monkeypatch):

@@ -76,6 +76,15 @@ def test_out_dir_parameter_then_environment_then_a_new_temporary_folder(monkeypa
     assert params.out_dir("../out/x") == NOTEBOOKS.parent / "out" / "x"  # inside the clone, whatever the cwd
 
 
+def test_index_default_off_or_a_folder(tmp_path):
+    """None or blank: open_backup's default; False or `off` (any spelling $ZXFORENSICS_INDEX takes): none."""
+    assert params.index(None) is None and params.index("") is None and params.index(True) is None
+    assert all(params.index(off) is False for off in (False, "off", " OFF ", "none", "0", "no", "false"))
+    assert params.index(str(tmp_path / "idx")) == tmp_path / "idx"
+    assert params.index("idx") == NOTEBOOKS / "idx"  # relative: from the notebook's folder
+    assert params.index("idx", base=tmp_path) == tmp_path / "idx"
+
+
 def test_snapshot_dates_default_to_the_first_and_the_last(sample_store, make_store):
     assert params.snapshot_dates(sample_store) == ("22/02/2014 04:00:58", "last")
     assert params.snapshot_dates(sample_store, "24/02/2014 04:01:09", None) == ("24/02/2014 04:01:09", "last")

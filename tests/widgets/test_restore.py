@@ -19,9 +19,12 @@ def case(sample_store):
     return rw.RestoreCase(sample_store, report, zx.diagnose(sample_store, report))
 
 
-def test_open_case(sample_path):
+def test_open_case(sample_path, tmp_path):
     opened = rw.open_case(sample_path, REPORT)
     assert len(opened.diagnosis) == 32 and opened.report.stats["unrestored"] == 32
+    assert rw.open_case(sample_path, REPORT, index=False).store.index_dir is None
+    indexed = rw.open_case(sample_path, REPORT, index=tmp_path / "idx")
+    assert indexed.store.index_dir == tmp_path / "idx" and len(indexed.diagnosis) == 32
 
 
 def test_filters(case):

@@ -150,19 +150,49 @@ def emit(result, fmt: str) -> None:
     """Print a result as the vendor's text, JSON records or CSV.
 
     Text is escaped where it is built (`format.text`). JSON and CSV keep the exact values: JSON with every
-    character text would escape written as `\\uXXXX`; CSV as it is (it feeds tools, and a changed value is
-    a changed finding), with a warning on stderr when a cell could run as a spreadsheet formula."""
+    character text would escape written as `\\uXXXX`; CSV as it is into a pipe or a file (it feeds tools,
+    and a changed value is a changed finding), with a warning on stderr when a cell could run as a
+    spreadsheet formula. CSV shown on a terminal has its text cells escaped as text is: an ESC or a CR
+    from the evidence must not drive the terminal."""
     if fmt == "json" and result.frame is not None:
         # pandas writes ISO dates; orjson re-emits without pandas' escaped slashes
         records = orjson.loads(result.frame.to_json(orient="records", date_format="iso"))
         print(escape_json(orjson.dumps(records, option=orjson.OPT_INDENT_2).decode()))
     elif fmt == "csv" and result.frame is not None:
         warn_formulas(result.frame)
-        sys.stdout.write(result.frame.to_csv(index=False))
+        frame = escape_frame(result.frame) if on_terminal() else result.frame
+        sys.stdout.write(frame.to_csv(index=False))
     elif result.text is not None:
         print(result.text)
     elif result.frame is not None:
         print(escape_lines(frame_text(result.frame)))
+
+
+def on_terminal() -> bool:
+    """Whether stdout is a terminal (a stream replaced by one without `isatty` is not)."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def escape_frame(frame):
+    """A copy of a frame with every text cell and column name `escape`d (for a terminal, never a file)."""
+    shown = frame.rename(columns=lambda name: escape(name) if isinstance(name, str) else name)
+    for column in range(shown.shape[1]):
+        values = shown.iloc[:, column]
+        if is_text(values):
+            shown.isetitem(column, values.astype(object).map(_escape_cell))
+    return shown
+
+
+def _escape_cell(value: object) -> object:
+    return escape(value) if isinstance(value, str) else value
+
+
+def is_text(values) -> bool:
+    """A column that may hold text: object, string (pandas 3 infers `str`) or categorical."""
+    import pandas as pd  # the CLI imports pandas only when a verb needs it
+
+    return values.dtype == object or isinstance(values.dtype, (pd.StringDtype, pd.CategoricalDtype))
 
 
 def frame_text(frame) -> str:
@@ -178,7 +208,7 @@ def warn_formulas(frame) -> None:
     """Say on stderr how many text cells a spreadsheet could run as formulas (`=cmd|...`, `@SUM(...)`)."""
     found = 0
     for column in frame.columns:
-        if frame[column].dtype == object or str(frame[column].dtype) in ("string", "category"):
+        if is_text(frame[column]):
             found += sum(1 for value in frame[column].astype(object) if looks_like_formula(value))
     if found:
         print(f"warning: {found} cells start with = + - @ or a control character: open this CSV in a spreadsheet "

@@ -9,13 +9,20 @@ answers why there is no PDF, and the run manifest records it.
 
 Chromium reads a copy of the HTML in a private temporary folder and prints there; the PDF is then
 written through the run's OutputDir (never through a link, never into the evidence).
+
+Chromium runs under `reaper.py` (in a session of its own, itself in another): the step ends only when
+Chromium and every helper it started (zygotes, renderers, crashpad handlers) are gone and reaped, after a
+normal end, a failure or the timeout; the reaper's group is killed after the run in any case.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,6 +32,8 @@ PDF_OUT = "report.pdf"
 ENGINE_ENV = "ZXFORENSICS_PDF_ENGINE"  # a Chromium/Chrome binary, or `none` for no PDF
 ENGINES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TIMEOUT = 180  # seconds: a report of thousands of rows prints in a few
+GRACE = 10  # seconds the reaper has, after the timeout, to kill and reap Chromium's processes
+REAPER = Path(__file__).with_name("reaper.py")
 
 
 def find_engine() -> tuple[str | None, str]:
@@ -63,13 +72,44 @@ def render_pdf(out: OutputDir, html_name: str, engine: str | None = None) -> dic
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
         try:
-            done = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False, cwd=work)
+            returncode, stderr = run_browser(command, work)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return {"written": False, "engine": engine, "reason": f"{Path(engine).name} failed: {exc}"}
         data = target.read_bytes() if target.is_file() else b""
-        if done.returncode != 0 or not data.startswith(b"%PDF-"):
-            last = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
+        if returncode != 0 or not data.startswith(b"%PDF-"):
+            last = (stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
             return {"written": False, "engine": engine,
-                    "reason": f"{Path(engine).name} wrote no PDF (exit {done.returncode}): {last[:300]}"}
+                    "reason": f"{Path(engine).name} wrote no PDF (exit {returncode}): {last[:300]}"}
     out.write_bytes(PDF_OUT, data=data, replace=True)
     return {"written": True, "engine": engine, "size": len(data)}
+
+
+def run_browser(command: list[str], cwd: Path) -> tuple[int, bytes]:
+    """Run the browser under the reaper, in a new session; answers its exit code and stderr. Whatever
+    happens (normal end, timeout, error, interruption), nothing of the browser outlives the call.
+    Raises TimeoutExpired after TIMEOUT seconds, once the browser and its helpers are gone."""
+    process = subprocess.Popen(
+        [sys.executable, "-I", str(REAPER), *command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, cwd=cwd, start_new_session=True,
+    )  # fmt: skip
+    try:
+        _out, stderr = process.communicate(timeout=TIMEOUT)
+    finally:
+        stop(process)
+    return process.returncode, stderr
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a reaper that is still running (a timeout, an interruption): SIGTERM, on which it kills the
+    browser's group and reaps its helpers; after GRACE seconds, its own group is killed. A reaper that
+    ended by itself has reaped everything already."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        process.communicate(timeout=GRACE)
+    except subprocess.TimeoutExpired:
+        # not reaped yet: its pid still names its group (no reused pid is hit)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()

@@ -78,14 +78,16 @@ def open_report(
     progress_bars: bool = False,
     purge_date: object = None,
     scheduler: str | None = None,
+    index: object = None,
 ) -> ReportContext:
     """Open the store and check the parameters; without `out_dir`, a new temporary folder; with a Dask
-    `scheduler` address, the audit's blobs are verified on that cluster.
+    `scheduler` address, the audit's blobs are verified on that cluster; `index` as `open_backup`'s
+    (None: $ZXFORENSICS_INDEX, else the user's cache).
 
     Progress bars are off by default: in a report they would be saved as widgets into the document."""
     if not progress_bars:
         os.environ["TQDM_DISABLE"] = "1"
-    store = open_backup(backup_path, tz=tz or None)
+    store = open_backup(backup_path, tz=tz or None, index=index)
     out = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="zxforensics-report-"))
     source = None
     if notification:

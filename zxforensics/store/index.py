@@ -56,6 +56,14 @@ class IndexUnavailable(Exception):
     """Why a store scans without an index (said once, as a warning)."""
 
 
+class IndexTurnedOff(IndexUnavailable):
+    """The user turned the index off: said in `index_info()`, never warned about (it was asked for)."""
+
+
+class OffNote(str):
+    """The note of an index the user turned off: `warn_unavailable` keeps quiet about it."""
+
+
 class IndexWarning(UserWarning):
     """The index could not be used: the store scans in memory, as before."""
 
@@ -94,11 +102,11 @@ def choose_index_dir(root: str | os.PathLike, index: object = None) -> Path:
     else `$XDG_CACHE_HOME/zxforensics/<key>`. Raises IndexUnavailable with the reason when there is none
     (turned off, inside the evidence, not writable)."""
     if index is False or (isinstance(index, str) and index.strip().lower() in OFF_WORDS):
-        raise IndexUnavailable("the index is turned off")
+        raise IndexTurnedOff("the index is turned off")
     if index is None:
         env = os.environ.get(layout.INDEX_ENV, "").strip()
         if env.lower() in OFF_WORDS:
-            raise IndexUnavailable(f"the index is turned off (${layout.INDEX_ENV}={env})")
+            raise IndexTurnedOff(f"the index is turned off (${layout.INDEX_ENV}={env})")
         folder = Path(env) if env else cache_home() / "zxforensics" / index_key(root)
     else:
         folder = Path(os.fspath(index)).expanduser()
@@ -365,9 +373,12 @@ class IndexDamaged(Exception):
 
 
 def open_index(root: str | os.PathLike, index: object = None) -> tuple[Index | None, str | None]:
-    """The index of a backup path, or None and why (said as a warning by the store)."""
+    """The index of a backup path, or None and why (said as a warning by the store, unless the user turned
+    the index off: then the note is an `OffNote`)."""
     try:
         return Index(choose_index_dir(root, index), root), None
+    except IndexTurnedOff as exc:
+        return None, OffNote(exc)
     except IndexUnavailable as exc:
         return None, str(exc)
     except (OutputError, OSError) as exc:
@@ -375,6 +386,9 @@ def open_index(root: str | os.PathLike, index: object = None) -> tuple[Index | N
 
 
 def warn_unavailable(reason: str) -> None:
+    """Warn that a wanted index cannot be used; an index the user turned off (`OffNote`) is no news."""
+    if isinstance(reason, OffNote):
+        return
     warnings.warn(f"zxforensics: {reason}; scanning without an index", IndexWarning, stacklevel=3)
 
 

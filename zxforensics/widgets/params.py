@@ -6,6 +6,7 @@ through here:
     backup_path = params.backup_path(backup_path)     # the parameter, $ZXFORENSICS_BACKUP_PATH, the sample
     notification = params.notification(notification)  # the parameter, $ZXFORENSICS_NOTIFICATION, or None
     out_dir = params.out_dir(out_dir)                  # the parameter, $ZXFORENSICS_OUT_DIR, a new temp folder
+    index = params.index(index)                        # None: $ZXFORENSICS_INDEX, else the user's cache
     date_a, date_b = params.snapshot_dates(store, date_a, date_b)   # None: the first and the last snapshot
 
 A relative path is taken from the notebook's folder, never from the working directory: papermill run
@@ -23,6 +24,7 @@ from ..errors import ZxError
 from ..format.dates import format_vendor_date
 from ..format.layout import BACKUP_PATH_ENV, NOTIFICATION_ENV, OUT_DIR_ENV
 from ..store.backup import BackupStore
+from ..store.index import OFF_WORDS
 
 LAST = "last"
 SESSION_ENV = "JPY_SESSION_NAME"  # set by Jupyter Server to the path of the notebook a kernel runs
@@ -89,6 +91,17 @@ def out_dir(value: str | os.PathLike | None = None, base: Path | None = None) ->
 
 def input_path(value: str | os.PathLike | None = None, base: Path | None = None) -> Path | None:
     """Another path a notebook reads (an offsite copy...): resolved like the others, None when not given."""
+    return resolve(value, base)
+
+
+def index(value: object = None, base: Path | None = None) -> Path | bool | None:
+    """The `index` of `open_backup`: None (or blank) is the default ($ZXFORENSICS_INDEX, else the user's
+    cache); False or `off` scans without an index, silently; a path names the index folder (a relative
+    one from the notebook's folder)."""
+    if value is False or (isinstance(value, str) and value.strip().lower() in OFF_WORDS):
+        return False
+    if value is True:
+        return None  # "an index, please": the default one
     return resolve(value, base)
 
 

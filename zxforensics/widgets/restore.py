@@ -52,10 +52,12 @@ class RestoreCase:
     diagnosis: pd.DataFrame
 
 
-def open_case(backup_path: str | os.PathLike, notification=None, tz: str | None = None) -> RestoreCase:
+def open_case(backup_path: str | os.PathLike, notification=None, tz: str | None = None,
+              index: object = None) -> RestoreCase:  # fmt: skip
     """Open the backup, read the notification and diagnose its unrestored items. Without a notification
-    (None or "") the case is a restore that reported nothing: no item to diagnose, the views still work."""
-    store = open_backup(backup_path, tz=tz)
+    (None or "") the case is a restore that reported nothing: no item to diagnose, the views still work.
+    `index` as `open_backup`'s (None: the default index)."""
+    store = open_backup(backup_path, tz=tz, index=index)
     if notification is None or (isinstance(notification, str) and not notification.strip()):
         report = Notification(source=NO_NOTIFICATION)
     elif isinstance(notification, Notification):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,4 +20,18 @@ def ensure_store(name: str, accounts: int, items: int, seed: int) -> Path:
         print(f"generating {accounts} accounts x {items} items into {path} ...", flush=True)
         zx.generate_store(path, accounts=accounts, items_per_account=items, seed=seed)
         print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+def generate_once(path: Path, what: str, make: Callable[[Path], None]) -> Path:
+    """`path`, made by `make(folder)` into a temporary sibling renamed when complete (a killed generation is
+    never taken for a store) unless it is there already."""
+    if not (path / "backupstat").exists():
+        building = path.with_name(path.name + ".tmp")
+        shutil.rmtree(building, ignore_errors=True)
+        print(f"generating {what} into {path} ...", flush=True)
+        started = time.perf_counter()
+        make(building)
+        building.rename(path)
+        print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
     return path

@@ -40,6 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_data import generate_once
+
 STORES = Path(os.environ.get("ZX_BENCH_STORES", "/tmp/zx-bench-stores"))
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "unrestored_items.ipynb"
 FACES = ("summary", "getItem", "doCoherencyCheck", "timeline", "unrestored_items", "report")
@@ -107,15 +109,11 @@ print(json.dumps({"rc": face.returncode, "timed_out": timed_out, "wall": wall, "
 
 def ensure_store(accounts: int, items: int) -> Path:
     """The issue's store, generated once by the user's own command, blobs included."""
-    path = STORES / f"store_{accounts}x{items}"
-    if not (path / "backupstat").exists():
-        building = path.with_name(path.name + ".tmp")
-        shutil.rmtree(building, ignore_errors=True)
-        print(f"generating {accounts} accounts x {items} items into {path} ...", flush=True)
-        subprocess.run([*zx_command(), "make-sample", str(building), "accounts", str(accounts), "items", str(items)],
+    def make(folder: Path) -> None:
+        subprocess.run([*zx_command(), "make-sample", str(folder), "accounts", str(accounts), "items", str(items)],
                        check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-        building.rename(path)
-    return path
+
+    return generate_once(STORES / f"store_{accounts}x{items}", f"{accounts} accounts x {items} items", make)
 
 
 def zx_command() -> list[str]:

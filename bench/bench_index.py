@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench_data import generate_once
 from shell import drop_caches
 
 ITEMS_PER_ACCOUNT = 530  # about 1.89 states an item: 1,000 accounts make a million states
@@ -114,16 +115,11 @@ print(json.dumps({"seconds": seconds, "states": len(states), "rss_mib": own, "wo
 def ensure_store(accounts: int, items: int) -> Path:
     import zxforensics as zx
 
-    path = STORES / f"store_{accounts}x{items}"
-    if not (path / "backupstat").exists():
-        building = path.with_name(path.name + ".tmp")
-        shutil.rmtree(building, ignore_errors=True)
-        print(f"generating {accounts} accounts x {items} items (metadata only) into {path} ...", flush=True)
-        started = time.perf_counter()
-        zx.generate_store(building, accounts=accounts, items_per_account=items, seed=1, blobs=False)
-        building.rename(path)
-        print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
-    return path
+    def make(folder: Path) -> None:
+        zx.generate_store(folder, accounts=accounts, items_per_account=items, seed=1, blobs=False)
+
+    what = f"{accounts} accounts x {items} items (metadata only)"
+    return generate_once(STORES / f"store_{accounts}x{items}", what, make)
 
 
 def time_find_cat(path: Path) -> float:

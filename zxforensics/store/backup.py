@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MethodType
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BadDate, DataError, ErrorRecord, EvidenceError, NotABackupPath, NotFound, OutputError, ZxError
@@ -637,14 +638,16 @@ class BackupStore:
         return df[df["account_id"].isin(ids)].reset_index(drop=True)
 
     def state_batches(
-        self, accounts: list[str] | str | None = None, max_states: int = BATCH_STATES
+        self, accounts: list[str] | str | None = None, max_states: int | None = None
     ) -> Iterator[pd.DataFrame]:
         """`item_states(accounts)` a group of whole accounts at a time, in account order: at most `max_states`
         states a batch, or one account that holds more. A question on every state of a store larger than
         memory reads it a batch at a time: an indexed store reads each group from the index and keeps none
         (the store's own frame is not filled); without an index every state is in memory already and the
         batches are slices of it. Concatenated, the batches hold item_states(accounts)'s rows, in its order
-        (categorical columns carry each batch's own categories)."""
+        (categorical columns carry each batch's own categories; `frames.concat_states` unites them).
+        `max_states` None: BATCH_STATES, read at each call (a test forces several batches through it)."""
+        max_states = BATCH_STATES if max_states is None else max_states
         named = None if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
         ids = sorted(set(self._account_ids if named is None else named))
         if self._index is None:
@@ -714,10 +717,16 @@ class BackupStore:
         return self._blob_files.copy()
 
     def blobs(self) -> pd.DataFrame:
-        """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`."""
+        """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`. The digests the
+        states reference are looked up a batch of states at a time (state_batches): the peak holds the
+        listing and one batch, never every state."""
         df = self.blob_files()
-        used = set(self.item_states()["digest"].dropna().unique())
-        df["referenced"] = df["digest"].isin(used) & ~df["misplaced"]
+        used = np.zeros(len(df), dtype=bool)
+        for batch in self.state_batches():
+            codes = batch["digest"].cat.codes.to_numpy()
+            used |= df["digest"].isin(batch["digest"].cat.categories[np.unique(codes[codes >= 0])]).to_numpy()
+            del batch
+        df["referenced"] = used & ~df["misplaced"].to_numpy()
         return df[frames.BLOB_COLUMNS]
 
     def read_blob(self, digest: str) -> bytes:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ErrorRecord, EvidenceError, NotFound
@@ -24,6 +25,7 @@ from ..evidence.files import Evidence
 from ..format.names import CAUSES
 from ..parse.notification import ADDS_UP, Notification
 from ..runtime.shards import run_sharded
+from .batches import state_batches
 from .lmtp import Finding, validate_message
 
 if TYPE_CHECKING:
@@ -290,19 +292,100 @@ def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
     report, per item of the store (or of `accounts`): the pre-flight check of an External Restore.
 
     Columns: account, account_id, item_id, cause, detail, type, folder_path, states,
-    last_valid_state, digest, blob_path, recoverable_eml (+ report, when the input has one)."""
+    last_valid_state, digest, blob_path, recoverable_eml (+ report, when the input has one).
+
+    The states are read a batch of whole accounts at a time (store.state_batches): on an indexed store
+    the peak holds one batch and the table (one row per item), never every state."""
+    if report is None:
+        ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
+        return _diagnose_accounts(store, ids)
     wanted = wanted_items(store, report, accounts)
     present = [a for a in pd.unique(wanted["account_id"].dropna()) if isinstance(a, str)]
-    by_item = states_by_item(store.item_states(present)) if present else {}
-    by_problem = errors_by_item(store.errors)
+    records = wanted.to_dict("records")
+    rows: list[dict | None] = [None] * len(records)
+    waiting: dict[str, list[int]] = {}
+    for position, account_id in enumerate(wanted["account_id"]):
+        waiting.setdefault(account_id, []).append(position)
     checker = BlobChecker(store)
-    checker.prefetch(newest_messages(wanted, by_item))
-    rows = []
-    for key in wanted.to_dict("records"):
-        index = (str(key["account_id"]), int(key["item_id"]))
-        rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
+    for batch in state_batches(store, present) if present else []:
+        held = set(batch["account_id"].astype(str))
+        todo = sorted(p for a in held for p in waiting.pop(a, []))
+        _diagnose_rows(store, [records[p] for p in todo], batch, held, checker, into=(rows, todo))
+        del batch
+    rest = [p for p, row in enumerate(rows) if row is None]  # accounts without states, or not in the backup
+    _diagnose_rows(store, [records[p] for p in rest], None, None, checker, into=(rows, rest))
     extra = ["report"] if "report" in wanted else []
     return _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
+
+
+def _diagnose_rows(store: BackupStore, keys: list[dict], states: pd.DataFrame | None, held: set[str] | None,
+                   checker: BlobChecker, into: tuple[list, list[int]] | None = None) -> list[dict]:  # fmt: skip
+    """The rows of `keys`, whose states are all in `states` (None: they have none) and whose item errors
+    are those of the accounts `held` (None: every account); placed at `into`'s positions when given."""
+    by_item = states_by_item(states) if states is not None else {}
+    errors = store.errors
+    by_problem = errors_by_item(errors if held is None else errors[errors["account_id"].isin(held)])
+    frame = pd.DataFrame(keys, columns=["account_id", "item_id"]) if keys else None
+    if frame is not None:
+        checker.prefetch(newest_messages(frame, by_item))
+    rows = []
+    for key in keys:
+        index = (str(key["account_id"]), int(key["item_id"]))
+        rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
+    if into is not None:
+        for position, row in zip(into[1], rows, strict=True):
+            into[0][position] = row
+    return rows
+
+
+def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
+    """Every item of the accounts `ids`, a batch of states at a time. Each batch gives the rows of its items
+    with states and of its items whose metadata failed to read; the accounts with no state at all come
+    last. The table is then ordered as `store_items` orders the items: by address and item, an item with
+    states before an unreadable one, each in the order of the states, or of the errors table."""
+    pieces, seen, counted = [], set(), 0
+    checker = BlobChecker(store)
+    for batch in state_batches(store, ids) if ids else []:
+        held = set(batch["account_id"].astype(str))
+        seen |= held
+        keys = _item_keys(store, batch, held, counted)
+        counted += len(batch)
+        pieces.append(_ordered_piece(store, keys, batch, held, checker))
+        del batch, keys
+    rest = {a for a in ids if a not in seen}
+    if rest:
+        pieces.append(_ordered_piece(store, _item_keys(store, None, rest, counted), None, rest, checker))
+    if not pieces:
+        return _finish(pd.DataFrame([], columns=COLUMNS))
+    table = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    table = table.assign(_order=table["account"].str.lower())
+    table = table.sort_values(["_order", "item_id", "_errors", "_seq"], kind="stable")
+    return table.drop(columns=["_order", "_errors", "_seq"]).reset_index(drop=True)
+
+
+def _item_keys(store: BackupStore, states: pd.DataFrame | None, held: set[str], offset: int) -> pd.DataFrame:
+    """`account, account_id, item_id, _errors, _seq` of the items of the accounts `held`: those with states
+    (`_seq`: the first state's place in the store's states, from `offset`), then those whose metadata
+    failed to read (`_seq`: the first error's row in the errors table)."""
+    errors = item_errors(store.errors)
+    errors = errors[errors["account_id"].isin(held)]
+    parts = [errors[["account_id", "item_id"]].assign(_errors=1, _seq=errors.index.to_numpy(dtype="int64"))]
+    if states is not None:
+        keys = states[["account_id", "item_id"]].assign(_errors=0, _seq=offset + np.arange(len(states)))
+        parts.insert(0, keys.astype({"account_id": "object"}))
+    keys = pd.concat(parts, ignore_index=True).astype({"account_id": "object", "item_id": "int64"})
+    keys = keys.drop_duplicates(["account_id", "item_id"], ignore_index=True)
+    keys.insert(0, "account", pd.Series(_names(store, list(keys["account_id"])), dtype="object"))
+    return keys
+
+
+def _ordered_piece(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame | None, held: set[str],
+                   checker: BlobChecker) -> pd.DataFrame:  # fmt: skip
+    """The diagnosis of `keys`, with their ordering columns."""
+    rows = _diagnose_rows(store, keys[["account", "account_id", "item_id"]].to_dict("records"), states, held,
+                          checker)  # fmt: skip
+    piece = _finish(pd.DataFrame(rows, columns=COLUMNS))
+    return piece.assign(_errors=keys["_errors"].to_numpy(), _seq=keys["_seq"].to_numpy())
 
 
 def newest_messages(wanted: pd.DataFrame, by_item: dict[tuple[str, int], list[State]]) -> list[str]:

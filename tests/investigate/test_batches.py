@@ -10,6 +10,7 @@ from pandas.testing import assert_frame_equal
 from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
+from zxforensics.investigate import diagnose
 from zxforensics.investigate.retention import (
     Basis,
     account_candidates,
@@ -45,6 +46,7 @@ def batched(monkeypatch):
             yield batch
 
     monkeypatch.setattr(backup, "BATCH_STATES", TINY)
+    monkeypatch.setattr(diagnose, "ROWS_AT_ONCE", 2)  # the diagnosis's rows built in slices too
     monkeypatch.setattr(backup.BackupStore, "state_batches", counted)
     return sizes
 

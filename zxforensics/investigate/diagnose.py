@@ -54,12 +54,24 @@ def cause_of(kind: str) -> str:
     return "broken" if kind in BROKEN_KINDS else "read_error"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class BlobCheck:
     """The verdict on one digest: None when it verifies, else the error; LMTP findings when asked."""
 
     error: EvidenceError | None
-    findings: list | None = None
+    findings: tuple | None = None
+
+
+# The verdicts of most blobs, shared: a diagnosis of a whole store keeps one per digest (~200 bytes each saved).
+VERIFIES = BlobCheck(None)
+VERIFIES_CLEAN = BlobCheck(None, ())
+
+
+def verified(findings: list[Finding] | None) -> BlobCheck:
+    """The verdict on a blob that verifies, with its LMTP findings when asked."""
+    if findings is None:
+        return VERIFIES
+    return BlobCheck(None, tuple(findings)) if findings else VERIFIES_CLEAN
 
 
 class BlobChecker:
@@ -79,7 +91,7 @@ class BlobChecker:
             known = self.cache[digest] = BlobCheck(exc)
             return known
         findings = validate_message(raw) if validate else None
-        known = self.cache[digest] = BlobCheck(None, findings)
+        known = self.cache[digest] = verified(findings)
         return known
 
     def prefetch(self, digests: Sequence[str], workers: int | None = None) -> None:
@@ -94,7 +106,7 @@ class BlobChecker:
                             parallel_min=PARALLEL_MIN_MESSAGES, desc="validating messages", unit="message")  # fmt: skip
         for digest, findings in zip(todo, found, strict=True):
             if findings is not None:
-                self.cache[digest] = BlobCheck(None, findings)
+                self.cache[digest] = verified(findings)
 
     def verifies(self, digest: object, validate: bool = False) -> bool:
         """A state without a blob has nothing to verify; one with a blob verifies when it reads back.
@@ -300,42 +312,57 @@ def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
         ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
         return _diagnose_accounts(store, ids)
     wanted = wanted_items(store, report, accounts)
+    extra = ["report"] if "report" in wanted else []
+    wanted = wanted.assign(_pos=np.arange(len(wanted)))
     present = [a for a in pd.unique(wanted["account_id"].dropna()) if isinstance(a, str)]
-    records = wanted.to_dict("records")
-    rows: list[dict | None] = [None] * len(records)
-    waiting: dict[str, list[int]] = {}
-    for position, account_id in enumerate(wanted["account_id"]):
-        waiting.setdefault(account_id, []).append(position)
     checker = BlobChecker(store)
+    pieces, done = [], set()
     for batch in state_batches(store, present) if present else []:
         held = set(batch["account_id"].astype(str))
-        todo = sorted(p for a in held for p in waiting.pop(a, []))
-        _diagnose_rows(store, [records[p] for p in todo], batch, held, checker, into=(rows, todo))
+        done |= held
+        keys = wanted[wanted["account_id"].isin(held)]
+        pieces.append(_diagnose_frame(store, keys, batch, held, checker, extra))
         del batch
-    rest = [p for p, row in enumerate(rows) if row is None]  # accounts without states, or not in the backup
-    _diagnose_rows(store, [records[p] for p in rest], None, None, checker, into=(rows, rest))
-    extra = ["report"] if "report" in wanted else []
-    return _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
+    rest = wanted[~wanted["account_id"].isin(done)]  # accounts without states, or not in the backup
+    pieces.append(_diagnose_frame(store, rest, None, None, checker, extra))
+    table = pd.concat(pieces, ignore_index=True).sort_values("_pos", kind="stable")
+    table = table.drop(columns="_pos").reset_index(drop=True)
+    if extra:  # the column's type as one frame of every row would infer it
+        table["report"] = pd.DataFrame({"report": table["report"].tolist()})["report"]
+    return table
 
 
-def _diagnose_rows(store: BackupStore, keys: list[dict], states: pd.DataFrame | None, held: set[str] | None,
-                   checker: BlobChecker, into: tuple[list, list[int]] | None = None) -> list[dict]:  # fmt: skip
-    """The rows of `keys`, whose states are all in `states` (None: they have none) and whose item errors
-    are those of the accounts `held` (None: every account); placed at `into`'s positions when given."""
-    by_item = states_by_item(states) if states is not None else {}
+# Items diagnosed at once: until its slice becomes a frame, a row is a dict (about 1 KiB) and its states State objects.
+ROWS_AT_ONCE = 50_000
+
+
+def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame | None, held: set[str] | None,
+                    checker: BlobChecker, extra: list[str] | tuple = ()) -> pd.DataFrame:  # fmt: skip
+    """The finished rows of `keys` (`account, account_id, item_id` and `extra`; their columns named `_...`
+    are carried along), whose states are all in `states` (None: they have none) and whose item errors are
+    those of the accounts `held` (None: every account)."""
     errors = store.errors
     by_problem = errors_by_item(errors if held is None else errors[errors["account_id"].isin(held)])
-    frame = pd.DataFrame(keys, columns=["account_id", "item_id"]) if keys else None
-    if frame is not None:
-        checker.prefetch(newest_messages(frame, by_item))
-    rows = []
-    for key in keys:
-        index = (str(key["account_id"]), int(key["item_id"]))
-        rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
-    if into is not None:
-        for position, row in zip(into[1], rows, strict=True):
-            into[0][position] = row
-    return rows
+    state_keys = None if states is None else pd.MultiIndex.from_arrays(
+        [states["account_id"].astype(object), states["item_id"]])  # fmt: skip
+    named = [*extra, "account", "account_id", "item_id"]
+    carried = [c for c in keys.columns if c.startswith("_")]
+    pieces = []
+    for start in range(0, max(len(keys), 1), ROWS_AT_ONCE):
+        part = keys.iloc[start : start + ROWS_AT_ONCE]
+        by_item = {}  # the states of this slice's items only: a State per state costs about 0.8 KiB
+        if state_keys is not None and len(part):
+            wanted = pd.MultiIndex.from_arrays([part["account_id"].astype(object), part["item_id"]])
+            by_item = states_by_item(states[state_keys.isin(wanted)])
+        checker.prefetch(newest_messages(part, by_item))
+        rows = []
+        for key in part[named].to_dict("records"):
+            index = (str(key["account_id"]), int(key["item_id"]))
+            rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
+        piece = _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
+        pieces.append(piece.assign(**{c: part[c].to_numpy() for c in carried}))
+        del rows, by_item
+    return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
 
 
 def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
@@ -350,17 +377,15 @@ def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
         seen |= held
         keys = _item_keys(store, batch, held, counted)
         counted += len(batch)
-        pieces.append(_ordered_piece(store, keys, batch, held, checker))
+        pieces.append(_diagnose_frame(store, keys, batch, held, checker))
         del batch, keys
     rest = {a for a in ids if a not in seen}
-    if rest:
-        pieces.append(_ordered_piece(store, _item_keys(store, None, rest, counted), None, rest, checker))
-    if not pieces:
-        return _finish(pd.DataFrame([], columns=COLUMNS))
-    table = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
-    table = table.assign(_order=table["account"].str.lower())
-    table = table.sort_values(["_order", "item_id", "_errors", "_seq"], kind="stable")
-    return table.drop(columns=["_order", "_errors", "_seq"]).reset_index(drop=True)
+    pieces.append(_diagnose_frame(store, _item_keys(store, None, rest, counted), None, rest, checker))
+    table = pd.concat(pieces, ignore_index=True)
+    del pieces
+    names = pd.factorize(table["account"].str.lower(), sort=True)[0]
+    order = np.lexsort((table["_seq"].to_numpy(), table["_errors"].to_numpy(), table["item_id"].to_numpy(), names))
+    return table.drop(columns=["_errors", "_seq"]).take(order).reset_index(drop=True)
 
 
 def _item_keys(store: BackupStore, states: pd.DataFrame | None, held: set[str], offset: int) -> pd.DataFrame:
@@ -377,15 +402,6 @@ def _item_keys(store: BackupStore, states: pd.DataFrame | None, held: set[str], 
     keys = keys.drop_duplicates(["account_id", "item_id"], ignore_index=True)
     keys.insert(0, "account", pd.Series(_names(store, list(keys["account_id"])), dtype="object"))
     return keys
-
-
-def _ordered_piece(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame | None, held: set[str],
-                   checker: BlobChecker) -> pd.DataFrame:  # fmt: skip
-    """The diagnosis of `keys`, with their ordering columns."""
-    rows = _diagnose_rows(store, keys[["account", "account_id", "item_id"]].to_dict("records"), states, held,
-                          checker)  # fmt: skip
-    piece = _finish(pd.DataFrame(rows, columns=COLUMNS))
-    return piece.assign(_errors=keys["_errors"].to_numpy(), _seq=keys["_seq"].to_numpy())
 
 
 def newest_messages(wanted: pd.DataFrame, by_item: dict[tuple[str, int], list[State]]) -> list[str]:

@@ -82,10 +82,17 @@ def answers(store, face: str, notification):
         return [store.shares()]
     if face == "diagnose":
         return [zx.diagnose(store)]
-    return [zx.diagnose(store, zx.read_notification(notification))]
+    unrestored = zx.read_notification(notification).unrestored[["account", "item_id"]]
+    if face == "diagnose_report":
+        return [zx.diagnose(store, zx.read_notification(notification))]
+    # several reports in one frame (as zx.read_notifications gives them), an unknown account among them
+    frame = pd.concat([unrestored.assign(report="a.txt"), unrestored.iloc[::-1].assign(report="b.eml"),
+                       pd.DataFrame({"account": ["nobody@example.com"], "item_id": [1], "report": ["c.txt"]})],
+                      ignore_index=True)  # fmt: skip
+    return [zx.diagnose(store, frame)]
 
 
-@pytest.mark.parametrize("face", ["blobs", "retention", "shares", "diagnose", "diagnose_report"])
+@pytest.mark.parametrize("face", ["blobs", "retention", "shares", "diagnose", "diagnose_report", "diagnose_frame"])
 @pytest.mark.parametrize("name", STORES)
 def test_batched_faces_answer_as_in_memory(name, face, store_shape, tmp_path, batched):
     backup_path, notification = paths(name, store_shape)

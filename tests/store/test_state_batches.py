@@ -10,7 +10,9 @@ from pandas.testing import assert_frame_equal
 
 import zxforensics as zx
 from zxforensics.runtime.shards import bounded_runs
+from zxforensics.sample.shapes import SHAPES
 from zxforensics.store.backup import BackupStore
+from zxforensics.store.frames import concat_states
 
 
 def concatenated(batches: list[pd.DataFrame], like: pd.DataFrame) -> pd.DataFrame:
@@ -51,3 +53,16 @@ def test_runs_hold_whole_keys_within_the_bound():
     rows = {"a": 3, "b": 3, "c": 10, "d": 0, "e": 4}
     assert list(bounded_runs(list(rows), rows, 6)) == [["a", "b"], ["c"], ["d", "e"]]
     assert list(bounded_runs([], {}, 6)) == []
+
+
+@pytest.mark.parametrize("name", ["sample", *SHAPES])
+@pytest.mark.parametrize("indexed", [False, True])
+def test_concat_states_unites_the_categories_as_item_states_has_them(name, indexed, sample_path, store_shape,
+                                                                     tmp_path):  # fmt: skip
+    path = sample_path if name == "sample" else store_shape(name)
+    expected = BackupStore(path).item_states()
+    store = zx.open_backup(path, index=tmp_path / "index" if indexed else False)
+    batches = list(store.state_batches(max_states=5)) or [store.item_states([])]  # a store without accounts
+    assert_frame_equal(concat_states(batches), expected)  # categories included, with no astype
+    deleted = [b[b["deleted"]] for b in batches]  # a cut of each batch: the same cut of item_states
+    assert_frame_equal(concat_states(deleted), expected[expected["deleted"]].reset_index(drop=True))

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ErrorRecord, EvidenceError, NotFound
@@ -24,6 +25,7 @@ from ..evidence.files import Evidence
 from ..format.names import CAUSES
 from ..parse.notification import ADDS_UP, Notification
 from ..runtime.shards import run_sharded
+from .batches import state_batches
 from .lmtp import Finding, validate_message
 
 if TYPE_CHECKING:
@@ -52,12 +54,24 @@ def cause_of(kind: str) -> str:
     return "broken" if kind in BROKEN_KINDS else "read_error"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class BlobCheck:
     """The verdict on one digest: None when it verifies, else the error; LMTP findings when asked."""
 
     error: EvidenceError | None
-    findings: list | None = None
+    findings: tuple | None = None
+
+
+# The verdicts of most blobs, shared: a diagnosis of a whole store keeps one per digest (~200 bytes each saved).
+VERIFIES = BlobCheck(None)
+VERIFIES_CLEAN = BlobCheck(None, ())
+
+
+def verified(findings: list[Finding] | None) -> BlobCheck:
+    """The verdict on a blob that verifies, with its LMTP findings when asked."""
+    if findings is None:
+        return VERIFIES
+    return BlobCheck(None, tuple(findings)) if findings else VERIFIES_CLEAN
 
 
 class BlobChecker:
@@ -77,7 +91,7 @@ class BlobChecker:
             known = self.cache[digest] = BlobCheck(exc)
             return known
         findings = validate_message(raw) if validate else None
-        known = self.cache[digest] = BlobCheck(None, findings)
+        known = self.cache[digest] = verified(findings)
         return known
 
     def prefetch(self, digests: Sequence[str], workers: int | None = None) -> None:
@@ -92,7 +106,7 @@ class BlobChecker:
                             parallel_min=PARALLEL_MIN_MESSAGES, desc="validating messages", unit="message")  # fmt: skip
         for digest, findings in zip(todo, found, strict=True):
             if findings is not None:
-                self.cache[digest] = BlobCheck(None, findings)
+                self.cache[digest] = verified(findings)
 
     def verifies(self, digest: object, validate: bool = False) -> bool:
         """A state without a blob has nothing to verify; one with a blob verifies when it reads back.
@@ -290,19 +304,104 @@ def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
     report, per item of the store (or of `accounts`): the pre-flight check of an External Restore.
 
     Columns: account, account_id, item_id, cause, detail, type, folder_path, states,
-    last_valid_state, digest, blob_path, recoverable_eml (+ report, when the input has one)."""
+    last_valid_state, digest, blob_path, recoverable_eml (+ report, when the input has one).
+
+    The states are read a batch of whole accounts at a time (store.state_batches): on an indexed store
+    the peak holds one batch and the table (one row per item), never every state."""
+    if report is None:
+        ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
+        return _diagnose_accounts(store, ids)
     wanted = wanted_items(store, report, accounts)
-    present = [a for a in pd.unique(wanted["account_id"].dropna()) if isinstance(a, str)]
-    by_item = states_by_item(store.item_states(present)) if present else {}
-    by_problem = errors_by_item(store.errors)
-    checker = BlobChecker(store)
-    checker.prefetch(newest_messages(wanted, by_item))
-    rows = []
-    for key in wanted.to_dict("records"):
-        index = (str(key["account_id"]), int(key["item_id"]))
-        rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
     extra = ["report"] if "report" in wanted else []
-    return _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
+    wanted = wanted.assign(_pos=np.arange(len(wanted)))
+    present = [a for a in pd.unique(wanted["account_id"].dropna()) if isinstance(a, str)]
+    checker = BlobChecker(store)
+    pieces, done = [], set()
+    for batch in state_batches(store, present) if present else []:
+        held = set(batch["account_id"].astype(str))
+        done |= held
+        keys = wanted[wanted["account_id"].isin(held)]
+        pieces.append(_diagnose_frame(store, keys, batch, held, checker, extra))
+        del batch
+    rest = wanted[~wanted["account_id"].isin(done)]  # accounts without states, or not in the backup
+    pieces.append(_diagnose_frame(store, rest, None, None, checker, extra))
+    table = pd.concat(pieces, ignore_index=True).sort_values("_pos", kind="stable")
+    table = table.drop(columns="_pos").reset_index(drop=True)
+    if extra:  # the column's type as one frame of every row would infer it
+        table["report"] = pd.DataFrame({"report": table["report"].tolist()})["report"]
+    return table
+
+
+# Items diagnosed at once: until its slice becomes a frame, a row is a dict (about 1 KiB) and its states State objects.
+ROWS_AT_ONCE = 50_000
+
+
+def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame | None, held: set[str] | None,
+                    checker: BlobChecker, extra: list[str] | tuple = ()) -> pd.DataFrame:  # fmt: skip
+    """The finished rows of `keys` (`account, account_id, item_id` and `extra`; their columns named `_...`
+    are carried along), whose states are all in `states` (None: they have none) and whose item errors are
+    those of the accounts `held` (None: every account)."""
+    errors = store.errors
+    by_problem = errors_by_item(errors if held is None else errors[errors["account_id"].isin(held)])
+    state_keys = None if states is None else pd.MultiIndex.from_arrays(
+        [states["account_id"].astype(object), states["item_id"]])  # fmt: skip
+    named = [*extra, "account", "account_id", "item_id"]
+    carried = [c for c in keys.columns if c.startswith("_")]
+    pieces = []
+    for start in range(0, max(len(keys), 1), ROWS_AT_ONCE):
+        part = keys.iloc[start : start + ROWS_AT_ONCE]
+        by_item = {}  # the states of this slice's items only: a State per state costs about 0.8 KiB
+        if state_keys is not None and len(part):
+            wanted = pd.MultiIndex.from_arrays([part["account_id"].astype(object), part["item_id"]])
+            by_item = states_by_item(states[state_keys.isin(wanted)])
+        checker.prefetch(newest_messages(part, by_item))
+        rows = []
+        for key in part[named].to_dict("records"):
+            index = (str(key["account_id"]), int(key["item_id"]))
+            rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
+        piece = _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
+        pieces.append(piece.assign(**{c: part[c].to_numpy() for c in carried}))
+        del rows, by_item
+    return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+
+
+def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
+    """Every item of the accounts `ids`, a batch of states at a time. Each batch gives the rows of its items
+    with states and of its items whose metadata failed to read; the accounts with no state at all come
+    last. The table is then ordered as `store_items` orders the items: by address and item, an item with
+    states before an unreadable one, each in the order of the states, or of the errors table."""
+    pieces, seen, counted = [], set(), 0
+    checker = BlobChecker(store)
+    for batch in state_batches(store, ids) if ids else []:
+        held = set(batch["account_id"].astype(str))
+        seen |= held
+        keys = _item_keys(store, batch, held, counted)
+        counted += len(batch)
+        pieces.append(_diagnose_frame(store, keys, batch, held, checker))
+        del batch, keys
+    rest = {a for a in ids if a not in seen}
+    pieces.append(_diagnose_frame(store, _item_keys(store, None, rest, counted), None, rest, checker))
+    table = pd.concat(pieces, ignore_index=True)
+    del pieces
+    names = pd.factorize(table["account"].str.lower(), sort=True)[0]
+    order = np.lexsort((table["_seq"].to_numpy(), table["_errors"].to_numpy(), table["item_id"].to_numpy(), names))
+    return table.drop(columns=["_errors", "_seq"]).take(order).reset_index(drop=True)
+
+
+def _item_keys(store: BackupStore, states: pd.DataFrame | None, held: set[str], offset: int) -> pd.DataFrame:
+    """`account, account_id, item_id, _errors, _seq` of the items of the accounts `held`: those with states
+    (`_seq`: the first state's place in the store's states, from `offset`), then those whose metadata
+    failed to read (`_seq`: the first error's row in the errors table)."""
+    errors = item_errors(store.errors)
+    errors = errors[errors["account_id"].isin(held)]
+    parts = [errors[["account_id", "item_id"]].assign(_errors=1, _seq=errors.index.to_numpy(dtype="int64"))]
+    if states is not None:
+        keys = states[["account_id", "item_id"]].assign(_errors=0, _seq=offset + np.arange(len(states)))
+        parts.insert(0, keys.astype({"account_id": "object"}))
+    keys = pd.concat(parts, ignore_index=True).astype({"account_id": "object", "item_id": "int64"})
+    keys = keys.drop_duplicates(["account_id", "item_id"], ignore_index=True)
+    keys.insert(0, "account", pd.Series(_names(store, list(keys["account_id"])), dtype="object"))
+    return keys
 
 
 def newest_messages(wanted: pd.DataFrame, by_item: dict[tuple[str, int], list[State]]) -> list[str]:

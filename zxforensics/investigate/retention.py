@@ -18,7 +18,9 @@ import pandas as pd
 
 from ..format import digest as vdigest
 from ..store.backup import investigation
+from ..store.frames import concat_states
 from ..store.states import at_instant, select_states
+from .batches import state_batches
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -27,6 +29,8 @@ ACCOUNT_COLUMNS = ["account_id", "account", "reason", "since", "purge_after", "p
 ITEM_COLUMNS = ["account_id", "account", "item_id", "type", "folder_path", "subject", "since", "purge_after",
                 "purged", "states"]  # fmt: skip
 BLOB_COLUMNS = ["digest", "path", "size", "compressed_size", "freed", "still_used_by"]
+# what the basis keeps of a deleted item: the columns of ITEM_COLUMNS it does not compute at each date
+DELETED_COLUMNS = [c for c in ITEM_COLUMNS if c not in ("purge_after", "purged")]
 
 
 @dataclass
@@ -89,11 +93,14 @@ def purge_instant(store: BackupStore) -> pd.Timestamp:
 
 @dataclass
 class Basis:
-    """What every purge date needs, computed once per store: states, account candidates, deleted
-    items, blob sizes on disk (a forecast, or a widget, evaluates many dates over one basis)."""
+    """What every purge date needs, computed once per store: the states a purge may take (those of
+    candidate accounts and of deleted items, not every state), how many items use each of their blobs,
+    account candidates, deleted items, blob sizes on disk (a forecast, or a widget, evaluates many dates
+    over one basis)."""
 
-    states: pd.DataFrame  # account_id, item_id, digest, size
-    keys: pd.MultiIndex  # (account_id, item_id) of each state
+    states: pd.DataFrame  # account_id, item_id, digest, size of the states a purge may take
+    keys: pd.MultiIndex  # (account_id, item_id) of each of them
+    users: pd.Series | None  # digest -> items of the store referencing it (None: `states` holds every state)
     accounts: pd.DataFrame  # deleted or backup-disabled accounts, with `since`
     deleted: pd.DataFrame  # items whose newest state is a deletion, with `since`
     on_disk: pd.Series  # digest -> compressed size of the blob at its canonical path
@@ -105,12 +112,53 @@ def basis(store: BackupStore) -> Basis:
 
 
 def _compute_basis(store: BackupStore) -> Basis:
-    states = store.item_states()
-    blobs = store.blobs()
-    on_disk = blobs[~blobs["misplaced"]].set_index("digest")["compressed_size"]
-    keys = pd.MultiIndex.from_arrays([states["account_id"].astype(str), states["item_id"]])
-    slim = states[["account_id", "item_id", "digest", "size"]].astype({"account_id": str})
-    return Basis(slim, keys, account_candidates(store.accounts(), states), deleted_items(states), on_disk)
+    """Two passes over the states a batch at a time (batches hold whole accounts, so whatever is per item
+    or per account is complete in its batch): the first keeps the states a purge may take, the second
+    counts the items of the whole store using each of their blobs. What is kept is per candidate, never
+    per state of the store."""
+    listed = store.accounts()
+    candidates = set(listed.loc[_is_candidate(listed), "account_id"].astype(str))
+    counts, deleted, held = [], [], []
+    for batch in state_batches(store):
+        counts.append(item_counts(batch))
+        gone = _deleted_in(batch)
+        # kept across batches: only small vocabularies (a digest or path category would keep its batch's)
+        deleted.append(gone[DELETED_COLUMNS])
+        keys = pd.MultiIndex.from_arrays([batch["account_id"].astype(str), batch["item_id"]])
+        taken = batch["account_id"].isin(candidates).to_numpy() | keys.isin(
+            pd.MultiIndex.from_arrays([gone["account_id"], gone["item_id"]]))  # fmt: skip
+        held.append(batch.loc[taken, ["account_id", "item_id", "digest", "size"]].astype(
+            {"account_id": str, "digest": object}))  # fmt: skip
+        del batch, keys, taken, gone
+    slim = pd.concat(held, ignore_index=True)
+    del held
+    users = _users(store, slim["digest"].dropna().unique())
+    files = store.blob_files()  # after the states, as store.blobs() lists them: the errors table's order
+    on_disk = files[~files["misplaced"]].set_index("digest")["compressed_size"]
+    keys = pd.MultiIndex.from_arrays([slim["account_id"], slim["item_id"]])
+    counted = pd.concat(counts)
+    counted.index = counted.index.astype(str)  # each batch's categories: united as plain strings
+    return Basis(slim, keys, users, account_candidates(listed, counted), _sorted_deleted(concat_states(deleted)),
+                 on_disk)  # fmt: skip
+
+
+def item_counts(states: pd.DataFrame) -> pd.DataFrame:
+    """`items, states` per account_id."""
+    return states.groupby("account_id", observed=True).agg(items=("item_id", "nunique"), states=("item_id", "size"))
+
+
+def _users(store: BackupStore, digests) -> pd.Series:
+    """digest -> how many items of the whole store have a state referencing it, for `digests`."""
+    wanted = list(digests)
+    found = []
+    for batch in state_batches(store):
+        refs = batch.loc[batch["digest"].isin(wanted), ["account_id", "item_id", "digest"]]
+        counts = refs.drop_duplicates().groupby("digest", observed=True).size()
+        counts.index = counts.index.astype(object)  # the observed digests only, not the batch's vocabulary
+        found.append(counts)
+        del batch, refs, counts
+    users = pd.concat(found)
+    return users.groupby(level=0).sum().astype("int64")
 
 
 def plan_at(base: Basis, instant: pd.Timestamp, data_days: int, account_days: int) -> Retention:
@@ -121,7 +169,7 @@ def plan_at(base: Basis, instant: pd.Timestamp, data_days: int, account_days: in
     items["purge_after"], items["purged"] = _deadline(items["since"], data_days, instant)
     gone_items = pd.MultiIndex.from_frame(items.loc[items["purged"], ["account_id", "item_id"]])
     purged = base.states["account_id"].isin(gone_accounts).to_numpy() | base.keys.isin(gone_items)
-    blobs = freed_blobs(base.states, pd.Series(purged, index=base.states.index), base.on_disk)
+    blobs = freed_blobs(base.states, pd.Series(purged, index=base.states.index), base.on_disk, base.users)
     return Retention(instant, data_days, account_days, accounts[ACCOUNT_COLUMNS], items[ITEM_COLUMNS].reset_index(
         drop=True), blobs)  # fmt: skip
 
@@ -134,22 +182,32 @@ def _deadline(since: pd.Series, days: int, at: pd.Timestamp) -> tuple[pd.Series,
     return after, (after <= at).fillna(False).astype(bool)
 
 
-def account_candidates(df: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
-    """Deleted and backup-disabled accounts (NA backup_disabled counts as enabled), with `since`."""
-    disabled = df["backup_disabled"].fillna(False).astype(bool)
+def account_candidates(df: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+    """Deleted and backup-disabled accounts (NA backup_disabled counts as enabled), with `since` and their
+    `items, states` (`counted`, per account_id)."""
     deleted = df["deleted"].astype(bool)
-    df = df[deleted | disabled].copy()
-    df["reason"] = ["deleted" if d else "backup_disabled" for d in deleted[deleted | disabled]]
+    chosen = _is_candidate(df)
+    df = df[chosen].copy()
+    df["reason"] = ["deleted" if d else "backup_disabled" for d in deleted[chosen]]
     df["since"] = df["deleted_date"].where(df["reason"] == "deleted", df["last_scan"])
-    counted = states.groupby("account_id", observed=True).agg(items=("item_id", "nunique"), states=("item_id", "size"))
     df = df.join(counted, on="account_id")
     df[["items", "states"]] = df[["items", "states"]].fillna(0).astype("int64")
     df["account_id"] = df["account_id"].astype(str)
     return df.rename(columns={"name": "account"}).reset_index(drop=True)
 
 
+def _is_candidate(accounts: pd.DataFrame) -> pd.Series:
+    """Deleted or backup-disabled (NA backup_disabled counts as enabled)."""
+    return accounts["deleted"].astype(bool) | accounts["backup_disabled"].fillna(False).astype(bool)
+
+
 def deleted_items(states: pd.DataFrame) -> pd.DataFrame:
     """Items whose newest state is a deletion, with when that happened."""
+    return _sorted_deleted(_deleted_in(states))
+
+
+def _deleted_in(states: pd.DataFrame) -> pd.DataFrame:
+    """deleted_items of some whole accounts, in the states' order (batches of them are concatenated)."""
     last = select_states(states, "last")
     last = last[last["deleted"]].copy()
     last["since"] = last["start_date"]
@@ -157,17 +215,30 @@ def deleted_items(states: pd.DataFrame) -> pd.DataFrame:
     last = last.join(sizes, on=["account_id", "item_id"])
     last["account_id"] = last["account_id"].astype(str)
     last["account"] = last["account"].astype(str)
+    return last
+
+
+def _sorted_deleted(last: pd.DataFrame) -> pd.DataFrame:
     return last.sort_values(["account", "item_id"], ignore_index=True)
 
 
-def freed_blobs(states: pd.DataFrame, purged: pd.Series, on_disk: pd.Series) -> pd.DataFrame:
-    """Digests of the purged states: freed when no remaining state references them."""
+def freed_blobs(states: pd.DataFrame, purged: pd.Series, on_disk: pd.Series, users: pd.Series | None = None
+                ) -> pd.DataFrame:  # fmt: skip
+    """Digests of the purged states: freed when no remaining state references them. `users` (digest -> items
+    referencing it in the whole store) lets `states` hold only the states a purge may take: a purge takes
+    whole items, so the remaining users are the users less the purged items."""
     gone = states.loc[purged & states["digest"].notna()]
-    remaining = states.loc[~purged & states["digest"].notna()]
-    users = remaining.drop_duplicates(["account_id", "item_id", "digest"]).groupby("digest", observed=True).size()
+    if users is None:
+        remaining = states.loc[~purged & states["digest"].notna()]
+        left = remaining.drop_duplicates(["account_id", "item_id", "digest"]).groupby("digest", observed=True).size()
+    else:
+        taken = gone.drop_duplicates(["account_id", "item_id", "digest"]).groupby("digest", observed=True).size()
+        taken.index = taken.index.astype(object)
+        left = users.sub(taken, fill_value=0)
+        left = left[left > 0]
     df = gone.groupby("digest", observed=True).agg(size=("size", "max")).reset_index()
     df["digest"] = df["digest"].astype(str)
-    df["still_used_by"] = df["digest"].map(users).fillna(0).astype("int64")
+    df["still_used_by"] = df["digest"].map(left).fillna(0).astype("int64")
     df["freed"] = df["still_used_by"] == 0
     df["compressed_size"] = df["digest"].map(on_disk).astype("Int64")
     df["path"] = [vdigest.blob_relpath(d) for d in df["digest"]]

@@ -18,7 +18,9 @@ from ..format.names import SYSTEM_FOLDERS
 from ..parse import ParseError
 from ..parse.grants import parse_grant
 from ..store.backup import investigation
-from ..store.frames import folder_paths
+from ..store.frames import concat_states, folder_paths
+from ..store.states import select_states
+from .batches import state_batches
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -31,6 +33,7 @@ SHARE_STATUSES = ("ok", "grantee_missing", "owner_missing", "folder_missing", "m
 SHARE_SHOWN = ["source", "status", "owner", "grantee", "folder_id", "folder_path", "mountpoint_id", "detail"]
 PLAN_COLUMNS = ["source", "account_id", "account", "mountpoint_id", "folder_id", "field", "old", "new", "status"]
 FOLDER_TYPES = ("folder", "searchfolder")
+MOUNT_COLUMNS = ["account_id", "item_id", "owner_id", "remote_id", "name"]  # what the checks read of a mountpoint
 
 
 class _View:
@@ -41,12 +44,19 @@ class _View:
         alive = accounts[~accounts["deleted"].astype(bool)]
         self.names = {str(a).lower(): str(n) for a, n in zip(accounts["account_id"], accounts["name"], strict=True)}
         self.alive = {str(a).lower() for a in alive["account_id"]}
-        last = store.items("last")
-        last = last[~last["deleted"]]
-        self.paths = folder_paths(last)
-        folders = last[last["type"].isin(FOLDER_TYPES)]
-        self.folders = set(zip(folders["account_id"].astype(str).str.lower(), folders["item_id"], strict=True))
-        self.mounts = last[last["type"] == "mountpoint"]
+        self.paths: dict[tuple[str, int], str] = {}
+        self.folders: set[tuple[str, int]] = set()
+        mounts = []
+        for batch in state_batches(store):  # a batch holds whole accounts: their folder trees are whole
+            last = select_states(batch, "last")
+            last = last[~last["deleted"]]
+            self.paths.update(folder_paths(last))
+            folders = last[last["type"].isin(FOLDER_TYPES)]
+            self.folders.update(zip(folders["account_id"].astype(str).str.lower(), folders["item_id"], strict=True))
+            # kept across batches: the columns the checks read (a digest or path category keeps its batch's)
+            mounts.append(last.loc[last["type"] == "mountpoint", MOUNT_COLUMNS])
+            del batch, last, folders
+        self.mounts = concat_states(mounts)
         self.grants = grants(store, accounts["account_id"].astype(str))
         self.moved = as_mapping(import_map(store))  # old id -> new id, from the backup's own import maps
         self.by_name = {str(n).lower(): str(a) for a, n in zip(alive["account_id"], alive["name"], strict=True)}

@@ -652,7 +652,8 @@ class BackupStore:
         memory reads it a batch at a time: an indexed store reads each group from the index and keeps none
         (the store's own frame is not filled); without an index every state is in memory already and the
         batches are slices of it. Concatenated, the batches hold item_states(accounts)'s rows, in its order
-        (categorical columns carry each batch's own categories). `max_states` None: BATCH_STATES."""
+        (categorical columns carry each batch's own categories; `frames.concat_states` unites them).
+        `max_states` None: BATCH_STATES, read at each call (a test forces several batches through it)."""
         max_states = BATCH_STATES if max_states is None else max_states
         named = None if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
         ids = sorted(set(self._account_ids if named is None else named))
@@ -743,10 +744,16 @@ class BackupStore:
                 yield self._listing_frame(*scan.scan_blobs(str(self.root), lambda name, n=number: group_of(name) == n))
 
     def blobs(self) -> pd.DataFrame:
-        """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`."""
+        """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`. The digests the
+        states reference are looked up a batch of states at a time (state_batches): the peak holds the
+        listing and one batch, never every state."""
         df = self.blob_files()
-        used = set(self.item_states()["digest"].dropna().unique())
-        df["referenced"] = df["digest"].isin(used) & ~df["misplaced"]
+        used = np.zeros(len(df), dtype=bool)
+        for batch in self.state_batches():
+            codes = batch["digest"].cat.codes.to_numpy()
+            used |= df["digest"].isin(batch["digest"].cat.categories[np.unique(codes[codes >= 0])]).to_numpy()
+            del batch
+        df["referenced"] = used & ~df["misplaced"].to_numpy()
         return df[frames.BLOB_COLUMNS]
 
     def read_blob(self, digest: str) -> bytes:

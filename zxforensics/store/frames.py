@@ -35,6 +35,9 @@ BLOB_COLUMNS = ["digest", "prefix", "path", "compressed_size", "referenced", "mi
 # file is shared by all the states of an item (a million states: about 330 bytes a row).
 CATEGORICAL_STATE_COLUMNS = (*REPEATED, "account", "folder_path", "blob_path", "source_path")
 _DATE_COLUMNS = ("start_date", "end_date", "date")
+# Categoricals of the states frame whose categories are sorted (the short vocabularies, and folder paths as
+# pd.Categorical gives them); the others come in first-appearance order over the sorted rows.
+SORTED_CATEGORIES = ("type", "sender", "owner_id", "account_id", "account")
 FOLDER_TYPES = ("folder", "searchfolder", "mountpoint")
 
 
@@ -196,7 +199,7 @@ def assemble_states(
     # Categories come in first-appearance order over the sorted rows, so the frame is the same
     # however the scan was sharded; the short vocabularies are sorted too, for people. (Sorting
     # a million digests would only cost memory: +110 MiB at the peak.)
-    for column in ("type", "sender", "owner_id", "account_id", "account"):
+    for column in SORTED_CATEGORIES:
         df[column] = df[column].cat.reorder_categories(sorted(df[column].cat.categories))
     df["deleted"] = df["deleted"].fillna(False).astype(bool)
     df["item_id"] = df["item_id"].astype("int64")
@@ -328,3 +331,22 @@ def assemble_errors(records: Iterable[dict]) -> pd.DataFrame:
     df["item_id"] = df["item_id"].astype("Int64")
     df["kind"] = df["kind"].astype("category")
     return df
+
+
+def concat_states(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames cut from state_batches' batches (every batch gives one, even empty: its categories count),
+    in batch order, as one frame with the categories the same cut of item_states has: each categorical's
+    categories united in first-appearance order, or sorted where the states frame sorts them."""
+    if len(pieces) == 1:
+        return pieces[0].reset_index(drop=True)
+    first = pieces[0]
+    dtypes = {}
+    for column in first.columns:
+        if not isinstance(first[column].dtype, pd.CategoricalDtype):
+            continue
+        united = list(dict.fromkeys(c for piece in pieces for c in piece[column].cat.categories))
+        if column in (*SORTED_CATEGORIES, "folder_path"):
+            united = sorted(united)
+        held = [piece[column].cat.categories for piece in pieces if len(piece[column].cat.categories)]
+        dtypes[column] = pd.CategoricalDtype(pd.Index(united, dtype=held[0].dtype if held else object))
+    return pd.concat([piece.astype(dtypes) for piece in pieces], ignore_index=True)

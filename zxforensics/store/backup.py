@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 SHARDS_PER_WORKER = 4  # account shards per scan worker
-BATCH_STATES = 500_000  # states in one batch of state_batches (~140 MiB of frame): a whole-store question's unit
+BATCH_STATES = 200_000  # states in one batch of state_batches (~60 MiB of frame): a whole-store question's unit
 
 # name -> function(store, ...): the investigations offered as store methods (see `investigation`).
 INVESTIGATIONS: dict[str, Callable] = {}

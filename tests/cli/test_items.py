@@ -105,6 +105,16 @@ def test_help_lists_verbs(run):
     assert code == 0 and "getItem" in out and "doItemSearch" in out
 
 
+def test_a_verb_asked_for_help_prints_its_syntax_and_writes_nothing(run, tmp_path, monkeypatch):
+    """`make-sample --help` once wrote a whole sample store into a folder named `--help`."""
+    monkeypatch.chdir(tmp_path)
+    for verb in ("make-sample", "summary", "getItem"):
+        for flag in ("--help", "-h"):
+            code, out, err = run(verb, flag)
+            assert (code, err) == (0, "") and verb in out
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_make_sample_writes_only_into_a_new_or_empty_folder(run, tmp_path):
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "mine.txt").write_text("mine")

@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         verb = VERBS.get(rest[0].lower())
         if verb is None:
             raise UsageError(f"unknown command {rest[0]!r}")
+        if any(word in ("--help", "-h") for word in rest[1:]):  # `VERB --help`: never a path, a value or a name
+            print(verb.usage())
+            return EXIT_OK
         result = verb.run(verb.parse(rest[1:]), options)
         emit(result, options["format"])
         sys.stdout.flush()

@@ -161,13 +161,31 @@ def _names(store: BackupStore, account_ids) -> list[str]:
 
 
 def store_items(store: BackupStore, states: pd.DataFrame, errors: pd.DataFrame) -> pd.DataFrame:
-    """Every item of the scanned accounts: those with states and those whose metadata failed to read."""
-    keys = pd.concat([states[["account_id", "item_id"]], errors[["account_id", "item_id"]]], ignore_index=True)
-    keys = keys.astype({"account_id": "object", "item_id": "int64"}).drop_duplicates()
-    keys["account"] = pd.Series(_names(store, list(keys["account_id"])), index=keys.index, dtype="object")
-    keys = keys.assign(_order=keys["account"].str.lower())
-    keys = keys.sort_values(["_order", "item_id"], kind="stable").drop(columns="_order")
-    return keys[["account", "account_id", "item_id"]].reset_index(drop=True)
+    """Every item of the scanned accounts: those with states and those whose metadata failed to read
+    (`errors`: item_errors rows), `account, account_id, item_id` in the order of the diagnosis."""
+    return in_store_order(item_keys(store, states, errors))
+
+
+def item_keys(store: BackupStore, states: pd.DataFrame | None, errors: pd.DataFrame, offset: int = 0) -> pd.DataFrame:
+    """`account, account_id, item_id, _errors, _seq` of the items with states (`_seq`: the first state's place
+    among the store's states, from `offset`: a batch's are counted after the batches before), then of those
+    whose metadata failed to read (`errors`, item_errors rows; `_seq`: the first error's row)."""
+    parts = [errors[["account_id", "item_id"]].assign(_errors=1, _seq=errors.index.to_numpy(dtype="int64"))]
+    if states is not None:
+        keys = states[["account_id", "item_id"]].assign(_errors=0, _seq=offset + np.arange(len(states)))
+        parts.insert(0, keys.astype({"account_id": "object"}))
+    keys = pd.concat(parts, ignore_index=True).astype({"account_id": "object", "item_id": "int64"})
+    keys = keys.drop_duplicates(["account_id", "item_id"], ignore_index=True)
+    keys.insert(0, "account", pd.Series(_names(store, list(keys["account_id"])), dtype="object"))
+    return keys
+
+
+def in_store_order(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of item_keys (and what was added to them) by address (case-folded) and item; an item with states
+    before an unreadable one, each in the order of the states or of the errors table; helpers dropped."""
+    names = pd.factorize(table["account"].str.lower(), sort=True)[0]
+    order = np.lexsort((table["_seq"].to_numpy(), table["_errors"].to_numpy(), table["item_id"].to_numpy(), names))
+    return table.drop(columns=["_errors", "_seq"]).take(order).reset_index(drop=True)
 
 
 def item_errors(errors: pd.DataFrame) -> pd.DataFrame:
@@ -265,15 +283,8 @@ def errors_by_item(errors: pd.DataFrame) -> dict[tuple[str, int], list[dict]]:
     return grouped
 
 
-def wanted_items(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
-    """`account, account_id, item_id` (+ `report`) of the items to diagnose."""
-    if report is None:
-        ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
-        if not ids:
-            return pd.DataFrame({"account": [], "account_id": [], "item_id": pd.Series([], dtype="int64")})
-        states = store.item_states(ids)
-        errors = item_errors(store.errors)
-        return store_items(store, states, errors[errors["account_id"].isin(ids)])
+def wanted_items(store: BackupStore, report, accounts=None) -> pd.DataFrame:
+    """`report, account, account_id, item_id` of the items a notification (or report frame) names."""
     items = report_items(report)
     record_input_problems(store, report)
     resolved = _resolve(store, items["account"])
@@ -368,40 +379,26 @@ def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame
 def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
     """Every item of the accounts `ids`, a batch of states at a time. Each batch gives the rows of its items
     with states and of its items whose metadata failed to read; the accounts with no state at all come
-    last. The table is then ordered as `store_items` orders the items: by address and item, an item with
-    states before an unreadable one, each in the order of the states, or of the errors table."""
+    last; the table is then put in store_items' order."""
     pieces, seen, counted = [], set(), 0
     checker = BlobChecker(store)
     for batch in state_batches(store, ids) if ids else []:
         held = set(batch["account_id"].astype(str))
         seen |= held
-        keys = _item_keys(store, batch, held, counted)
+        keys = item_keys(store, batch, _item_errors_of(store, held), counted)
         counted += len(batch)
         pieces.append(_diagnose_frame(store, keys, batch, held, checker))
         del batch, keys
     rest = {a for a in ids if a not in seen}
-    pieces.append(_diagnose_frame(store, _item_keys(store, None, rest, counted), None, rest, checker))
+    pieces.append(_diagnose_frame(store, item_keys(store, None, _item_errors_of(store, rest)), None, rest, checker))
     table = pd.concat(pieces, ignore_index=True)
     del pieces
-    names = pd.factorize(table["account"].str.lower(), sort=True)[0]
-    order = np.lexsort((table["_seq"].to_numpy(), table["_errors"].to_numpy(), table["item_id"].to_numpy(), names))
-    return table.drop(columns=["_errors", "_seq"]).take(order).reset_index(drop=True)
+    return in_store_order(table)
 
 
-def _item_keys(store: BackupStore, states: pd.DataFrame | None, held: set[str], offset: int) -> pd.DataFrame:
-    """`account, account_id, item_id, _errors, _seq` of the items of the accounts `held`: those with states
-    (`_seq`: the first state's place in the store's states, from `offset`), then those whose metadata
-    failed to read (`_seq`: the first error's row in the errors table)."""
+def _item_errors_of(store: BackupStore, accounts: set[str]) -> pd.DataFrame:
     errors = item_errors(store.errors)
-    errors = errors[errors["account_id"].isin(held)]
-    parts = [errors[["account_id", "item_id"]].assign(_errors=1, _seq=errors.index.to_numpy(dtype="int64"))]
-    if states is not None:
-        keys = states[["account_id", "item_id"]].assign(_errors=0, _seq=offset + np.arange(len(states)))
-        parts.insert(0, keys.astype({"account_id": "object"}))
-    keys = pd.concat(parts, ignore_index=True).astype({"account_id": "object", "item_id": "int64"})
-    keys = keys.drop_duplicates(["account_id", "item_id"], ignore_index=True)
-    keys.insert(0, "account", pd.Series(_names(store, list(keys["account_id"])), dtype="object"))
-    return keys
+    return errors[errors["account_id"].isin(accounts)]
 
 
 def newest_messages(wanted: pd.DataFrame, by_item: dict[tuple[str, int], list[State]]) -> list[str]:

@@ -59,7 +59,10 @@ def in_memory_retention(store) -> zx.investigate.retention.Retention:
     slim = states[["account_id", "item_id", "digest", "size"]].astype({"account_id": str})
     keys = pd.MultiIndex.from_arrays([slim["account_id"], slim["item_id"]])
     counted = item_counts(states)
-    base = Basis(slim, keys, None, account_candidates(store.accounts(), counted), deleted_items(states), on_disk)
+    used = slim.dropna(subset=["digest"]).drop_duplicates(["account_id", "item_id", "digest"])
+    users = used.groupby("digest", observed=True).size()
+    users.index = users.index.astype(object)
+    base = Basis(slim, keys, users, account_candidates(store.accounts(), counted), deleted_items(states), on_disk)
     return plan_at(base, purge_instant(store), 30, 30)
 
 

@@ -100,7 +100,7 @@ class Basis:
 
     states: pd.DataFrame  # account_id, item_id, digest, size of the states a purge may take
     keys: pd.MultiIndex  # (account_id, item_id) of each of them
-    users: pd.Series | None  # digest -> items of the store referencing it (None: `states` holds every state)
+    users: pd.Series  # digest -> items of the whole store referencing it
     accounts: pd.DataFrame  # deleted or backup-disabled accounts, with `since`
     deleted: pd.DataFrame  # items whose newest state is a deletion, with `since`
     on_disk: pd.Series  # digest -> compressed size of the blob at its canonical path
@@ -222,20 +222,15 @@ def _sorted_deleted(last: pd.DataFrame) -> pd.DataFrame:
     return last.sort_values(["account", "item_id"], ignore_index=True)
 
 
-def freed_blobs(states: pd.DataFrame, purged: pd.Series, on_disk: pd.Series, users: pd.Series | None = None
-                ) -> pd.DataFrame:  # fmt: skip
+def freed_blobs(states: pd.DataFrame, purged: pd.Series, on_disk: pd.Series, users: pd.Series) -> pd.DataFrame:
     """Digests of the purged states: freed when no remaining state references them. `users` (digest -> items
     referencing it in the whole store) lets `states` hold only the states a purge may take: a purge takes
     whole items, so the remaining users are the users less the purged items."""
     gone = states.loc[purged & states["digest"].notna()]
-    if users is None:
-        remaining = states.loc[~purged & states["digest"].notna()]
-        left = remaining.drop_duplicates(["account_id", "item_id", "digest"]).groupby("digest", observed=True).size()
-    else:
-        taken = gone.drop_duplicates(["account_id", "item_id", "digest"]).groupby("digest", observed=True).size()
-        taken.index = taken.index.astype(object)
-        left = users.sub(taken, fill_value=0)
-        left = left[left > 0]
+    taken = gone.drop_duplicates(["account_id", "item_id", "digest"]).groupby("digest", observed=True).size()
+    taken.index = taken.index.astype(object)
+    left = users.sub(taken, fill_value=0)
+    left = left[left > 0]
     df = gone.groupby("digest", observed=True).agg(size=("size", "max")).reset_index()
     df["digest"] = df["digest"].astype(str)
     df["still_used_by"] = df["digest"].map(left).fillna(0).astype("int64")

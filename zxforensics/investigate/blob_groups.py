@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..format import digest as vdigest
+from ..store.frames import distinct_values
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -50,7 +51,7 @@ def unreferenced_files(store: BackupStore, listing: pd.DataFrame, groups: list[s
         query = ("SELECT count(*) AS n FROM listing WHERE misplaced OR digest NOT IN "
                  f"(SELECT digest FROM states WHERE digest IS NOT NULL AND {where})")  # fmt: skip
         return int(store.sql(query, tables={"listing": listing[["digest", "misplaced"]]})["n"][0])
-    used = distinct_digests(group_references(store, None, groups, number))
+    used = distinct_values(group_references(store, None, groups, number)["digest"])
     referenced = (used.get_indexer(listing["digest"]) >= 0) & ~listing["misplaced"].to_numpy(bool)
     return int((~referenced).sum())
 
@@ -61,16 +62,6 @@ def references(states: pd.DataFrame) -> pd.DataFrame:
     them as Python objects cost over a gigabyte); `digest` stays categorical (codes, no string per row)."""
     used = states.loc[states["digest"].notna(), ["account_id", "item_id", "digest", "size"]]
     return used.drop_duplicates(ignore_index=True)
-
-
-def distinct_digests(refs: pd.DataFrame) -> pd.Index:
-    """The digests `refs` names, each once, as an Index to look files up in (a hash table, not a Python set:
-    `isin` of two string columns costs ten times more)."""
-    digests = refs["digest"]
-    if isinstance(digests.dtype, pd.CategoricalDtype):  # the categories may hold digests no row names
-        codes = digests.cat.codes.to_numpy()
-        return pd.Index(digests.cat.categories.take(np.unique(codes[codes >= 0])))
-    return pd.Index(digests.dropna().unique())
 
 
 def in_group(digests: pd.Series, groups: list[str], number: int) -> np.ndarray:

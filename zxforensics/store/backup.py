@@ -750,8 +750,7 @@ class BackupStore:
         df = self.blob_files()
         used = np.zeros(len(df), dtype=bool)
         for batch in self.state_batches():
-            codes = batch["digest"].cat.codes.to_numpy()
-            used |= df["digest"].isin(batch["digest"].cat.categories[np.unique(codes[codes >= 0])]).to_numpy()
+            used |= frames.distinct_values(batch["digest"]).get_indexer(df["digest"]) >= 0
             del batch
         df["referenced"] = used & ~df["misplaced"].to_numpy()
         return df[frames.BLOB_COLUMNS]

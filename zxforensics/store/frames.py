@@ -350,3 +350,13 @@ def concat_states(pieces: list[pd.DataFrame]) -> pd.DataFrame:
         held = [piece[column].cat.categories for piece in pieces if len(piece[column].cat.categories)]
         dtypes[column] = pd.CategoricalDtype(pd.Index(united, dtype=held[0].dtype if held else object))
     return pd.concat([piece.astype(dtypes) for piece in pieces], ignore_index=True)
+
+
+def distinct_values(column: pd.Series) -> pd.Index:
+    """The values a column holds, each once, as an Index to look values up in (a hash table). A categorical
+    column answers from its codes: its categories may hold values no row has (a batch sliced from a frame
+    keeps the frame's), and no string is made per row."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        return pd.Index(column.cat.categories.take(np.unique(codes[codes >= 0])))
+    return pd.Index(column.dropna().unique())

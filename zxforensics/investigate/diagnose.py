@@ -25,7 +25,6 @@ from ..evidence.files import Evidence
 from ..format.names import CAUSES
 from ..parse.notification import ADDS_UP, Notification
 from ..runtime.shards import run_sharded
-from .batches import state_batches
 from .lmtp import Finding, validate_message
 
 if TYPE_CHECKING:
@@ -328,7 +327,7 @@ def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
     present = [a for a in pd.unique(wanted["account_id"].dropna()) if isinstance(a, str)]
     checker = BlobChecker(store)
     pieces, done = [], set()
-    for batch in state_batches(store, present) if present else []:
+    for batch in store.state_batches(present) if present else []:
         held = set(batch["account_id"].astype(str))
         done |= held
         keys = wanted[wanted["account_id"].isin(held)]
@@ -382,7 +381,7 @@ def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
     last; the table is then put in store_items' order."""
     pieces, seen, counted = [], set(), 0
     checker = BlobChecker(store)
-    for batch in state_batches(store, ids) if ids else []:
+    for batch in store.state_batches(ids) if ids else []:
         held = set(batch["account_id"].astype(str))
         seen |= held
         keys = item_keys(store, batch, _item_errors_of(store, held), counted)

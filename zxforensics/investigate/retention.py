@@ -20,7 +20,6 @@ from ..format import digest as vdigest
 from ..store.backup import investigation
 from ..store.frames import concat_states
 from ..store.states import at_instant, select_states
-from .batches import state_batches
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -119,7 +118,7 @@ def _compute_basis(store: BackupStore) -> Basis:
     listed = store.accounts()
     candidates = set(listed.loc[_is_candidate(listed), "account_id"].astype(str))
     counts, deleted, held = [], [], []
-    for batch in state_batches(store):
+    for batch in store.state_batches():
         counts.append(item_counts(batch))
         gone = _deleted_in(batch)
         # kept across batches: only small vocabularies (a digest or path category would keep its batch's)
@@ -151,7 +150,7 @@ def _users(store: BackupStore, digests) -> pd.Series:
     """digest -> how many items of the whole store have a state referencing it, for `digests`."""
     wanted = list(digests)
     found = []
-    for batch in state_batches(store):
+    for batch in store.state_batches():
         refs = batch.loc[batch["digest"].isin(wanted), ["account_id", "item_id", "digest"]]
         counts = refs.drop_duplicates().groupby("digest", observed=True).size()
         counts.index = counts.index.astype(object)  # the observed digests only, not the batch's vocabulary

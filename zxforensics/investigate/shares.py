@@ -20,7 +20,6 @@ from ..parse.grants import parse_grant
 from ..store.backup import investigation
 from ..store.frames import concat_states, folder_paths
 from ..store.states import select_states
-from .batches import state_batches
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -47,7 +46,7 @@ class _View:
         self.paths: dict[tuple[str, int], str] = {}
         self.folders: set[tuple[str, int]] = set()
         mounts = []
-        for batch in state_batches(store):  # a batch holds whole accounts: their folder trees are whole
+        for batch in store.state_batches():  # a batch holds whole accounts: their folder trees are whole
             last = select_states(batch, "last")
             last = last[~last["deleted"]]
             self.paths.update(folder_paths(last))

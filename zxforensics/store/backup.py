@@ -653,10 +653,14 @@ class BackupStore:
         (the store's own frame is not filled); without an index every state is in memory already and the
         batches are slices of it. Concatenated, the batches hold item_states(accounts)'s rows, in its order
         (categorical columns carry each batch's own categories; `frames.concat_states` unites them).
-        `max_states` None: BATCH_STATES, read at each call (a test forces several batches through it)."""
+        `max_states` None: BATCH_STATES, read at each call (a test forces several batches through it). No
+        account at all gives one empty frame: a question always has the columns and dtypes to work with."""
         max_states = BATCH_STATES if max_states is None else max_states
         named = None if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
         ids = sorted(set(self._account_ids if named is None else named))
+        if not ids:
+            yield self.item_states([])
+            return
         if self._index is None:
             whole = self.item_states(ids)
             counts = whole["account_id"].astype(object).value_counts()

@@ -48,6 +48,7 @@ _EXPORTS = {
     "read_notification": "store.inputs",
     "read_notifications": "store.inputs",
     "diagnose": "investigate.diagnose",
+    "preflight": "investigate.diagnose",
     "validate_message": "investigate.lmtp",
     # server configuration
     "diff_config": "investigate.config_diff",

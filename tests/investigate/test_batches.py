@@ -85,6 +85,9 @@ def answers(store, face: str, notification):
         return [store.shares()]
     if face == "diagnose":
         return [zx.diagnose(store)]
+    if face == "preflight":
+        found = zx.preflight(store)
+        return [found.counts, found.failures]
     unrestored = zx.read_notification(notification).unrestored[["account", "item_id"]]
     if face == "diagnose_report":
         return [zx.diagnose(store, zx.read_notification(notification))]
@@ -95,7 +98,9 @@ def answers(store, face: str, notification):
     return [zx.diagnose(store, frame)]
 
 
-@pytest.mark.parametrize("face", ["blobs", "retention", "shares", "diagnose", "diagnose_report", "diagnose_frame"])
+@pytest.mark.parametrize(
+    "face", ["blobs", "retention", "shares", "diagnose", "preflight", "diagnose_report", "diagnose_frame"]
+)
 @pytest.mark.parametrize("name", STORES)
 def test_batched_faces_answer_as_in_memory(name, face, store_shape, tmp_path, batched):
     backup_path, notification = paths(name, store_shape)
@@ -103,6 +108,10 @@ def test_batched_faces_answer_as_in_memory(name, face, store_shape, tmp_path, ba
     with pytest.MonkeyPatch.context() as whole:  # one batch: every state at once
         whole.setattr(backup, "BATCH_STATES", 10**9)
         expected = answers(memory, face, notification)
+        whole_diagnosis = zx.diagnose(memory) if face == "preflight" else None
+    if face == "preflight":  # the counts and failing rows of the diagnosis of every item
+        assert_frame_equal(expected[0], diagnose.cause_counts(whole_diagnosis))
+        assert_frame_equal(expected[1], diagnose.would_fail(whole_diagnosis).reset_index(drop=True))
     if face == "blobs":
         states = memory.item_states()
         listed = memory.blob_files()

@@ -7,6 +7,7 @@ import pytest
 from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
+from zxforensics.errors import EvidenceError
 from zxforensics.investigate.diagnose import CAUSES, COLUMNS, cause_counts, item_history, report_summary
 from zxforensics.sample.catalog import account_id
 from zxforensics.sample.faults import BOMB_SIZE, FAULTS
@@ -202,6 +203,33 @@ def test_each_blob_is_read_once_per_call(sample_path):
     assert max(calls.values()) == 1
     bomb = store.get_item("bob@example.com", 5002)["digest"].iloc[0]
     assert calls[bomb] == 1 and store.get_item("bob@example.com", 5002)["size"].iloc[0] == BOMB_SIZE
+
+
+def test_a_small_verdict_cache_forgets_blobs_that_verify_and_keeps_failures(sample_path, monkeypatch):
+    """Past CHECK_CACHE verdicts the checker drops those of blobs that verify (a blob met again is read
+    again) and keeps the failures: the same diagnosis and errors, a cache that never holds every blob."""
+    from zxforensics.investigate import diagnose as module
+
+    expected_store = zx.open_backup(sample_path, index=False)
+    expected = zx.diagnose(expected_store)
+    sizes: list[int] = []
+    original = module.BlobChecker._keep
+
+    def keep(self, digest, verdict):
+        sizes.append(len(self.cache))
+        return original(self, digest, verdict)
+
+    monkeypatch.setattr(module, "CHECK_CACHE", 5)
+    monkeypatch.setattr(module.BlobChecker, "_keep", keep)
+    store = zx.open_backup(sample_path, index=False)
+    pd.testing.assert_frame_equal(zx.diagnose(store), expected)
+    pd.testing.assert_frame_equal(store.errors, expected_store.errors)
+    failed = store.errors["path"].astype(str).str.startswith("items/").sum()  # the blobs that failed
+    assert len(sizes) > 100 and max(sizes) <= 5 + failed < expected["digest"].nunique() / 4  # never every blob
+    checker = module.BlobChecker(store, limit=2)
+    checker.cache = {"a": module.BlobCheck(EvidenceError("missing", "x")), "b": module.VERIFIES}
+    checker._keep("c", module.VERIFIES)
+    assert set(checker.cache) == {"a", "c"} and checker.room == 3
 
 
 def test_blobless_items_and_history(make_store):

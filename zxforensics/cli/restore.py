@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..format.text import render
-from ..investigate.diagnose import CAUSES, cause_counts, diagnose, would_fail
+from ..investigate.diagnose import CAUSES, cause_counts, diagnose, preflight
 from ..parse.notification import ADDS_UP
 from ..store.inputs import read_notification
 from .common import BACKUP_PATH, TZ, blob_lines, open_store
@@ -27,9 +27,9 @@ def item_groups(diagnosis: pd.DataFrame) -> list[list[tuple[str, object]]]:
     return groups
 
 
-def count_lines(diagnosis: pd.DataFrame) -> list[tuple[str, object]]:
-    """One line per account (`read_error 2, broken 1`, causes with no item left out), then the total."""
-    table = cause_counts(diagnosis)
+def count_lines(table: pd.DataFrame) -> list[tuple[str, object]]:
+    """One line per account of a cause_counts table (`read_error 2, broken 1`, causes with no item left
+    out), then the total."""
 
     def counts(values) -> str:
         return ", ".join(f"{cause} {int(n)}" for cause, n in zip(CAUSES, values, strict=True) if n) or "none"
@@ -54,7 +54,7 @@ def unrestored(values: dict, options: dict) -> Result:
         *report.operation.items(),
         ("stats", list(report.stats.items())),
         ("checks", [[("check", text)] for text in checks]),
-        ("causes", count_lines(diagnosis) or ""),
+        ("causes", count_lines(cause_counts(diagnosis)) or ""),
         ("unrestoredItems", item_groups(diagnosis) or ""),
     ]
     return Result(diagnosis, render(tree))
@@ -65,16 +65,17 @@ def unrestored(values: dict, options: dict) -> Result:
     ("source_path",),
     {"accounts": Param("string", None, help="comma-separated accounts (default: all)"), "tz": TZ},
     help="Pre-flight only, nothing is restored: which items of the backup path a restore would leave\n"
-    "behind, and why. zxforensics doExternalRestore /mnt/import/ accounts account1@domain.com,account2@domain.com",
+    "behind, and why (--json/--csv list those items; restorable ones are counted, not listed), e.g.\n"
+    "zxforensics doExternalRestore /mnt/import/ accounts account1@domain.com,account2@domain.com",
 )
 def do_external_restore(values: dict, options: dict) -> Result:
     store = open_store({**values, "backup_path": values["source_path"]}, options)
-    diagnosis = diagnose(store, accounts=values["accounts"])
-    failing = would_fail(diagnosis)
+    checked = preflight(store, accounts=values["accounts"])
+    failing = checked.failures
     tree = [
         ("preflight", [("backupPath", str(store.root)), ("restored", "nothing (pre-flight check only)"),
-                       ("items", len(diagnosis)), ("wouldFail", len(failing))]),
-        ("accounts", count_lines(diagnosis) or ""),
+                       ("items", checked.items), ("wouldFail", len(failing))]),
+        ("accounts", count_lines(checked.counts) or ""),
         ("itemsThatWouldFail", item_groups(failing) or ""),
     ]  # fmt: skip
-    return Result(diagnosis, render(tree))
+    return Result(failing, render(tree))

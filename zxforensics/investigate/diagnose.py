@@ -3,16 +3,19 @@
     zx.diagnose(store, "restore_report.eml")     # one row per unrestored item of the report
     zx.diagnose(store)                           # the pre-flight check: every item of the store
     zx.diagnose(store, accounts=["bob@example.com"])
+    zx.preflight(store)                          # the same check of a whole store, kept small: counts
+                                                 # of every item, rows of those a restore would leave behind
 
 Causes and `last_valid_state` are named in FORMAT.md §9: `read_error` (metadata or blob cannot be
 read), `broken` (read but corrupt), `invalid` (intact but refused by an LMTP validator),
 `not_in_backup` (no metadata), `restorable` (everything verifies: the cause lies on the target).
-Each blob is read and verified at most once per call, whatever number of states share it.
+Each blob is read and verified once per call, whatever number of states share it (past CHECK_CACHE
+verdicts, those of blobs that verify are forgotten: memory stays bounded, a blob met again is read again).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +32,8 @@ from .lmtp import Finding, validate_message
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
+
+Keep = Callable[[pd.DataFrame], pd.DataFrame]  # the rows of a diagnosed piece worth keeping
 
 COLUMNS = [
     "account", "account_id", "item_id", "cause", "detail", "type", "folder_path", "states",
@@ -73,12 +78,26 @@ def verified(findings: list[Finding] | None) -> BlobCheck:
     return BlobCheck(None, tuple(findings)) if findings else VERIFIES_CLEAN
 
 
+# Verdicts a BlobChecker keeps (~150 bytes each): past this, those of blobs that verify are dropped, and
+# the failures kept (each is a row of the errors table already).
+CHECK_CACHE = 500_000
+
+
 class BlobChecker:
     """Reads and verifies each digest once per diagnosis (a gzip bomb costs its second only once)."""
 
-    def __init__(self, store: BackupStore) -> None:
+    def __init__(self, store: BackupStore, limit: int | None = None) -> None:
         self.store = store
+        self.limit = CHECK_CACHE if limit is None else limit
+        self.room = self.limit  # the size at which the cache is next thinned (failures are always kept)
         self.cache: dict[str, BlobCheck] = {}
+
+    def _keep(self, digest: str, verdict: BlobCheck) -> BlobCheck:
+        if len(self.cache) >= self.room:
+            self.cache = {d: known for d, known in self.cache.items() if known.error is not None}
+            self.room = len(self.cache) + self.limit  # linear even when most blobs fail
+        self.cache[digest] = verdict
+        return verdict
 
     def check(self, digest: str, validate: bool = False) -> BlobCheck:
         known = self.cache.get(digest)
@@ -87,11 +106,8 @@ class BlobChecker:
         try:
             raw, _layers = self.store.read_blob_checked(digest)
         except EvidenceError as exc:
-            known = self.cache[digest] = BlobCheck(exc)
-            return known
-        findings = validate_message(raw) if validate else None
-        known = self.cache[digest] = verified(findings)
-        return known
+            return self._keep(digest, BlobCheck(exc))
+        return self._keep(digest, verified(validate_message(raw) if validate else None))
 
     def prefetch(self, digests: Sequence[str], workers: int | None = None) -> None:
         """Read and validate many message blobs at once in worker processes. Only a blob that verifies is
@@ -105,7 +121,7 @@ class BlobChecker:
                             parallel_min=PARALLEL_MIN_MESSAGES, desc="validating messages", unit="message")  # fmt: skip
         for digest, findings in zip(todo, found, strict=True):
             if findings is not None:
-                self.cache[digest] = verified(findings)
+                self._keep(digest, verified(findings))
 
     def verifies(self, digest: object, validate: bool = False) -> bool:
         """A state without a blob has nothing to verify; one with a blob verifies when it reads back.
@@ -347,10 +363,11 @@ ROWS_AT_ONCE = 50_000
 
 
 def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame | None, held: set[str] | None,
-                    checker: BlobChecker, extra: list[str] | tuple = ()) -> pd.DataFrame:  # fmt: skip
+                    checker: BlobChecker, extra: list[str] | tuple = (),
+                    keep: Keep | None = None) -> pd.DataFrame:  # fmt: skip
     """The finished rows of `keys` (`account, account_id, item_id` and `extra`; their columns named `_...`
     are carried along), whose states are all in `states` (None: they have none) and whose item errors are
-    those of the accounts `held` (None: every account)."""
+    those of the accounts `held` (None: every account); only those `keep` returns, when given."""
     errors = store.errors
     by_problem = errors_by_item(errors if held is None else errors[errors["account_id"].isin(held)])
     state_keys = None if states is None else pd.MultiIndex.from_arrays(
@@ -370,15 +387,16 @@ def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame
             index = (str(key["account_id"]), int(key["item_id"]))
             rows.append(diagnose_item(key, by_item.get(index, []), by_problem.get(index, []), checker))
         piece = _finish(pd.DataFrame(rows, columns=[*extra, *COLUMNS]))
-        pieces.append(piece.assign(**{c: part[c].to_numpy() for c in carried}))
+        piece = piece.assign(**{c: part[c].to_numpy() for c in carried})
+        pieces.append(piece if keep is None else keep(piece))
         del rows, by_item
     return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
 
 
-def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
-    """Every item of the accounts `ids`, a batch of states at a time. Each batch gives the rows of its items
-    with states and of its items whose metadata failed to read; the accounts with no state at all come
-    last; the table is then put in store_items' order."""
+def _diagnose_accounts(store: BackupStore, ids: list[str], keep: Keep | None = None) -> pd.DataFrame:
+    """Every item of the accounts `ids` (only the rows `keep` returns, when given), a batch of states at a
+    time. Each batch gives the rows of its items with states and of its items whose metadata failed to
+    read; the accounts with no state at all come last; the table is then put in store_items' order."""
     pieces, seen, counted = [], set(), 0
     checker = BlobChecker(store)
     for batch in store.state_batches(ids) if ids else []:
@@ -386,10 +404,11 @@ def _diagnose_accounts(store: BackupStore, ids: list[str]) -> pd.DataFrame:
         seen |= held
         keys = item_keys(store, batch, _item_errors_of(store, held), counted)
         counted += len(batch)
-        pieces.append(_diagnose_frame(store, keys, batch, held, checker))
+        pieces.append(_diagnose_frame(store, keys, batch, held, checker, keep=keep))
         del batch, keys
     rest = {a for a in ids if a not in seen}
-    pieces.append(_diagnose_frame(store, item_keys(store, None, _item_errors_of(store, rest)), None, rest, checker))
+    rest_keys = item_keys(store, None, _item_errors_of(store, rest))
+    pieces.append(_diagnose_frame(store, rest_keys, None, rest, checker, keep=keep))
     table = pd.concat(pieces, ignore_index=True)
     del pieces
     return in_store_order(table)
@@ -424,10 +443,56 @@ def _finish(df: pd.DataFrame) -> pd.DataFrame:
 
 def cause_counts(diagnosis: pd.DataFrame) -> pd.DataFrame:
     """Items per account and cause: one row per account, one column per cause (all five, zeros kept)."""
-    if diagnosis.empty:
+    return counts_table(cause_pairs(diagnosis))
+
+
+def cause_pairs(diagnosis: pd.DataFrame) -> pd.Series:
+    """Items per (account, cause) pair: what cause_counts lays out, summable across parts of a diagnosis."""
+    causes = diagnosis["cause"].astype(str)
+    return diagnosis.groupby([diagnosis["account"], causes]).size().rename_axis(["account", "cause"])
+
+
+def counts_table(pairs: pd.Series) -> pd.DataFrame:
+    """cause_counts' table from the counts of cause_pairs."""
+    if pairs.empty:
         return pd.DataFrame(columns=list(CAUSES), dtype="int64")
-    table = pd.crosstab(diagnosis["account"], diagnosis["cause"])
-    return table.reindex(columns=list(CAUSES), fill_value=0).astype("int64")
+    table = pairs.unstack("cause", fill_value=0)
+    return table.reindex(columns=pd.Index(list(CAUSES), name="cause"), fill_value=0).astype("int64")
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """The pre-flight check of a store, kept small: every item counted, by account and cause (`counts`,
+    cause_counts' table), and the rows of the items a restore would leave behind (`failures`, diagnose's
+    columns and order). A 5,000-mailbox store has some 10^7 restorable items: their rows are not kept."""
+
+    counts: pd.DataFrame
+    failures: pd.DataFrame
+
+    @property
+    def items(self) -> int:
+        """Every item checked, restorable ones included."""
+        return int(self.counts.to_numpy().sum())
+
+
+class _FailureTally:
+    """Counts each piece of a diagnosis by account and cause, and keeps only its failing rows."""
+
+    def __init__(self) -> None:
+        self.pairs = pd.Series(dtype="int64")
+
+    def __call__(self, piece: pd.DataFrame) -> pd.DataFrame:
+        self.pairs = self.pairs.add(cause_pairs(piece), fill_value=0) if len(self.pairs) else cause_pairs(piece)
+        return would_fail(piece)
+
+
+def preflight(store: BackupStore, accounts=None) -> Preflight:
+    """What a restore of the store (or of `accounts`) would leave behind, and why: diagnose without a
+    report, whose memory grows with the failing items and the accounts, not with the store's items."""
+    ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
+    tally = _FailureTally()
+    failures = _diagnose_accounts(store, ids, keep=tally)
+    return Preflight(counts_table(tally.pairs.astype("int64")), failures)
 
 
 def would_fail(diagnosis: pd.DataFrame) -> pd.DataFrame:

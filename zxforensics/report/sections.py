@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import ZxError
 from ..format.names import CAUSES
 from ..investigate.config_diff import diff_config, diff_customizations
-from ..investigate.diagnose import diagnose
+from ..investigate.diagnose import diagnose, preflight
 from ..investigate.extract import RECOVERED_COLUMNS, recover_all
 from ..investigate.timeline import export_timeline, states_by_month
 from ..output import OutputDir
@@ -156,9 +156,8 @@ def diagnosis(ctx: ReportContext) -> pd.DataFrame:
     """One row per unrestored item of the notification; without one, the pre-flight over the whole store."""
     report = notification_report(ctx)
 
-    def compute() -> pd.DataFrame:
-        df = diagnose(ctx.store, report) if report is not None else diagnose(ctx.store)
-        return df if report is not None else df[df["cause"].astype(str) != "restorable"].reset_index(drop=True)
+    def compute() -> pd.DataFrame:  # the pre-flight keeps the failing rows only: bounded on any store
+        return diagnose(ctx.store, report) if report is not None else preflight(ctx.store).failures
 
     return ctx.cached("diagnosis", compute)
 

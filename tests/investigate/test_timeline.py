@@ -133,6 +133,7 @@ def test_streamed_export_equals_the_frame_on_the_sample(sample_path, tmp_path, m
     assert indexed.index_dir is not None and len(module._slices(indexed, "")) > 5
     written = _same_files(tmp_path, memory, indexed)
     frame = zx.timeline(memory)
+    pd.testing.assert_frame_equal(frame, _sorted_reference(memory))
     assert written["csv"].path.read_text() == frame.to_csv(index=False)  # write_timeline's bytes, too
     assert written["csv"].counts.to_dict() == frame["timestamp_desc"].value_counts().sort_index().to_dict()
     assert len(written["jsonl"].path.read_bytes().splitlines()) == len(frame) == 1349
@@ -202,6 +203,17 @@ def test_states_by_month_falls_back_when_a_clock_goes_back_over_a_month_start(sa
     pd.testing.assert_frame_equal(module.states_by_month(indexed), expected)
 
 
+def _sorted_reference(store) -> pd.DataFrame:
+    """timeline() as first written: every event formatted, then sorted (the kit orders the states first)."""
+    from zxforensics.investigate import timeline as module
+
+    states = store.item_states()
+    states = states[states["start_date"].notna()]
+    first = ~states.duplicated(["account_id", "item_id"], keep="first")
+    events = module._events(states, first.to_numpy(dtype=bool))
+    return events.sort_values(module.EVENT_ORDER, kind="stable").reset_index(drop=True)
+
+
 def _awkward_store(make_store):
     """What could set the two paths apart: two accounts of one name, states of one instant (across accounts,
     items and within an item), a state without a start date, dates before 1970 and after 2100, a folder cycle
@@ -242,6 +254,7 @@ def test_streamed_export_equals_the_frame_on_an_awkward_store(make_store, tmp_pa
     memory, indexed = _both(_awkward_store(make_store), tmp_path / "index")
     written = _same_files(tmp_path, memory, indexed)
     frame = zx.timeline(memory)
+    pd.testing.assert_frame_equal(frame, _sorted_reference(memory))
     assert len(frame) == memory.item_states()["start_date"].notna().sum() == written["csv"].counts.sum()
     assert frame["datetime"].iloc[-1] == "2100-01-01T00:00:00.123000+00:00"
     assert set(frame["account"]) == {"twin@example.com", "Ünïcode@example.com"}

@@ -3,9 +3,10 @@
 Timesketch (and tools reading its CSV/JSONL) needs `datetime` (ISO 8601), `timestamp_desc` (what the
 time means) and `message`; `timestamp` (epoch microseconds) and any extra column are kept as fields.
 
-Two ways to the same bytes: `timeline()` builds the frame of every event (a store scanned in memory, a
-notebook); `export_timeline()` writes the file, and on a store with an index streams it from DuckDB a
-batch at a time (a million states never sit in memory). One formatter (`_events`) serves both.
+Two ways to the same bytes: `timeline()` builds the frame of every event (a notebook); `export_timeline()`
+writes the file a chunk of events at a time: from the states in memory (a store scanned without an index:
+only the order is added to them), or streamed from DuckDB on a store with an index (a million states never
+sit in memory). One formatter (`_events`) serves both.
 """
 
 from __future__ import annotations
@@ -54,14 +55,54 @@ class ExportedTimeline(NamedTuple):
 
 def timeline(store: BackupStore, accounts: list[str] | str | None = None) -> pd.DataFrame:
     """One event per item state at its start, oldest first (TIMELINE_COLUMNS)."""
-    states = store.item_states(accounts)
-    if states.empty:
+    chunks = list(_scanned_events(store.item_states(accounts)))
+    if not chunks:
         return pd.DataFrame(columns=TIMELINE_COLUMNS)
-    states = states[states["start_date"].notna()]
-    first = ~states.duplicated(["account_id", "item_id"], keep="first")
-    frame = _events(states, first.to_numpy(dtype=bool))
-    frame = frame.sort_values(EVENT_ORDER, kind="stable")
-    return frame.reset_index(drop=True)[TIMELINE_COLUMNS]
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+
+
+class _Dated(NamedTuple):
+    """The states with a start (`rows`: their places in item_states' frame) and, for each, whether it is
+    its item's first state (`first`) in the order of the frame."""
+
+    rows: np.ndarray
+    first: np.ndarray
+
+
+def _dated(states: pd.DataFrame) -> _Dated:
+    rows = np.flatnonzero(states["start_date"].notna().to_numpy(dtype=bool))
+    keys = states[["account_id", "item_id"]].take(rows)  # two columns: no copy of the frame of every state
+    return _Dated(rows, ~keys.duplicated(keep="first").to_numpy(dtype=bool))
+
+
+def _scanned_events(states: pd.DataFrame) -> Iterator[pd.DataFrame]:
+    """The events of a frame of states in the timeline's order, CHUNK_ROWS at a time: only the order
+    (8 bytes a state) and one chunk of text are added to the frame the store already holds."""
+    dated = _dated(states)
+    if not len(dated.rows):
+        return
+    picked = dated.rows.take(_event_order(states, dated.rows))
+    first = np.zeros(len(states), dtype=bool)
+    first[dated.rows] = dated.first
+    for start in range(0, len(picked), CHUNK_ROWS):
+        rows = picked[start : start + CHUNK_ROWS]
+        yield _events(states.take(rows), first[rows]).reset_index(drop=True)
+
+
+def _event_order(states: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """The stable order of the states `rows` by EVENT_ORDER (start, account, item, transaction), as
+    `sort_values(EVENT_ORDER, kind="stable")` orders their events (an account without a name last)."""
+    start = states["start_date"].take(rows).dt.as_unit("us").astype("int64").to_numpy()
+    names, _ = pd.factorize(states["account"].take(rows).astype(object), sort=True)
+    names = np.where(names < 0, names.max(initial=0) + 1, names)
+    items = states["item_id"].take(rows).to_numpy(dtype="int64")
+    transactions = states["transaction_id"].take(rows).to_numpy(dtype="int64")
+    return np.lexsort((transactions, items, names, start))
+
+
+def _descs(deleted: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """What each state's start means (`timestamp_desc`): a deletion, else its item's first state or a change."""
+    return np.where(deleted, DESC_DELETED, np.where(first, DESC_CREATED, DESC_CHANGED)).astype(object)
 
 
 def _events(states: pd.DataFrame, first: np.ndarray) -> pd.DataFrame:
@@ -69,7 +110,7 @@ def _events(states: pd.DataFrame, first: np.ndarray) -> pd.DataFrame:
     first state of each item. The one formatter of both paths: their files are the same bytes."""
     start = states["start_date"].dt.tz_convert("UTC")
     deleted = states["deleted"].fillna(False).to_numpy(dtype=bool)
-    desc = np.where(deleted, DESC_DELETED, np.where(first, DESC_CREATED, DESC_CHANGED)).astype(object)
+    desc = _descs(deleted, first)
     frame = pd.DataFrame(
         {
             "datetime": [t.isoformat() for t in start],
@@ -182,8 +223,8 @@ def export_timeline(
     has an index: DuckDB orders the states and the file is written a batch at a time (memory bounded by
     the batch, not the store). The same bytes either way. The store's root is always refused as output."""
     out, name, fmt = _target(path, name, overwrite, [*evidence_roots, store.root])
-    if store.index_dir is None:  # scanned in memory: the frame is already the store's size
-        frames: Iterable[pd.DataFrame] = [timeline(store, accounts)]
+    if store.index_dir is None:  # scanned in memory: the states are there, the events come a chunk at a time
+        frames: Iterable[pd.DataFrame] = _scanned_events(store.item_states(accounts))
     else:
         frames = _indexed_events(store, accounts)
     counts = _write(out, name, fmt, frames, overwrite)
@@ -301,7 +342,7 @@ def states_by_month(store: BackupStore, tz: str | None = None, accounts: list[st
     every event). `tz`: the store's zone by default."""
     tz = tz or store.tz
     if store.index_dir is None:
-        return count_by_month(timeline(store, accounts), tz)
+        return _scanned_counts(store.item_states(accounts), tz)
     where = _account_filter(store, accounts)
     span = store.sql(f"SELECT epoch_ms(min(start_date)) AS lo, epoch_ms(max(start_date)) AS hi FROM states "
                      f"WHERE start_date IS NOT NULL{where}")  # fmt: skip
@@ -328,6 +369,19 @@ def states_by_month(store: BackupStore, tz: str | None = None, accounts: list[st
     table = counts.pivot_table(index="month", columns="timestamp_desc", values="n", aggfunc="sum", fill_value=0)
     table.index = pd.PeriodIndex([months[i] for i in table.index], freq="M")
     return _shaped(table.sort_index())
+
+
+def _scanned_counts(states: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """count_by_month of the events of a frame of states, from their starts (no event text is made)."""
+    dated = _dated(states)
+    if not len(dated.rows):
+        return count_by_month(pd.DataFrame(columns=TIMELINE_COLUMNS), tz)
+    start = states["start_date"].take(dated.rows).dt.tz_convert(tz).dt.tz_localize(None)
+    deleted = states["deleted"].take(dated.rows).fillna(False).to_numpy(dtype=bool)
+    month = start.dt.to_period("M").rename(None).reset_index(drop=True)
+    table = pd.crosstab(month, pd.Series(_descs(deleted, dated.first))).sort_index()
+    table.index = pd.PeriodIndex(table.index, freq="M")
+    return _shaped(table)
 
 
 def _month_start_ms(month: pd.Period, tz: str) -> int:

@@ -10,7 +10,7 @@ from pandas.testing import assert_frame_equal
 from sample_paths import SAMPLE_DATA
 
 import zxforensics as zx
-from zxforensics.investigate import diagnose
+from zxforensics.investigate import blob_groups, diagnose
 from zxforensics.investigate.retention import (
     Basis,
     account_candidates,
@@ -47,6 +47,7 @@ def batched(monkeypatch):
 
     monkeypatch.setattr(backup, "BATCH_STATES", TINY)
     monkeypatch.setattr(diagnose, "ROWS_AT_ONCE", 2)  # the diagnosis's rows built in slices too
+    monkeypatch.setattr(blob_groups, "COUNT_GROUP_BLOBS", 2)  # and the listing read in many groups
     monkeypatch.setattr(backup.BackupStore, "state_batches", counted)
     return sizes
 

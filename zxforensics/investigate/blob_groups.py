@@ -32,7 +32,7 @@ def blob_figures(store: BackupStore) -> tuple[int, int, int]:
     """Blob files, their bytes on disk, and the orphans among them (no state references them; a misplaced
     file counts, as `store.blobs()["referenced"]` says), a group of prefix folders at a time: the listing of
     `items/` is never held whole. The groups are cut by the store's state count (about two states a blob)."""
-    groups = even_groups(-(-store.state_count() // (2 * COUNT_GROUP_BLOBS)))
+    groups = count_groups(store)
     files = size = orphans = 0
     for number, listing in enumerate(store.blob_file_groups(groups)):
         if listing.empty:  # blobless mode, a metadata-only copy, an empty group: no digest to look up
@@ -41,6 +41,23 @@ def blob_figures(store: BackupStore) -> tuple[int, int, int]:
         size += int(listing["compressed_size"].fillna(0).sum())
         orphans += unreferenced_files(store, listing, groups, number)
     return files, size, orphans
+
+
+def count_groups(store: BackupStore) -> list[str]:
+    """Groups of about COUNT_GROUP_BLOBS blob files each, cut by the store's state count (about two states a
+    blob): for a question that keeps a figure or a few rows of each group, never its listing."""
+    return even_groups(-(-store.state_count() // (2 * COUNT_GROUP_BLOBS)))
+
+
+def canonical_sizes(store: BackupStore, digests) -> pd.Series:
+    """digest -> compressed size of the blob file at its canonical place, for `digests` only (those with
+    such a file), from the listing of `items/` a group of prefix folders at a time."""
+    wanted = pd.Index(pd.unique(pd.Series(list(digests), dtype=object)))
+    found = [listing.loc[~listing["misplaced"] & listing["digest"].isin(wanted), ["digest", "compressed_size"]]
+             for listing in store.blob_file_groups(count_groups(store)) if not listing.empty]  # fmt: skip
+    kept = pd.concat(found, ignore_index=True) if found else pd.DataFrame({"digest": [], "compressed_size": []})
+    return pd.Series(kept["compressed_size"].to_numpy(), index=kept["digest"].astype(object).to_numpy(),
+                     dtype="Int64", name="compressed_size")  # fmt: skip
 
 
 def unreferenced_files(store: BackupStore, listing: pd.DataFrame, groups: list[str], number: int) -> int:

@@ -20,6 +20,7 @@ from ..format import digest as vdigest
 from ..store.backup import investigation
 from ..store.frames import concat_states
 from ..store.states import at_instant, select_states
+from .blob_groups import canonical_sizes
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -102,11 +103,12 @@ class Basis:
     users: pd.Series  # digest -> items of the whole store referencing it
     accounts: pd.DataFrame  # deleted or backup-disabled accounts, with `since`
     deleted: pd.DataFrame  # items whose newest state is a deletion, with `since`
-    on_disk: pd.Series  # digest -> compressed size of the blob at its canonical path
+    on_disk: pd.Series  # digest -> compressed size of the blob at its canonical path, for the states' digests
 
 
 def basis(store: BackupStore) -> Basis:
-    """The store's Basis, computed on the first call (it lists every blob file) and kept by the store."""
+    """The store's Basis, computed on the first call (it reads every state twice and the listing of items/,
+    a batch or a group at a time) and kept by the store."""
     return store.memo("retention.basis", lambda: _compute_basis(store))
 
 
@@ -132,8 +134,7 @@ def _compute_basis(store: BackupStore) -> Basis:
     slim = pd.concat(held, ignore_index=True)
     del held
     users = _users(store, slim["digest"].dropna().unique())
-    files = store.blob_files()  # after the states, as store.blobs() lists them: the errors table's order
-    on_disk = files[~files["misplaced"]].set_index("digest")["compressed_size"]
+    on_disk = canonical_sizes(store, slim["digest"].dropna())  # a group of the listing at a time
     keys = pd.MultiIndex.from_arrays([slim["account_id"], slim["item_id"]])
     counted = pd.concat(counts)
     counted.index = counted.index.astype(str)  # each batch's categories: united as plain strings

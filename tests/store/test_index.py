@@ -14,6 +14,7 @@ import warnings
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
+from store_copy import copy_store
 
 import zxforensics as zx
 from zxforensics.sample.shapes import SHAPES, make_shape
@@ -46,22 +47,6 @@ def no_scan(monkeypatch) -> None:
 
     monkeypatch.setattr(scan, "scan_account_items", refuse)
     monkeypatch.setattr(scan, "scan_shard", refuse)
-
-
-def copy_store(sample_path, tmp_path):
-    """A copy of the sample to change (the sample itself is evidence)."""
-    target = tmp_path / "copy"
-    store = BackupStore(sample_path)
-    for rel, entry in store.evidence.walk_files():
-        dest = target / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if entry.is_symlink():
-            os.symlink(os.readlink(entry.path), dest)
-        elif entry.is_file(follow_symlinks=False):
-            dest.write_bytes(store.evidence.read(rel))
-    for rel in ("accounts", "items", "server"):  # empty folders too
-        (target / rel).mkdir(exist_ok=True)
-    return target
 
 
 def test_the_sample_through_the_index_equals_the_scan(sample_path, tmp_path, monkeypatch):
@@ -286,6 +271,7 @@ def test_the_index_verb_builds_refreshes_and_still_exports(run, sample_path, tmp
     code, out, _ = run("index", "backup_path", "SAMPLE", "index", str(folder))
     accounts = len(BackupStore(sample_path).accounts())
     assert code == 0 and str(folder) in out and f"rescanned {accounts}" in " ".join(out.split())
+    assert f"blobFiles {len(BackupStore(sample_path).blob_files())}" in " ".join(out.split())  # listed too
     code, out, _ = run("index", "backup_path", "SAMPLE", "index", str(folder), "out", str(tmp_path / "export"))
     assert code == 0 and "rescanned 0" in " ".join(out.split())
     assert (tmp_path / "export" / "item_states.parquet").is_file()

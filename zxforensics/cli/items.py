@@ -143,7 +143,8 @@ def index(values: dict, options: dict) -> Result:
             client.close()
     info = store.index_info()
     rows = [("index", info["index"]), ("accounts", info["accounts"]), ("rescanned", len(store.rescanned)),
-            ("parts", info["parts"]), ("states", info["states"]), ("bytes", info["bytes"])]  # fmt: skip
+            ("parts", info["parts"]), ("states", info["states"]), ("blobFiles", info["blob_files"]),
+            ("bytes", info["bytes"])]  # fmt: skip
     if info.get("note"):
         rows.append(("note", info["note"]))
     frame = pd.DataFrame([dict(rows)])

@@ -30,7 +30,7 @@ from ..parse.backupstat import parse_backupstat
 from ..parse.maps import parse_id_mapper, parse_map
 from ..runtime.memory import system_arrow_pool, trim_heap
 from ..runtime.shards import bounded_runs, map_sharded
-from . import frames, scan
+from . import frames, index_blobs, scan
 from .account_archive import account_members
 from .index import IndexDamaged, fingerprint_matches, fingerprints, head_fingerprint, open_index, warn_unavailable
 from .index_build import PARALLEL_MIN_ACCOUNTS, dask_runner, local_runner, update
@@ -150,7 +150,7 @@ class BackupStore:
     def _reset(self) -> None:
         """Every cache of the evidence dropped (a refresh): the next question reads again."""
         for name in ("_backupstat", "_top_level", "_account_ids", "_account_id_set", "_accounts", "_lookup", "_names",
-                     "_blob_files"):
+                     "_blob_files", "_blob_folders"):
             self.__dict__.pop(name, None)
         tz = self._tz_given
         self._error_records: list[dict] = []
@@ -221,7 +221,7 @@ class BackupStore:
         self.index_note = f"the index at {self._index.folder} was damaged ({why}): rebuilt"
         with self._index.locked():
             manifest = self._index.load()
-            manifest["accounts"], manifest["parts"] = {}, {}
+            manifest["accounts"], manifest["parts"], manifest["blobs"] = {}, {}, {}
             self._index.commit(manifest)
             self._manifest = manifest
         self._fresh.clear()
@@ -241,14 +241,35 @@ class BackupStore:
         self._fresh.clear()
         return self._ensure_indexed(list(self._account_ids), full=full)
 
+    def _blob_source(self) -> pd.DataFrame | list[str]:
+        """What the `blobs` view reads: the index's parts of the listing (DuckDB reads them itself, no frame
+        of every blob), its errors recorded as the listing records them; without them, the listing's frame."""
+        if self._index is None or self._blob_folders is None:
+            return self.blob_files()
+        self._manifest, paths, errors, misplaced = index_blobs.listing_parts(
+            self._index, self._manifest, self.evidence, self._blob_folders)  # fmt: skip
+        self.record_errors(errors, once=True)
+        self.record_errors([misplaced_blob_record(name, prefix) for name, prefix in misplaced], once=True)
+        return paths
+
+    def index_blob_listing(self) -> None:
+        """Bring the index's listing of items/ up to date (a group of prefix folders at a time, never held
+        whole), so a later question on the blobs walks no folder; nothing to do without an index."""
+        if self._index is not None and self._blob_folders is not None:
+            self._manifest = index_blobs.up_to_date(self._index, self._manifest, self.evidence, self._blob_folders,
+                                                    index_blobs.GROUP_KEYS)  # fmt: skip
+
     def index_info(self) -> dict:
-        """The index's folder, and the accounts, parts, states and bytes it holds."""
+        """The index's folder, and the accounts, parts, states, blob files listed and bytes it holds."""
         if self._index is None:
             return {"index": None, "note": self.index_note}
         manifest = self._manifest
+        listed = manifest.get("blobs", {}).values()
         return {"index": str(self._index.folder), "accounts": len(manifest["accounts"]),
                 "parts": len(manifest["parts"]), "states": sum(p["rows"] for p in manifest["parts"].values()),
-                "bytes": sum(p["size"] for p in manifest["parts"].values()), "note": self.index_note}  # fmt: skip
+                "blob_files": sum(entry["rows"] for entry in listed),
+                "bytes": sum(p["size"] for p in [*manifest["parts"].values(), *listed]),
+                "note": self.index_note}  # fmt: skip
 
     def sql(self, query: str, tables: dict[str, object] | None = None) -> pd.DataFrame:
         """A DuckDB query over the index, as a DataFrame: views `states, last_states, accounts, blobs, errors,
@@ -286,7 +307,7 @@ class BackupStore:
         accounts["item_count"] = accounts["account_id"].map(lambda a: known[a]["item_count"]).astype("int64")
         parts = [str(self._index.part_path(p)) for p in self._manifest["parts"]]
         # the listing of items/ and of server/ are read (and meet their errors) only for a query that names them
-        blob_files = self.blob_files() if re.search(r"\bblobs\b", query, re.I) else None
+        blob_files = self._blob_source() if re.search(r"\bblobs\b", query, re.I) else None
         archives = self.server_archives() if re.search(r"\bserver_archives\b", query, re.I) else None
         moved = [(a, int(item), f"{self.root}/{rel}") for a in sorted(known)
                  for item, rel in known[a]["real_paths"].items()]  # fmt: skip
@@ -710,7 +731,27 @@ class BackupStore:
     # -- blobs ----------------------------------------------------------------------------
     @cached_property
     def _blob_files(self) -> pd.DataFrame:
-        return self._listing_frame(*scan.scan_blobs(str(self.root)))
+        return self._listing_frame(*self._listing(index_blobs.GROUP_KEYS))
+
+    @cached_property
+    def _blob_folders(self) -> dict[str, list] | None:
+        """The prefix folders of items/ by index group, stat'ed once per store (a refresh takes them again)."""
+        return index_blobs.folder_fingerprints(self.evidence)
+
+    def _listing(self, keys: Sequence[str]) -> tuple[pa.Table, list[dict]]:
+        """`scan.scan_blobs` of the prefix folders of the index groups `keys`: from the index when the store
+        has one (groups whose folders changed are listed again first), else by walking items/."""
+        for _attempt in range(2):  # a damaged part: the index is rebuilt from nothing, then listed again
+            if self._index is None or self._blob_folders is None:
+                break
+            try:
+                self._manifest, table, errors = index_blobs.indexed_listing(
+                    self._index, self._manifest, self.evidence, self._blob_folders, keys)  # fmt: skip
+                return table, errors
+            except IndexDamaged as exc:
+                self._forget_index(str(exc))
+        wanted = set(keys)
+        return scan.scan_blobs(str(self.root), lambda name: index_blobs.group_key(name) in wanted)
 
     def _listing_frame(self, table, errors: list[dict]) -> pd.DataFrame:
         """A listing of items/ (scan.scan_blobs) as blob_files' frame; its problems and its misplaced files
@@ -741,11 +782,12 @@ class BackupStore:
 
         held = self.__dict__.get("_blob_files")
         numbers = np.array([group_of(p) for p in held["prefix"]], dtype=np.int64) if held is not None else None
+        keys = [[key for key in index_blobs.GROUP_KEYS if group_of(key) == n] for n in range(len(groups))]
         for number in range(len(groups)):
             if held is not None:
                 yield held[numbers == number].reset_index(drop=True)
             else:
-                yield self._listing_frame(*scan.scan_blobs(str(self.root), lambda name, n=number: group_of(name) == n))
+                yield self._listing_frame(*self._listing(keys[number]))
 
     def blobs(self) -> pd.DataFrame:
         """Every blob file: `digest, prefix, path, compressed_size, referenced, misplaced`. The digests the
@@ -873,4 +915,5 @@ def build_index(path: str | os.PathLike, index: object = None, client=None, tz: 
         raise ZxError(f"no index: {why}")
     store = BackupStore(path, tz=tz, index=found.folder, client=client, **options)
     store.rescanned = store.refresh(full=full)
+    store.index_blob_listing()
     return store

@@ -10,6 +10,7 @@ Layout of an index folder (a user's `index DIR`, or `$XDG_CACHE_HOME/zxforensics
     manifest.json            kit/schema versions, backup identity, parts (size, rows), accounts
     lock                     fcntl lock held by whoever writes (builders, refreshes)
     states/part-<hex>.parquet  the scan's states, one row group per account, written once, never changed
+    blobs/part-<hex>.parquet   the listing of items/, one part per group of prefix folders (store.index_blobs)
 
 Integrity: parts are written to a hidden temporary name, fsynced and renamed; the manifest is committed
 last by an atomic rename. A manifest whose versions, backup identity or parts (sizes, row counts) do not
@@ -42,10 +43,11 @@ from ..parse.items import STATE_SCHEMA
 from ..version import __version__
 from .scan import REPEATED, is_archived
 
-INDEX_FORMAT = 3  # 2: fingerprints of two depths (quick and full); 3: newest-state counts
+INDEX_FORMAT = 4  # 2: fingerprints of two depths (quick and full); 3: newest-state counts; 4: the blob listing
 MANIFEST = "manifest.json"
 LOCK = "lock"
 STATES_DIR = "states"
+BLOBS_DIR = "blobs"
 PART_PREFIX = "part-"
 PART_SUFFIX = ".parquet"
 # A value of $ZXFORENSICS_INDEX (format.layout.INDEX_ENV) that turns the index off.
@@ -223,7 +225,12 @@ def fingerprints(root: str, account_ids: Sequence[str], full: bool = True) -> di
 # -- the manifest ----------------------------------------------------------------------------------------
 def new_manifest(identity: dict) -> dict:
     return {"format": INDEX_FORMAT, "kit": __version__, "schema": schema_token(), "backup": identity,
-            "parts": {}, "accounts": {}}  # fmt: skip
+            "parts": {}, "accounts": {}, "blobs": {}}  # fmt: skip
+
+
+def blob_parts(manifest: dict) -> dict[str, dict]:
+    """The blob listing's parts (`blobs/part-...` -> its group entry): groups with no file have none."""
+    return {entry["part"]: entry for entry in manifest.get("blobs", {}).values() if entry.get("part")}
 
 
 def _to_json(manifest: dict) -> bytes:
@@ -276,7 +283,7 @@ class Index:
                 return f"{key} {manifest.get(key)!r} is not {value!r}"
         if manifest.get("backup") != self.identity:
             return "it indexes another backup path"
-        for part, info in manifest["parts"].items():
+        for part, info in [*manifest["parts"].items(), *blob_parts(manifest).items()]:
             size = self.part_size(part)
             if size != info["size"]:
                 return f"{part}: {size} bytes on disk, {info['size']} in the manifest"
@@ -284,7 +291,7 @@ class Index:
 
     def part_size(self, part: str) -> int | None:
         try:
-            with self.out.folder(STATES_DIR, create=False) as fd:
+            with self.out.folder(_part_folder(part), create=False) as fd:
                 info = os.stat(Path(part).name, dir_fd=fd, follow_symlinks=False)
         except (FileNotFoundError, OutputError):
             return None
@@ -318,19 +325,32 @@ class Index:
 
     def collect_garbage(self, manifest: dict) -> None:
         """Remove part files (and temporaries) the manifest does not list: call under the lock."""
-        live = {Path(p).name for p in manifest["parts"]}
-        try:
-            names = self.out.files(STATES_DIR)
-        except OutputError:
-            return
-        for name in names:
-            name = Path(name).name
-            if name not in live and (name.startswith(PART_PREFIX) or name.endswith(".tmp")):
-                self.out.remove(STATES_DIR, name)
+        for folder, parts in ((STATES_DIR, manifest["parts"]), (BLOBS_DIR, blob_parts(manifest))):
+            live = {Path(p).name for p in parts}
+            try:
+                names = self.out.files(folder)
+            except OutputError:
+                continue
+            for name in names:
+                name = Path(name).name
+                if name not in live and (name.startswith(PART_PREFIX) or name.endswith(".tmp")):
+                    self.out.remove(folder, name)
 
     # -- reading parts ------------------------------------------------------------------------------
     def part_path(self, part: str) -> Path:
-        return self.out.path(STATES_DIR, Path(part).name)
+        return self.out.path(_part_folder(part), Path(part).name)
+
+    def read_listing(self, entry: dict) -> pa.Table:
+        """One group's part of the blob listing; IndexDamaged when it does not read as the manifest says."""
+        part = entry["part"]
+        try:
+            with self.out.open_read(BLOBS_DIR, Path(part).name) as handle:
+                table = pq.read_table(handle)
+        except (OSError, OutputError, pa.ArrowException) as exc:
+            raise IndexDamaged(f"{part}: {exc}") from None
+        if table.num_rows != entry["rows"]:
+            raise IndexDamaged(f"{part}: {table.num_rows} rows, not {entry['rows']}")
+        return table
 
     def read_accounts(self, manifest: dict, account_ids: Sequence[str], columns: Sequence[str] | None = None,
                       dictionaries: bool = False) -> dict[str, pa.Table]:  # fmt: skip
@@ -366,6 +386,11 @@ class Index:
             if start != table.num_rows:
                 raise IndexDamaged(f"{part}: {table.num_rows} rows read, {start} expected")
         return tables
+
+
+def _part_folder(part: str) -> str:
+    """The folder of a part named in the manifest (`states/part-...`, `blobs/part-...`)."""
+    return BLOBS_DIR if Path(part).parent.name == BLOBS_DIR else STATES_DIR
 
 
 class IndexDamaged(Exception):

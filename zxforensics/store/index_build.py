@@ -40,13 +40,15 @@ class PartWriter:
     """One part file: written under a hidden temporary name, account by account (one row group or
     more each), then fsynced and renamed into place."""
 
-    def __init__(self, index_dir: str | os.PathLike, root: str) -> None:
+    def __init__(self, index_dir: str | os.PathLike, root: str, schema: pa.Schema = STATE_SCHEMA,
+                 folder: str = STATES_DIR) -> None:  # fmt: skip
         self.out = OutputDir(index_dir, [root])
+        self.folder, self.schema = folder, schema
         self.name = f"{PART_PREFIX}{uuid.uuid4().hex}{PART_SUFFIX}"
         self.tmp = f".{self.name}.tmp"
-        self._cm = self.out.open_new(STATES_DIR, self.tmp)
+        self._cm = self.out.open_new(folder, self.tmp)
         self.handle = self._cm.__enter__()
-        self.writer = pq.ParquetWriter(self.handle, STATE_SCHEMA, compression=COMPRESSION)
+        self.writer = pq.ParquetWriter(self.handle, schema, compression=COMPRESSION)
         self.groups = 0
         self.rows = 0
 
@@ -55,7 +57,7 @@ class PartWriter:
         if not table.num_rows:
             return []
         first = self.groups
-        self.writer.write_table(table.cast(STATE_SCHEMA), row_group_size=ROW_GROUP)
+        self.writer.write_table(table.cast(self.schema), row_group_size=ROW_GROUP)
         self.groups += -(-table.num_rows // ROW_GROUP)
         self.rows += table.num_rows
         return list(range(first, self.groups))
@@ -67,17 +69,17 @@ class PartWriter:
         os.fsync(self.handle.fileno())
         size = os.fstat(self.handle.fileno()).st_size
         self._cm.__exit__(None, None, None)
-        with self.out.folder(STATES_DIR) as fd:
+        with self.out.folder(self.folder) as fd:
             os.rename(self.tmp, self.name, src_dir_fd=fd, dst_dir_fd=fd)
             os.fsync(fd)
-        return {"part": f"{STATES_DIR}/{self.name}", "size": size, "rows": self.rows}
+        return {"part": f"{self.folder}/{self.name}", "size": size, "rows": self.rows}
 
     def abort(self) -> None:
         try:
             self.writer.close()
         finally:
             self._cm.__exit__(None, None, None)
-            self.out.remove(STATES_DIR, self.tmp)
+            self.out.remove(self.folder, self.tmp)
 
 
 def plain(table: pa.Table) -> pa.Table:

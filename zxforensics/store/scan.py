@@ -266,6 +266,10 @@ def scan_headers(root: str, account_ids: Sequence[str]) -> tuple[list[dict], lis
     return rows, errors
 
 
+BLOB_LISTING_SCHEMA = pa.schema([("digest", pa.string()), ("prefix", pa.string()), ("path", pa.string()),
+                                 ("compressed_size", pa.int64()), ("misplaced", pa.bool_())])  # fmt: skip
+
+
 def scan_blobs(root: str, folders: Callable[[str], bool] | None = None) -> tuple[pa.Table, list[dict]]:
     """Every file under `items/` (or under the prefix folders whose name `folders` accepts): digest, prefix,
     path, compressed size; misplaced ones flagged."""
@@ -302,4 +306,4 @@ def scan_blobs(root: str, folders: Callable[[str], bool] | None = None) -> tuple
             cols["path"].append(f"{root_text}/{rel}")
             cols["compressed_size"].append(size)
             cols["misplaced"].append(entry.name[:2] != prefix_entry.name)
-    return pa.Table.from_pydict(cols), errors
+    return pa.Table.from_pydict(cols, schema=BLOB_LISTING_SCHEMA), errors

@@ -1,6 +1,7 @@
 """`store.sql(query)`: DuckDB over the persistent index, for questions on every state of a store that
 does not fit a pandas frame. DuckDB reads the Parquet parts itself (only the columns and row groups a
-query needs); the small tables (accounts, errors, blob listing, server archives) are the store's frames.
+query needs), the blob listing's parts too; the small tables (accounts, errors, server archives) are the
+store's frames.
 
 Views:
 - `states`: one row per state, the scan's columns (`account_id, item_id, transaction_id, type, folder_id,
@@ -12,7 +13,8 @@ Views:
 - `real_paths`: `account_id, item_id, source_path` of the few item files found elsewhere than
   `accounts/<id>/items/NN/<item>` (misplaced, or inside an account archive), as item_states' `source_path`.
 - `accounts`, `errors`, `server_archives`: as `store.accounts()`, `store.errors`, `store.server_archives()`.
-- `blobs`: as `store.blobs()`; `referenced` is computed by DuckDB over `states`.
+- `blobs`: as `store.blobs()`; `referenced` is computed by DuckDB over `states`. The listing is read from
+  the index's parts (`store.index_blobs`), not from a frame of every blob file.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ MEMORY_LIMIT = "1GB"  # DuckDB spills past this (its default is 80% of the machi
 
 
 def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFrame,
-            blob_files: pd.DataFrame | None, server_archives: pd.DataFrame | None, spill_dir: str,
+            blob_files: pd.DataFrame | list[str] | None, server_archives: pd.DataFrame | None, spill_dir: str,
             real_paths: pd.DataFrame | None = None, tables: dict[str, object] | None = None,
             root: str = ""):  # fmt: skip
     """An in-memory DuckDB connection with the index's views (duckdb is imported here: core stays quick
@@ -86,11 +88,17 @@ def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFr
     con.execute("CREATE VIEW accounts AS SELECT * FROM accounts_frame")
     con.register("errors_frame", errors)
     con.execute("CREATE VIEW errors AS SELECT * FROM errors_frame")
-    if blob_files is None:  # not named by the query
-        blob_files = pd.DataFrame({"digest": pd.Series(dtype="string"), "prefix": pd.Series(dtype="string"),
-                                   "path": pd.Series(dtype="string"), "compressed_size": pd.Series(dtype="Int64"),
-                                   "misplaced": pd.Series(dtype=bool)})  # fmt: skip
-    con.register("blob_files", blob_files)
+    if isinstance(blob_files, list) and blob_files:  # the index's parts: read by DuckDB, never a frame
+        items = _literal(f"{root.rstrip('/')}/{layout.ITEMS_DIR}/")
+        listed = ", ".join(_literal(p) for p in blob_files)
+        con.execute(f"CREATE VIEW blob_files AS SELECT digest, prefix, {items} || prefix || '/' || digest AS path, "
+                    f"compressed_size, misplaced FROM read_parquet([{listed}])")  # fmt: skip
+    else:
+        if not isinstance(blob_files, pd.DataFrame):  # not named by the query, or no file listed
+            blob_files = pd.DataFrame({"digest": pd.Series(dtype="string"), "prefix": pd.Series(dtype="string"),
+                                       "path": pd.Series(dtype="string"), "compressed_size": pd.Series(dtype="Int64"),
+                                       "misplaced": pd.Series(dtype=bool)})  # fmt: skip
+        con.register("blob_files", blob_files)
     con.execute(
         "CREATE VIEW blobs AS SELECT digest, prefix, path, compressed_size, "
         "(NOT misplaced AND digest IN (SELECT digest FROM raw_states WHERE digest IS NOT NULL)) AS referenced, "

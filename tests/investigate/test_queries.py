@@ -21,6 +21,15 @@ def test_seed_unrestored_items_exist(sample_store):
         assert not sample_store.get_item(mail, item_id).empty
 
 
+def test_a_missing_subject_sender_or_name_is_no_text(sample_store):
+    """Searching the text `nan` finds only items that hold it: a missing value is not the text "nan"."""
+    every = sample_store.search_items("alice@example.com", filter="all")
+    assert every["sender"].isna().any() and every["subject"].isna().any()
+    found = sample_store.search_items("alice@example.com", text="nan", filter="all")
+    for row in found.itertuples():
+        assert any("nan" in str(v).lower() for v in (row.subject, row.sender, row.name) if isinstance(v, str))
+
+
 def test_search_items(sample_store):
     found = sample_store.search_items("admin@example.com", text="mailboxd")
     assert found["item_id"].tolist() == [24700]

@@ -72,11 +72,7 @@ def search_items(
         keep &= items["type"].astype(str).isin([t.strip().lower() for t in str(type).split(",")])
     if text:
         needle = str(text).lower()
-        haystack = (
-            items["subject"].fillna("").astype(str)
-            + "\n" + items["sender"].astype(str).fillna("")
-            + "\n" + items["name"].fillna("").astype(str)
-        ).str.lower()
+        haystack = (_text(items["subject"]) + "\n" + _text(items["sender"]) + "\n" + _text(items["name"])).str.lower()
         keep &= haystack.str.contains(needle, regex=False)
     when = items["date"].fillna(items["start_date"])
     if before is not None:
@@ -84,3 +80,8 @@ def search_items(
     if after is not None:
         keep &= when > at_instant(after, store.tz)
     return items[keep].sort_values("item_id").reset_index(drop=True)
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A text column (plain or categorical) as str, a missing value as "" (never the text "nan")."""
+    return column.astype(object).where(column.notna(), "").astype(str)

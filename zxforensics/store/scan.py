@@ -223,10 +223,10 @@ def scan_shard(
     return ShardResult(encode_repeated(states), accounts, errors, real_paths)
 
 
-# Columns whose values repeat (an account id on every state of the account, a digest on every
-# state of an item): dictionary-encoded where they are made, they cross to the parent process
+# Columns whose values repeat (an account id on every state of the account, a digest, subject or name
+# on every state of an item): dictionary-encoded where they are made, they cross to the parent process
 # and sit in memory at a fraction of their size.
-REPEATED = ("account_id", "type", "sender", "owner_id", "digest")
+REPEATED = ("account_id", "type", "sender", "owner_id", "digest", "subject", "name")
 
 
 def encode_repeated(table: pa.Table) -> pa.Table:

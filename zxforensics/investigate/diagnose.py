@@ -280,6 +280,28 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+class ItemRows:
+    """The rows of a frame of states that belong to some items, found in time linear in those rows: the
+    states are grouped by item once (a sort of their codes), and each question gathers its items' runs."""
+
+    def __init__(self, states: pd.DataFrame) -> None:
+        codes, self.items = pd.MultiIndex.from_arrays([states["account_id"].astype(object),
+                                                       states["item_id"]]).factorize()  # fmt: skip
+        self.order = np.argsort(codes, kind="stable")
+        ranked = codes[self.order]
+        self.starts = np.searchsorted(ranked, np.arange(len(self.items)), "left")
+        self.ends = np.searchsorted(ranked, np.arange(len(self.items)), "right")
+
+    def __call__(self, keys: pd.DataFrame) -> np.ndarray:
+        """Positions (in the frame's order) of the states of the items `account_id, item_id` of `keys`."""
+        wanted = self.items.get_indexer(pd.MultiIndex.from_arrays([keys["account_id"].astype(object),
+                                                                   keys["item_id"]]))  # fmt: skip
+        wanted = np.unique(wanted[wanted >= 0])
+        lengths = self.ends[wanted] - self.starts[wanted]
+        firsts = np.repeat(self.starts[wanted] - (np.cumsum(lengths) - lengths), lengths)
+        return np.sort(self.order[firsts + np.arange(int(lengths.sum()))])
+
+
 def states_by_item(states: pd.DataFrame) -> dict[tuple[str, int], list[State]]:
     """(account_id, item_id) -> its states, oldest first (the frame is in that order already)."""
     grouped: dict[tuple[str, int], list[State]] = {}
@@ -370,17 +392,15 @@ def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame
     those of the accounts `held` (None: every account); only those `keep` returns, when given."""
     errors = store.errors
     by_problem = errors_by_item(errors if held is None else errors[errors["account_id"].isin(held)])
-    state_keys = None if states is None else pd.MultiIndex.from_arrays(
-        [states["account_id"].astype(object), states["item_id"]])  # fmt: skip
+    rows_of = None if states is None else ItemRows(states)
     named = [*extra, "account", "account_id", "item_id"]
     carried = [c for c in keys.columns if c.startswith("_")]
     pieces = []
     for start in range(0, max(len(keys), 1), ROWS_AT_ONCE):
         part = keys.iloc[start : start + ROWS_AT_ONCE]
         by_item = {}  # the states of this slice's items only: a State per state costs about 0.8 KiB
-        if state_keys is not None and len(part):
-            wanted = pd.MultiIndex.from_arrays([part["account_id"].astype(object), part["item_id"]])
-            by_item = states_by_item(states[state_keys.isin(wanted)])
+        if rows_of is not None and len(part):
+            by_item = states_by_item(states.take(rows_of(part)))
         checker.prefetch(newest_messages(part, by_item))
         rows = []
         for key in part[named].to_dict("records"):

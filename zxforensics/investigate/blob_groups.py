@@ -30,8 +30,13 @@ def even_groups(count: int) -> list[str]:
 
 def blob_figures(store: BackupStore) -> tuple[int, int, int]:
     """Blob files, their bytes on disk, and the orphans among them (no state references them; a misplaced
-    file counts, as `store.blobs()["referenced"]` says), a group of prefix folders at a time: the listing of
-    `items/` is never held whole. The groups are cut by the store's state count (about two states a blob)."""
+    file counts, as `store.blobs()["referenced"]` says). An indexed store asks DuckDB over the index's
+    listing and states (no frame at all); otherwise the listing of `items/` is read a group of prefix
+    folders at a time, never whole, each group's references a batch of states at a time."""
+    if store.index_dir is not None:
+        found = store.sql("SELECT count(*) AS files, coalesce(sum(compressed_size), 0) AS bytes, "
+                          "count(*) FILTER (WHERE NOT referenced) AS orphans FROM blobs")  # fmt: skip
+        return int(found["files"][0]), int(found["bytes"][0]), int(found["orphans"][0])
     groups = count_groups(store)
     files = size = orphans = 0
     for number, listing in enumerate(store.blob_file_groups(groups)):
@@ -61,13 +66,8 @@ def canonical_sizes(store: BackupStore, digests) -> pd.Series:
 
 
 def unreferenced_files(store: BackupStore, listing: pd.DataFrame, groups: list[str], number: int) -> int:
-    """How many files of group `number`'s listing no state references (a misplaced file never is): DuckDB
-    compares them with the index's digests; without an index, the states a batch at a time."""
-    if store.index_dir is not None:
-        where = _in_group_sql(groups, number)
-        query = ("SELECT count(*) AS n FROM listing WHERE misplaced OR digest NOT IN "
-                 f"(SELECT digest FROM states WHERE digest IS NOT NULL AND {where})")  # fmt: skip
-        return int(store.sql(query, tables={"listing": listing[["digest", "misplaced"]]})["n"][0])
+    """How many files of group `number`'s listing no state references (a misplaced file never is), the
+    group's references read a batch of states at a time."""
     used = distinct_values(group_references(store, None, groups, number)["digest"])
     referenced = (used.get_indexer(listing["digest"]) >= 0) & ~listing["misplaced"].to_numpy(bool)
     return int((~referenced).sum())

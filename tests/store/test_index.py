@@ -289,7 +289,7 @@ def test_a_dask_cluster_builds_the_same_index(sample_path, tmp_path, dask_client
     assert store.rescanned == sorted(BackupStore(sample_path).accounts()["account_id"])
     assert len(json.loads((folder / MANIFEST).read_text())["parts"]) >= 2  # the shards went to the workers
     assert_same(zx.open_backup(sample_path, index=folder), sample_path)
-    assert len(dd.read_parquet(str(folder / STATES_DIR)).compute()) == len(store.item_states())
+    assert len(dd.read_parquet([str(p) for p in store.index_parts()]).compute()) == len(store.item_states())
 
 
 def test_a_part_that_fails_on_the_cluster_commits_nothing(sample_path, tmp_path, dask_client):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property, partial
 from pathlib import Path
 from types import MethodType
@@ -134,9 +135,7 @@ class BackupStore:
         self._index, self.index_note = (None, None) if index is False else open_index(self.root, index)
         if self.index_note:
             warn_unavailable(self.index_note)
-        self._manifest = self._index.load() if self._index else None
-        if self._index is not None and self._index.problem:
-            self.index_note = f"the index at {self._index.folder} was not trusted ({self._index.problem}): rebuilt"
+        self._manifest = self._load_manifest() if self._index else None
         # where the heavy work runs: this machine's processes, or a Dask cluster's workers
         self.client = client
         self._runner = None
@@ -174,6 +173,26 @@ class BackupStore:
     def index_dir(self) -> Path | None:
         """The index folder this store reads and keeps up to date; None without an index."""
         return self._index.folder if self._index else None
+
+    def _load_manifest(self) -> dict:
+        """The manifest on disk; a new, empty one (the index is rebuilt) when it is not trusted."""
+        manifest = self._index.load()
+        if self._index.problem:
+            self.index_note = f"the index at {self._index.folder} was not trusted ({self._index.problem}): rebuilt"
+        return manifest
+
+    @contextmanager
+    def _pinned(self, bring_up_to_date: Callable[[], None]) -> Iterator[None]:
+        """The index brought up to date, then its parts held for reading (Index.reading: no commit removes
+        one meanwhile). When another process committed in between, the parts this store's manifest lists may
+        be gone: the manifest on disk is taken instead, its accounts checked afresh."""
+        bring_up_to_date()
+        with self._index.reading():
+            if self._index.moved_on():
+                self._manifest = self._load_manifest()
+                self._fresh.clear()
+                bring_up_to_date()
+            yield
 
     def _index_runner(self):
         if self._runner is None:
@@ -256,8 +275,11 @@ class BackupStore:
         """Bring the index's listing of items/ up to date (a group of prefix folders at a time, never held
         whole), so a later question on the blobs walks no folder; nothing to do without an index."""
         if self._index is not None and self._blob_folders is not None:
-            self._manifest = index_blobs.up_to_date(self._index, self._manifest, self.evidence, self._blob_folders,
-                                                    index_blobs.GROUP_KEYS)  # fmt: skip
+            self._list_up_to_date(index_blobs.GROUP_KEYS)
+
+    def _list_up_to_date(self, keys: Sequence[str]) -> None:
+        """The index's listing of the groups `keys` as their folders are now (changed groups walked again)."""
+        self._manifest = index_blobs.up_to_date(self._index, self._manifest, self.evidence, self._blob_folders, keys)
 
     def index_info(self) -> dict:
         """The index's folder, and the accounts, parts, states, blob files listed and bytes it holds."""
@@ -271,44 +293,63 @@ class BackupStore:
                 "bytes": sum(p["size"] for p in [*manifest["parts"].values(), *listed]),
                 "note": self.index_note}  # fmt: skip
 
+    def index_parts(self) -> list[Path]:
+        """The index's Parquet files of states (every account brought up to date by the quick check), for
+        another engine: `dask.dataframe.read_parquet(store.index_parts())`. Its folder may also hold parts a
+        refresh superseded and no commit has removed yet (a reader held them): listing the folder may
+        count an account twice, this list never does."""
+        if self._index is None:
+            return []
+        self._ensure_indexed(list(self._account_ids), full=False)
+        return [self._index.part_path(part) for part in self._manifest["parts"]]
+
     def sql(self, query: str, tables: dict[str, object] | None = None) -> pd.DataFrame:
         """A DuckDB query over the index, as a DataFrame: views `states, last_states, accounts, blobs, errors,
         server_archives, real_paths` (store.sql documents their columns), and the frames or Arrow tables of
         `tables` under their names. The index is brought up to date first."""
-        con = self._sql_connection(query, tables)
-        try:
-            return con.execute(query).df()
-        finally:
-            con.close()
+        with self._pinned(partial(self._sql_ready, query)):
+            con = self._sql_connection(query, tables)
+            try:
+                return con.execute(query).df()
+            finally:
+                con.close()
 
     def sql_batches(
         self, query: str, rows: int = 50_000, tables: dict[str, object] | None = None
     ) -> Iterator[pa.RecordBatch]:
         """`sql`, answered in Arrow record batches of at most `rows` rows: an answer as long as the store
         (every state, in order) is read a batch at a time, never held whole."""
-        con = self._sql_connection(query, tables)
-        try:
-            relation = con.sql(query)  # a relation streams; a DB-API result would copy every row first
-            # duckdb 2 names it to_arrow_reader; 1.x, fetch_arrow_reader (deprecated in 2)
-            reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
-            yield from reader(rows)
-        finally:
-            con.close()
+        with self._pinned(partial(self._sql_ready, query)):  # held while the answer streams
+            con = self._sql_connection(query, tables)
+            try:
+                relation = con.sql(query)  # a relation streams; a DB-API result would copy every row first
+                # duckdb 2 names it to_arrow_reader; 1.x, fetch_arrow_reader (deprecated in 2)
+                reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+                yield from reader(rows)
+            finally:
+                con.close()
 
-    def _sql_connection(self, query: str, tables: dict[str, object] | None):
-        """A DuckDB connection over the up-to-date index, with the views `query` needs."""
-        from .sql import connect
-
+    def _sql_ready(self, query: str) -> None:
+        """The index brought up to date for `query`: every account (a whole-store answer meets the errors a
+        scan would), and the listing of items/ when the query names `blobs`."""
         if self._index is None:
             raise ZxError(f"store.sql needs the index ({self.index_note or 'the store was opened with index=False'})")
-        self.record_scan_errors()  # a whole-store answer meets the errors a scan would
+        self.record_scan_errors()
+        if _names_view("blobs", query):
+            self._blob_source()
+
+    def _sql_connection(self, query: str, tables: dict[str, object] | None):
+        """A DuckDB connection over the index as it is (brought up to date by `_sql_ready`), with the views
+        `query` needs."""
+        from .sql import connect
+
         known = self._manifest["accounts"]
         accounts = self._accounts.drop(columns="info")
         accounts["item_count"] = accounts["account_id"].map(lambda a: known[a]["item_count"]).astype("int64")
         parts = [str(self._index.part_path(p)) for p in self._manifest["parts"]]
         # the listing of items/ and of server/ are read (and meet their errors) only for a query that names them
-        blob_files = self._blob_source() if re.search(r"\bblobs\b", query, re.I) else None
-        archives = self.server_archives() if re.search(r"\bserver_archives\b", query, re.I) else None
+        blob_files = self._blob_source() if _names_view("blobs", query) else None
+        archives = self.server_archives() if _names_view("server_archives", query) else None
         moved = [(a, int(item), f"{self.root}/{rel}") for a in sorted(known)
                  for item, rel in known[a]["real_paths"].items()]  # fmt: skip
         real_paths = pd.DataFrame(moved, columns=["account_id", "item_id", "source_path"]).astype(
@@ -612,13 +653,14 @@ class BackupStore:
     def _read_indexed(self, ordered: list[str], full: bool = True) -> tuple[list, dict]:
         """The states of some accounts from the index (rescanning into it those that changed), with the
         errors, counts and real paths their scan recorded, as `_scan_in_memory` gives them."""
-        self._ensure_indexed(ordered, full)
+        up_to_date = partial(self._ensure_indexed, ordered, full)
         try:
-            found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
+            with self._pinned(up_to_date):
+                found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         except IndexDamaged as exc:
             self._forget_index(str(exc))
-            self._ensure_indexed(ordered, full)
-            found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
+            with self._pinned(up_to_date):
+                found = self._index.read_accounts(self._manifest, ordered, dictionaries=True)
         tables, real_paths = [], {}
         for account_id in ordered:
             entry = self._manifest["accounts"][account_id]
@@ -745,9 +787,8 @@ class BackupStore:
             if self._index is None or self._blob_folders is None:
                 break
             try:
-                self._manifest, table, errors = index_blobs.indexed_listing(
-                    self._index, self._manifest, self.evidence, self._blob_folders, keys)  # fmt: skip
-                return table, errors
+                with self._pinned(partial(self._list_up_to_date, keys)):
+                    return index_blobs.indexed_listing(self._index, self._manifest, self.evidence, keys)
             except IndexDamaged as exc:
                 self._forget_index(str(exc))
         wanted = set(keys)
@@ -868,6 +909,11 @@ _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3 or bool(pd.get_option("m
 def _detached(df: pd.DataFrame) -> pd.DataFrame:
     """A frame the caller may change without touching the store's cache."""
     return df.copy(deep=not _COPY_ON_WRITE)
+
+
+def _names_view(view: str, query: str) -> bool:
+    """Whether a query names a view whose source costs a walk (the listing of items/, of server/)."""
+    return re.search(rf"\b{view}\b", query, re.I) is not None
 
 
 def misplaced_blob_record(name: str, prefix: str) -> dict:

@@ -9,13 +9,16 @@ Layout of an index folder (a user's `index DIR`, or `$XDG_CACHE_HOME/zxforensics
 
     manifest.json            kit/schema versions, backup identity, parts (size, rows), accounts
     lock                     fcntl lock held by whoever writes (builders, refreshes)
+    readers                  fcntl lock shared by whoever reads parts; superseded parts wait for it
     states/part-<hex>.parquet  the scan's states, one row group per account, written once, never changed
     blobs/part-<hex>.parquet   the listing of items/, one part per group of prefix folders (store.index_blobs)
 
 Integrity: parts are written to a hidden temporary name, fsynced and renamed; the manifest is committed
 last by an atomic rename. A manifest whose versions, backup identity or parts (sizes, row counts) do not
 match is not trusted: the index is rebuilt. Parts the manifest does not list (a killed build, parts
-superseded by a refresh) are removed under the lock.
+superseded by a refresh) are removed under the lock, and only when no process is reading parts (the
+`readers` lock): a refresh in one process never pulls a part from under a query in another, and a reader
+whose manifest is older than the one on disk takes the new one before it reads (`Index.moved_on`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from .scan import REPEATED, is_archived
 INDEX_FORMAT = 4  # 2: fingerprints of two depths (quick and full); 3: newest-state counts; 4: the blob listing
 MANIFEST = "manifest.json"
 LOCK = "lock"
+READERS = "readers"
 STATES_DIR = "states"
 BLOBS_DIR = "blobs"
 PART_PREFIX = "part-"
@@ -256,6 +260,7 @@ class Index:
         self.out = OutputDir(self.folder, [self.root])
         self.identity = backup_identity(self.root)
         self.problem: str | None = None  # why the manifest on disk was not trusted (for messages)
+        self._loaded: tuple | None = None  # the identity of the manifest file last loaded or committed
 
     def __repr__(self) -> str:
         return f"Index({str(self.folder)!r})"
@@ -264,7 +269,8 @@ class Index:
     def load(self) -> dict:
         """The manifest on disk when it can be trusted, else a new empty one (`problem` says why)."""
         self.problem = None
-        if not self.out.exists(MANIFEST):
+        self._loaded = self._manifest_identity()
+        if self._loaded is None:
             return new_manifest(self.identity)
         try:
             manifest = _from_json(self.out.read_bytes(MANIFEST))
@@ -275,6 +281,20 @@ class Index:
             self.problem = reason
             return new_manifest(self.identity)
         return manifest
+
+    def _manifest_identity(self) -> tuple | None:
+        """(inode, mtime, size) of manifest.json, None when there is none: every commit renames a new file."""
+        try:
+            with self.out.folder() as fd:
+                info = os.stat(MANIFEST, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
+    def moved_on(self) -> bool:
+        """Whether another process committed since this one loaded (or committed) the manifest: the parts
+        it superseded may be gone, so the manifest is loaded again before parts are read."""
+        return self._manifest_identity() != self._loaded
 
     def _untrusted(self, manifest: dict) -> str | None:
         expected = {"format": INDEX_FORMAT, "kit": __version__, "schema": schema_token()}
@@ -299,17 +319,29 @@ class Index:
 
     # -- writing ------------------------------------------------------------------------------------
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        """The writers' lock: two builders of one index take turns (readers never wait)."""
+    def _lock_file(self, name: str) -> Iterator[int]:
         with self.out.folder() as fd:
-            lock_fd = os.open(LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644,
+            lock_fd = os.open(name, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644,
                               dir_fd=fd)  # fmt: skip
         try:
+            yield lock_fd
+        finally:
+            os.close(lock_fd)  # the lock goes with the descriptor
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The writers' lock: two builders of one index take turns (readers never wait for it)."""
+        with self._lock_file(LOCK) as lock_fd:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
             yield
-        finally:
-            fcntl.flock(lock_fd, fcntl.LOCK_UN)
-            os.close(lock_fd)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Held, shared, while parts are read (a query, a read of accounts): no part is removed meanwhile.
+        A reader waits only for a garbage collection under way (a few unlinks)."""
+        with self._lock_file(READERS) as lock_fd:
+            fcntl.flock(lock_fd, fcntl.LOCK_SH)
+            yield
 
     def commit(self, manifest: dict) -> None:
         """Write the manifest atomically (temp name, fsync, rename), then remove parts it does not list."""
@@ -321,10 +353,21 @@ class Index:
         with self.out.folder() as fd:
             os.rename(tmp, MANIFEST, src_dir_fd=fd, dst_dir_fd=fd)
             os.fsync(fd)
+        self._loaded = self._manifest_identity()
         self.collect_garbage(manifest)
 
-    def collect_garbage(self, manifest: dict) -> None:
-        """Remove part files (and temporaries) the manifest does not list: call under the lock."""
+    def collect_garbage(self, manifest: dict) -> bool:
+        """Remove part files (and temporaries) the manifest does not list: call under the writers' lock.
+        Left for a later commit while a process reads parts (this one included); False then."""
+        with self._lock_file(READERS) as readers:
+            try:
+                fcntl.flock(readers, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            self._remove_unlisted(manifest)
+        return True
+
+    def _remove_unlisted(self, manifest: dict) -> None:
         for folder, parts in ((STATES_DIR, manifest["parts"]), (BLOBS_DIR, blob_parts(manifest))):
             live = {Path(p).name for p in parts}
             try:

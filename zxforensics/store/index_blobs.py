@@ -83,13 +83,9 @@ def concat_parts(tables: Sequence[pa.Table]) -> pa.Table:
     return pa.concat_tables(tables) if tables else LISTING_SCHEMA.empty_table()
 
 
-def indexed_listing(index: Index, manifest: dict, ev: Evidence, folders: dict[str, list],
-                    keys: Sequence[str]) -> tuple[dict, pa.Table, list[dict]]:  # fmt: skip
-    """`scan.scan_blobs` of the groups `keys` from the index, given the current `folder_fingerprints`: the
-    groups whose folders changed since they were listed are listed again and committed first. Returns the
-    manifest (a new one when it was committed), the listing and its error records.
-    Raises IndexDamaged when a part does not read as the manifest says."""
-    manifest = up_to_date(index, manifest, ev, folders, keys)
+def indexed_listing(index: Index, manifest: dict, ev: Evidence, keys: Sequence[str]) -> tuple[pa.Table, list[dict]]:
+    """`scan.scan_blobs` of the groups `keys` from the index (brought `up_to_date` first): the listing and
+    its error records. Raises IndexDamaged when a part does not read as the manifest says."""
     entries = manifest["blobs"]
     tables, errors = [], []
     for key in keys:
@@ -97,7 +93,7 @@ def indexed_listing(index: Index, manifest: dict, ev: Evidence, folders: dict[st
         if entries[key]["rows"]:
             tables.append(index.read_listing(entries[key]))
     errors.sort(key=lambda record: str(record.get("path")))  # by prefix folder, as the walk meets them
-    return manifest, with_paths(concat_parts(tables), str(ev.root)), errors
+    return with_paths(concat_parts(tables), str(ev.root)), errors
 
 
 def _stale(manifest: dict, folders: dict[str, list], keys: Sequence[str]) -> list[str]:

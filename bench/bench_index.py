@@ -210,12 +210,6 @@ def main() -> None:
     refresh = child(REFRESH, path, index, "full")
     add_states(path)
     quick = child(REFRESH, path, index, "quick")
-    add_states(path)
-    drop_caches()  # a refresh of a backup path nobody read since: against the cold build
-    refresh_cold = child(REFRESH, path, index, "full")
-    drop_caches()
-    find_stat_cold = time_find_stat(path)
-    note("find -printf '%s %T@', cold", find_stat_cold)
     memory = None if args.no_memory else child(IN_MEMORY, path, False)  # every state, without the index
     indexed = None if args.no_memory else child(IN_MEMORY, path, index)  # the same frame from the index
     dask = None
@@ -224,6 +218,12 @@ def main() -> None:
         shutil.rmtree(dask_index, ignore_errors=True)
         dask = child(BUILD_DASK, path, dask_index)
         shutil.rmtree(dask_index)
+    add_states(path)
+    drop_caches()  # a refresh of a backup path nobody read since: against the cold build
+    refresh_cold = child(REFRESH, path, index, "full")
+    drop_caches()
+    find_stat_cold = time_find_stat(path)
+    note("find -printf '%s %T@', cold", find_stat_cold)
 
     print(f"\nstore: {path} ({states:,} states, {len(accounts):,} accounts, {files:,} metadata files)")
     print(f"page cache dropped before cold runs: {'yes' if cold else 'no'}; cores: {os.cpu_count()}; "

@@ -17,8 +17,9 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 from store_copy import copy_store
 
 import zxforensics as zx
+from zxforensics.runtime.shards import run_shards
 from zxforensics.sample.shapes import SHAPES, make_shape
-from zxforensics.store import scan
+from zxforensics.store import index_build, scan
 from zxforensics.store.backup import BackupStore
 from zxforensics.store.index import MANIFEST, STATES_DIR, IndexWarning, index_key
 
@@ -128,6 +129,28 @@ def test_a_refresh_rescans_only_what_changed(sample_path, tmp_path):
     parts = {p.name for p in (folder / STATES_DIR).iterdir()}
     manifest = json.loads((folder / MANIFEST).read_text())
     assert parts == {p.split("/")[-1] for p in manifest["parts"]}  # superseded parts are gone
+
+
+def test_a_refresh_of_accounts_that_held_many_files_rescans_them_in_processes(sample_path, tmp_path, monkeypatch):
+    """Two accounts are fewer than PARALLEL_MIN_ACCOUNTS, but when they held PARALLEL_MIN_FILES item files a
+    pool of processes rescans them; the index still equals the scan."""
+    path = copy_store(sample_path, tmp_path)
+    folder = tmp_path / "index"
+    zx.build_index(path, index=folder)
+    changed = []
+    for address in ("alice@example.com", "bob@example.com"):
+        account_id = BackupStore(path).resolve_account(address)
+        first = sorted((path / f"accounts/{account_id}/items").glob("*/*"))[0]
+        (first.parent / str(int(first.name) + 90_000_000)).write_bytes(first.read_bytes())
+        changed.append(account_id)
+    pools = []
+    monkeypatch.setattr(index_build, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(index_build, "run_shards", lambda func, parts, **kw: pools.append(kw["workers"])
+                        or run_shards(func, parts, **kw))  # fmt: skip
+    store = zx.open_backup(path, index=folder, workers=2)
+    assert store.refresh() == sorted(changed)
+    assert pools == [2]
+    assert_same(store, path)
 
 
 def test_a_whole_store_question_checks_folders_and_refresh_checks_every_file(sample_path, tmp_path):

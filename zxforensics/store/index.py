@@ -480,4 +480,4 @@ def split_accounts(account_ids: Sequence[str], workers: int, per_part: int) -> l
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-Runner = Callable[[list[list[str]]], list[dict]]
+Runner = Callable[[list[list[str]], int], list[dict]]  # (parts of account ids, item files they last held)

@@ -162,11 +162,15 @@ def add_states(path: Path, share: float = 0.01) -> list[str]:
     from zxforensics.sample.generate import chain, history
 
     accounts = sorted(p.name for p in (path / "accounts").iterdir() if p.is_dir())
-    chosen = accounts[:: max(1, round(1 / share))]
+    step = max(1, round(1 / share))
+    # each call (this run's and every earlier run's on the same store) takes other accounts, so every refresh
+    # measured rescans accounts of the generated size, not ones grown by earlier calls; counted beside the store
+    counter = path.with_name(path.name + ".additions")
+    done = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(done + 1))
+    chosen = accounts[done % step :: step]
     builder, rng = StoreBuilder(path, blobs=False), random.Random(11)
-    base = NEW_ITEM_ID
-    while (path / f"accounts/{chosen[0]}/items/{base % 100:02d}/{base}").exists():
-        base += 1_000_000  # a later run of the benchmark on the same store: new items again, above the last
+    base = NEW_ITEM_ID + done * 1_000_000  # new items, above every generated id and every earlier call's
     for account_id in chosen:
         for n in range(50):
             item_id = base + n

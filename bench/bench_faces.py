@@ -52,6 +52,8 @@ CONDITIONS = ("no index", "first run (builds)", "warm index")
 LAUNCH = r"""
 import atexit, importlib, json, os, resource, sys
 def record():
+    if "ZX_BENCH_RUSAGE" not in os.environ:  # the store's generation: not a measured run
+        return
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.environ["ZX_BENCH_RUSAGE"], "w") as sink:
         json.dump({"face_mib": own.ru_maxrss / 1024, "kids_mib": kids.ru_maxrss / 1024}, sink)

@@ -329,6 +329,7 @@ class Index:
     # -- writing ------------------------------------------------------------------------------------
     @contextmanager
     def _lock_file(self, name: str) -> Iterator[int]:
+        """A descriptor of one of the index's lock files (made when missing, never through a link)."""
         with self.out.folder() as fd:
             lock_fd = os.open(name, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC, 0o644,
                               dir_fd=fd)  # fmt: skip

@@ -46,9 +46,10 @@ from ..format import layout
 from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
 from ..version import __version__
-from .scan import REPEATED, is_archived
+from .index_files import FILE_STAT, FileKey, file_key
+from .scan import REPEATED, is_archived, item_id_of
 
-INDEX_FORMAT = 4  # 2: fingerprints of two depths (quick and full); 3: newest-state counts; 4: the blob listing
+INDEX_FORMAT = 5  # 2: two depths of fingerprints; 3: newest-state counts; 4: the blob listing; 5: file stats
 MANIFEST = "manifest.json"
 LOCK = "lock"
 READERS = "readers"
@@ -79,9 +80,16 @@ class IndexWarning(UserWarning):
     """The index could not be used: the store scans in memory, as before."""
 
 
+# A part's rows are the scan's states plus the stat of the item file each came from (store.index_files),
+# taken before it was read: a refresh re-reads only the files whose stat changed (index_build.rescan_one).
+# Readers of states never see them (STATE_COLUMNS).
+PART_SCHEMA = pa.schema([*STATE_SCHEMA, *FILE_STAT])
+STATE_COLUMNS = STATE_SCHEMA.names
+
+
 def schema_token() -> str:
-    """Changes whenever what a part holds changes: the states' Arrow schema and the index format."""
-    text = f"{INDEX_FORMAT}\n{STATE_SCHEMA}"
+    """Changes whenever what a part holds changes: the parts' Arrow schema and the index format."""
+    text = f"{INDEX_FORMAT}\n{PART_SCHEMA}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -139,7 +147,7 @@ def choose_index_dir(root: str | os.PathLike, index: object = None) -> Path:
 # account_stat, items/ and each of its NN folders (a new, removed or renamed item file changes its
 # folder's mtime; a scan of the account rewrites account_stat): a hundred stats an account. `full`, for
 # refresh() and for a question on named accounts, also sums every item file's stat (count, bytes, newest
-# mtime): an item file rewritten in place, with nothing else touched, is seen there.
+# mtime and ctime): an item file rewritten in place, with nothing else touched, is seen there.
 def _stat_key(info: os.stat_result | None) -> list[int] | None:
     if info is None:
         return None
@@ -158,7 +166,7 @@ def head_fingerprint(ev: Evidence, account_id: str) -> list:
     ]
 
 
-def items_fingerprint(ev: Evidence, account_id: str, full: bool) -> dict:
+def items_fingerprint(ev: Evidence, account_id: str, full: bool, keys: dict[int, FileKey] | None = None) -> dict:
     """`folders`: the stat of items/ and a digest of its entries' names and stats; with `full`, `files`:
     the number of files in its folders, their total size and newest mtime. An archived account (or an
     items/ that cannot be listed) is the stat of what stands in its place."""
@@ -180,7 +188,7 @@ def items_fingerprint(ev: Evidence, account_id: str, full: bool) -> dict:
             digest.update(f"{name}\0{_stat_key(info)}\n".encode("utf-8", "surrogateescape"))
         found = {"folders": ["folder", _stat_key(os.fstat(fd)), digest.hexdigest()[:16]]}
         if full:
-            found["files"] = _files_below(fd, [name for name, info in entries if stat.S_ISDIR(info.st_mode)])
+            found["files"] = _files_below(fd, [name for name, info in entries if stat.S_ISDIR(info.st_mode)], keys)
     except OSError as exc:
         return _whole(["unlisted", exc.errno, _stat_key(ev.lstat(rel))], full)
     finally:
@@ -188,9 +196,11 @@ def items_fingerprint(ev: Evidence, account_id: str, full: bool) -> dict:
     return found
 
 
-def _files_below(fd: int, folders: list[str]) -> list[int]:
-    """[files, total bytes, newest mtime] of the entries of some folders of the open folder `fd`."""
-    count = total = newest = 0
+def _files_below(fd: int, folders: list[str], keys: dict[int, FileKey] | None = None) -> list[int]:
+    """[files, total bytes, newest mtime, newest ctime] of the entries of some folders of the open folder
+    `fd` (the ctime: a file rewritten with its size and mtime put back still changes it); with `keys`,
+    each item file's stat by item id too (index_files.file_key), from the same stats."""
+    count = total = newest = changed = 0
     for name in folders:
         try:
             sub = open_folder(name, follow=False, dir_fd=fd)
@@ -198,13 +208,16 @@ def _files_below(fd: int, folders: list[str]) -> list[int]:
             count -= 1  # a folder that cannot be listed now: differs from one listed at build time
             continue
         try:
-            for _name, info in stat_listing(sub):
+            for entry_name, info in stat_listing(sub):
                 count += 1
                 total += info.st_size
                 newest = max(newest, info.st_mtime_ns)
+                changed = max(changed, info.st_ctime_ns)
+                if keys is not None and (item_id := item_id_of(entry_name)) is not None:
+                    keys[item_id] = file_key(info)
         finally:
             os.close(sub)
-    return [count, total, newest]
+    return [count, total, newest, changed]
 
 
 def _first(pair: tuple) -> str:
@@ -215,9 +228,10 @@ def _whole(key: list, full: bool) -> dict:
     return {"folders": key, "files": key} if full else {"folders": key}
 
 
-def fingerprint(ev: Evidence, account_id: str, full: bool = True) -> dict:
-    """`head` and `folders` (the quick check); `files` too when `full` (the index build takes it full)."""
-    return {"head": head_fingerprint(ev, account_id), **items_fingerprint(ev, account_id, full)}
+def fingerprint(ev: Evidence, account_id: str, full: bool = True, keys: dict[int, FileKey] | None = None) -> dict:
+    """`head` and `folders` (the quick check); `files` too when `full` (the index build takes it full, and
+    fills `keys` with each item file's stat: what it reads next is what was stat'ed, or newer)."""
+    return {"head": head_fingerprint(ev, account_id), **items_fingerprint(ev, account_id, full, keys)}
 
 
 def fingerprint_matches(known: dict, current: dict) -> bool:
@@ -405,7 +419,7 @@ class Index:
             raise IndexDamaged(f"{part}: {table.num_rows} rows, not {entry['rows']}")
         return table
 
-    def read_accounts(self, manifest: dict, account_ids: Sequence[str], columns: Sequence[str] | None = None,
+    def read_accounts(self, manifest: dict, account_ids: Sequence[str], columns: Sequence[str] = STATE_COLUMNS,
                       dictionaries: bool = False) -> dict[str, pa.Table]:  # fmt: skip
         """States of some accounts, read from their row groups only: account id -> table.
         Raises IndexDamaged when a part does not read or does not hold the rows the manifest says.
@@ -481,4 +495,5 @@ def split_accounts(account_ids: Sequence[str], workers: int, per_part: int) -> l
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-Runner = Callable[[list[list[str]], int], list[dict]]  # (parts of account ids, item files they last held)
+# (parts of account ids, item files they last held, manifest entries of those the index holds) -> parts
+Runner = Callable[[list[list[str]], int, dict[str, dict]], list[dict]]

@@ -17,15 +17,30 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..errors import OutputError
 from ..evidence.files import DEFAULT_MAX_FILE_SIZE, Evidence
+from ..format import layout
 from ..output.writer import OutputDir
 from ..parse.items import STATE_SCHEMA
 from ..runtime.cluster import require_folder
 from ..runtime.shards import run_shards
 from . import scan
-from .index import PART_PREFIX, PART_SUFFIX, STATES_DIR, Index, Runner, fingerprint, split_accounts
+from .index import (
+    PART_PREFIX,
+    PART_SCHEMA,
+    PART_SUFFIX,
+    STATE_COLUMNS,
+    STATES_DIR,
+    Index,
+    Runner,
+    fingerprint,
+    split_accounts,
+)
+from .index_files import FileKey, file_key, unchanged_items, with_file_stats
+from .item_files import parse_item_files
 from .scan import IO_THREADS, sort_states
 
 ROW_GROUP = 1 << 20  # rows per row group: an account larger than this spans several
@@ -43,7 +58,7 @@ class PartWriter:
     """One part file: written under a hidden temporary name, account by account (one row group or
     more each), then fsynced and renamed into place."""
 
-    def __init__(self, index_dir: str | os.PathLike, root: str, schema: pa.Schema = STATE_SCHEMA,
+    def __init__(self, index_dir: str | os.PathLike, root: str, schema: pa.Schema = PART_SCHEMA,
                  folder: str = STATES_DIR) -> None:  # fmt: skip
         self.out = OutputDir(index_dir, [root])
         self.folder, self.schema = folder, schema
@@ -113,19 +128,71 @@ def newest_state_counts(states: pa.Table) -> list[list]:
 
 def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None) -> tuple[dict, pa.Table]:
     """`scan.scan_account`, keeping the header's errors apart from the items' (a store opening the
-    header alone records the first) and taking the fingerprint before anything is read. The states come
-    back sorted and plain, their newest-state counts in the entry."""
-    fp = fingerprint(ev, account_id)
+    header alone records the first) and taking the fingerprint (and each item file's stat) before
+    anything is read. The states come back sorted and plain, each with its file's stat, their
+    newest-state counts in the entry."""
+    keys: dict[int, FileKey] = {}
+    fp = fingerprint(ev, account_id, keys=keys)
     header_errors: list[dict] = []
     header = scan.safe_header(ev, account_id, header_errors)
     errors: list[dict] = []
     table, count, moved = scan.safe_account_items(ev, account_id, errors, pool)
+    return _entry(fp, header, header_errors, errors, count, moved, plain(sort_states(table)), keys)
+
+
+def rescan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None, out: OutputDir,
+               before: dict) -> tuple[dict, pa.Table]:  # fmt: skip
+    """`scan_one` of an account the index holds, reading again only the item files whose stat changed
+    since (index_files): the states of the others are taken from the account's rows in its old part.
+    Taken only where the answer is the same as scan_one's: the account is a folder whose last scan met
+    no problem among its items, and nothing is met now (no listing problem, no misplaced or doubled
+    file, no error in the files read); else, and when the old part does not read, the account is
+    scanned whole."""
+    if before["errors"] or before["real_paths"] or scan.is_archived(ev, account_id):
+        return scan_one(ev, account_id, pool)
+    keys: dict[int, FileKey] = {}
+    fp = fingerprint(ev, account_id, keys=keys)
+    header_errors: list[dict] = []
+    header = scan.safe_header(ev, account_id, header_errors)
+    errors: list[dict] = []
+    entries = list(scan.iter_item_entries(ev, account_id, errors))
+    if errors or len(entries) != len({item_id for _rel, _e, item_id, _nn in entries}) or any(
+            nn != layout.nn_folder(item_id) for _rel, _e, item_id, nn in entries):  # fmt: skip
+        return scan_one(ev, account_id, pool)
+    try:
+        old = _old_rows(out, before)
+    except (OSError, OutputError, pa.ArrowException):
+        return scan_one(ev, account_id, pool)
+    for _rel, entry, item_id, _nn in entries:  # a file the fingerprint did not see (added since): its stat now
+        if item_id not in keys:
+            keys[item_id] = file_key(entry.stat(follow_symlinks=False))
+    same = unchanged_items(old, keys)
+    changed = [e for e in entries if e[2] not in same]
+    read = scan.read_item_files(ev, changed, pool)
+    new, moved = parse_item_files(account_id, ((rel, i, nn, data) for (rel, _e, i, nn), data in read), errors)
+    if errors:
+        return scan_one(ev, account_id, pool)
+    kept = old.filter(pc.is_in(old["item_id"], pa.array(sorted(same), pa.int64()))).select(STATE_COLUMNS)
+    states = pa.concat_tables([kept.cast(STATE_SCHEMA), plain(new).cast(STATE_SCHEMA)])
+    return _entry(fp, header, header_errors, errors, len(entries), moved, sort_states(states), keys)
+
+
+def _old_rows(out: OutputDir, before: dict) -> pa.Table:
+    """An account's rows (file stats included) in the part that holds them now."""
+    if not before["row_groups"]:
+        return PART_SCHEMA.empty_table()
+    with out.open_read(STATES_DIR, Path(before["part"]).name) as handle:
+        return pq.ParquetFile(handle).read_row_groups(before["row_groups"])
+
+
+def _entry(fp: dict, header: dict, header_errors: list[dict], errors: list[dict], count: int,
+           moved: dict[int, str], table: pa.Table, keys: dict[int, FileKey]) -> tuple[dict, pa.Table]:  # fmt: skip
+    """An account's manifest entry and its part rows (sorted, plain states with their files' stats)."""
     header.pop("item_count", None)
-    table = plain(sort_states(table))
     entry = {"fp": fp, "header": header, "item_count": count, "header_errors": header_errors,
              "errors": errors, "real_paths": {str(k): v for k, v in moved.items()}, "rows": table.num_rows,
              "newest": newest_state_counts(table)}  # fmt: skip
-    return entry, table
+    return entry, with_file_stats(table, keys)
 
 
 def write_part(folder: str | Path, root: str, accounts: Iterable[tuple[str, dict, pa.Table]]) -> dict:
@@ -146,15 +213,21 @@ def write_part(folder: str | Path, root: str, accounts: Iterable[tuple[str, dict
     return {"part": info, "accounts": entries}
 
 
-def build_part(root: str, index_dir: str, account_ids: Sequence[str],
-               max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> dict:  # fmt: skip
+def build_part(root: str, index_dir: str, account_ids: Sequence[str], max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+               previous: dict[str, dict] | None = None) -> dict:  # fmt: skip
     """Scan some accounts into one new part of the index at `index_dir`; returns the part's manifest
-    entry and the accounts' entries. The manifest is not touched: the caller commits."""
+    entry and the accounts' entries. The manifest is not touched: the caller commits. `previous`: the
+    manifest entries of accounts the index holds (a refresh), rescanned file by file (rescan_one)."""
     ev = Evidence(root, max_file_size)
+    out = OutputDir(index_dir, [str(ev.root)])
+    previous = previous or {}
 
     def scanned(pool: ThreadPoolExecutor) -> Iterator[tuple[str, dict, pa.Table]]:
         for account_id in account_ids:
-            entry, table = scan_one(ev, account_id, pool)
+            if account_id in previous:
+                entry, table = rescan_one(ev, account_id, pool, out, previous[account_id])
+            else:
+                entry, table = scan_one(ev, account_id, pool)
             yield account_id, entry, table
 
     with scan.no_cycle_collector(), ThreadPoolExecutor(IO_THREADS) as pool:
@@ -164,16 +237,16 @@ def build_part(root: str, index_dir: str, account_ids: Sequence[str],
 def copy_part(index: Index, manifest: dict, part: str, keep: Sequence[str]) -> dict:
     """A new part with the row groups of the accounts `keep` of an old part (no evidence is read): what a
     refresh leaves of a part whose other accounts it rescanned."""
-    tables = index.read_accounts(manifest, keep)
-    kept = ((a, dict(manifest["accounts"][a]), tables.get(a, STATE_SCHEMA.empty_table())) for a in keep)
+    tables = index.read_accounts(manifest, keep, columns=PART_SCHEMA.names)
+    kept = ((a, dict(manifest["accounts"][a]), tables.get(a, PART_SCHEMA.empty_table())) for a in keep)
     return write_part(index.folder, index.root, kept)
 
 
 def local_runner(root: str, index_dir: str, max_file_size: int, workers: int, show: bool = True) -> Runner:
     """Parts built by this machine's processes (one process when the build is small)."""
-    func = partial(build_part, root, index_dir, max_file_size=max_file_size)
 
-    def run(parts: list[list[str]], known_files: int = 0) -> list[dict]:
+    def run(parts: list[list[str]], known_files: int = 0, previous: dict[str, dict] | None = None) -> list[dict]:
+        func = partial(build_part, root, index_dir, max_file_size=max_file_size, previous=previous)
         accounts = sum(len(p) for p in parts)
         parallel = accounts >= PARALLEL_MIN_ACCOUNTS or (accounts > 1 and known_files >= PARALLEL_MIN_FILES)
         return run_shards(func, parts, workers=workers if parallel else 1, show=show, desc="indexing accounts",
@@ -186,10 +259,10 @@ def dask_runner(client, root: str, index_dir: str, max_file_size: int, show: boo
     """Parts built on a dask.distributed cluster (`runtime.cluster`): every worker mounts the backup path
     read-only at the same path and writes into the same (shared) index folder; only manifest entries come
     back. A worker that does not see both folders, or a part that fails, is a ZxError: nothing is committed."""
-    func = partial(build_part, root, index_dir, max_file_size=max_file_size)
 
-    def run(parts: list[list[str]], known_files: int = 0) -> list[dict]:  # the cluster takes every build
-        require_folder(client, root)
+    def run(parts: list[list[str]], known_files: int = 0, previous: dict[str, dict] | None = None) -> list[dict]:
+        func = partial(build_part, root, index_dir, max_file_size=max_file_size, previous=previous)
+        require_folder(client, root)  # the cluster takes every build, however small
         require_folder(client, index_dir, "put the index folder on storage every worker shares, at the same path")
         return run_shards(func, parts, client=client, show=show, desc="indexing accounts", unit="account")
 
@@ -204,8 +277,9 @@ def update(index: Index, manifest: dict, scan_ids: Sequence[str], drop_ids: Sequ
     gone = set(scan_ids) | set(drop_ids)
     accounts = manifest["accounts"]
     touched = {accounts[a]["part"] for a in gone if a in accounts}
-    known_files = sum(accounts[a]["item_count"] for a in scan_ids if a in accounts)  # how much work, roughly
-    results = runner(split_accounts(scan_ids, workers, PART_ACCOUNTS), known_files) if scan_ids else []
+    previous = {a: _rescan_entry(accounts[a]) for a in scan_ids if a in accounts}
+    known_files = sum(accounts[a]["item_count"] for a in previous)  # how much work, roughly
+    results = runner(split_accounts(scan_ids, workers, PART_ACCOUNTS), known_files, previous) if scan_ids else []
     for part in sorted(touched):
         keep = sorted(a for a, e in accounts.items() if e["part"] == part and a not in gone)
         if keep:
@@ -221,6 +295,12 @@ def update(index: Index, manifest: dict, scan_ids: Sequence[str], drop_ids: Sequ
         new["accounts"].update(result["accounts"])
     index.commit(new)
     return new
+
+
+def _rescan_entry(entry: dict) -> dict:
+    """What rescan_one needs of an account's manifest entry (sent to a worker: not its fingerprint)."""
+    return {"part": entry["part"], "row_groups": entry["row_groups"], "errors": bool(entry["errors"]),
+            "real_paths": bool(entry["real_paths"])}  # fmt: skip
 
 
 def part_name(part: str) -> str:

@@ -65,7 +65,8 @@ def connect(part_paths: Sequence[str], accounts: pd.DataFrame, errors: pd.DataFr
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar, printed to stdout on a query over 2 s
     if part_paths:
         listed = ", ".join(_literal(p) for p in part_paths)
-        con.execute(f"CREATE VIEW raw_states AS SELECT * FROM read_parquet([{listed}])")
+        state_columns = ", ".join(STATE_SCHEMA.names)  # not the stat of each item file the parts also keep
+        con.execute(f"CREATE VIEW raw_states AS SELECT {state_columns} FROM read_parquet([{listed}])")
     else:
         con.register("raw_states", STATE_SCHEMA.empty_table())
     con.register("accounts_frame", accounts)

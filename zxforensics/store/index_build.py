@@ -126,15 +126,26 @@ def newest_state_counts(states: pa.Table) -> list[list]:
     return sorted(counts, key=lambda row: (row[0] is None, row[0] or ""))
 
 
-def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None) -> tuple[dict, pa.Table]:
-    """`scan.scan_account`, keeping the header's errors apart from the items' (a store opening the
-    header alone records the first) and taking the fingerprint (and each item file's stat) before
-    anything is read. The states come back sorted and plain, each with its file's stat, their
-    newest-state counts in the entry."""
+Head = tuple[dict, dict, list[dict], dict[int, FileKey]]  # fingerprint, header, header errors, file stats
+
+
+def _head(ev: Evidence, account_id: str) -> Head:
+    """What is taken of an account before any item file is read: its fingerprint (and each item file's
+    stat, from the same pass), its header and the header's errors."""
     keys: dict[int, FileKey] = {}
     fp = fingerprint(ev, account_id, keys=keys)
     header_errors: list[dict] = []
     header = scan.safe_header(ev, account_id, header_errors)
+    return fp, header, header_errors, keys
+
+
+def scan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None,
+             head: Head | None = None) -> tuple[dict, pa.Table]:  # fmt: skip
+    """`scan.scan_account`, keeping the header's errors apart from the items' (a store opening the
+    header alone records the first) and taking the fingerprint (and each item file's stat) before
+    anything is read (`head`, when the caller took it already). The states come back sorted and plain,
+    each with its file's stat, their newest-state counts in the entry."""
+    fp, header, header_errors, keys = head or _head(ev, account_id)
     errors: list[dict] = []
     table, count, moved = scan.safe_account_items(ev, account_id, errors, pool)
     return _entry(fp, header, header_errors, errors, count, moved, plain(sort_states(table)), keys)
@@ -150,19 +161,18 @@ def rescan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None, o
     scanned whole."""
     if before["errors"] or before["real_paths"] or scan.is_archived(ev, account_id):
         return scan_one(ev, account_id, pool)
-    keys: dict[int, FileKey] = {}
-    fp = fingerprint(ev, account_id, keys=keys)
-    header_errors: list[dict] = []
-    header = scan.safe_header(ev, account_id, header_errors)
+    head = _head(ev, account_id)
+    fp, header, header_errors, keys = head
+    whole = partial(scan_one, ev, account_id, pool, head)  # the head taken once, whichever path answers
     errors: list[dict] = []
     entries = list(scan.iter_item_entries(ev, account_id, errors))
     if errors or len(entries) != len({item_id for _rel, _e, item_id, _nn in entries}) or any(
             nn != layout.nn_folder(item_id) for _rel, _e, item_id, nn in entries):  # fmt: skip
-        return scan_one(ev, account_id, pool)
+        return whole()
     try:
         old = _old_rows(out, before)
     except (OSError, OutputError, pa.ArrowException):
-        return scan_one(ev, account_id, pool)
+        return whole()
     for _rel, entry, item_id, _nn in entries:  # a file the fingerprint did not see (added since): its stat now
         if item_id not in keys:
             keys[item_id] = file_key(entry.stat(follow_symlinks=False))
@@ -171,7 +181,7 @@ def rescan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None, o
     read = scan.read_item_files(ev, changed, pool)
     new, moved = parse_item_files(account_id, ((rel, i, nn, data) for (rel, _e, i, nn), data in read), errors)
     if errors:
-        return scan_one(ev, account_id, pool)
+        return whole()
     kept = old.filter(pc.is_in(old["item_id"], pa.array(sorted(same), pa.int64()))).select(STATE_COLUMNS)
     states = pa.concat_tables([kept.cast(STATE_SCHEMA), plain(new).cast(STATE_SCHEMA)])
     return _entry(fp, header, header_errors, errors, len(entries), moved, sort_states(states), keys)

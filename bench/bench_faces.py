@@ -6,6 +6,7 @@ and on the next run (the warm index), next to shell baselines measured in the sa
     python bench/bench_faces.py                          # the store: 200 accounts x 2,000 items (~754k states)
     python bench/bench_faces.py --store PATH             # a store already generated (never written)
     python bench/bench_faces.py --store PATH --faces summary,getItem --timeout 600
+    python bench/bench_faces.py --store PATH --faces report --conditions first,warm   # the index's runs alone
 
 The store is generated once if missing, as the issue's user made it (`zxforensics make-sample DIR accounts
 200 items 2000`, blobs included), under $ZX_BENCH_STORES (default /tmp/zx-bench-stores), and is only read.
@@ -46,6 +47,7 @@ STORES = Path(os.environ.get("ZX_BENCH_STORES", "/tmp/zx-bench-stores"))
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "unrestored_items.ipynb"
 FACES = ("summary", "getItem", "doCoherencyCheck", "timeline", "unrestored_items", "report")
 CONDITIONS = ("no index", "first run (builds)", "warm index")
+CONDITION_KEYS = dict(zip(("off", "first", "warm"), CONDITIONS, strict=True))  # --conditions spells them so
 
 # The face's own process: runs an entry point (`module:function`) and writes its own peak RSS, and the
 # largest of its reaped descendants, to $ZX_BENCH_RUSAGE at exit (sys.exit included).
@@ -186,11 +188,18 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="a store already generated (only read)")
     parser.add_argument("--faces", default=",".join(FACES), help=f"comma-separated, of {', '.join(FACES)}")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a run is stopped (default 900)")
+    parser.add_argument("--conditions", default=",".join(CONDITION_KEYS),
+                        help="comma-separated, of off (no index), first (the run that builds it), warm (the next); "
+                             "warm alone builds the index first, unmeasured")  # fmt: skip
     args = parser.parse_args()
     faces = [f.strip() for f in args.faces.split(",") if f.strip()]
     unknown = set(faces) - set(FACES)
     if unknown:
         parser.error(f"unknown faces: {', '.join(sorted(unknown))}")
+    keys = [c.strip() for c in args.conditions.split(",") if c.strip()]
+    if not keys or set(keys) - set(CONDITION_KEYS):
+        parser.error(f"--conditions takes some of {', '.join(CONDITION_KEYS)}")
+    conditions = [condition for key, condition in CONDITION_KEYS.items() if key in keys]
     path = (args.store or ensure_store(args.accounts, args.items)).resolve()
     item = one_item(path)
     files = sum(len(names) for _, _, names in os.walk(path / "accounts"))
@@ -218,6 +227,9 @@ def main() -> None:
         for face in faces:
             index = scratch / f"index-{face}"
             for condition in CONDITIONS:
+                measured = condition in conditions
+                if not measured and not (condition == "first run (builds)" and "warm index" in conditions):
+                    continue  # a warm run needs the index the first run builds: that one runs, unmeasured
                 out = scratch / f"out-{face}-{CONDITIONS.index(condition)}"
                 out.mkdir()
                 command, ok = face_command(face, path, out, item)
@@ -226,6 +238,10 @@ def main() -> None:
                 result["ok"] = result["rc"] in ok and not result["timed_out"]
                 if condition == "first run (builds)":
                     result["index_mib"] = folder_mib(index)
+                if not measured:
+                    note(f"{face}, {condition} (not measured: builds the index for the warm run)", result)
+                    shutil.rmtree(out)
+                    continue
                 results[face, condition] = result
                 note(f"{face}, {condition}", result)
                 if not result["ok"]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from index_checks import assert_frames_identical
 from tiny_store import tiny, ts
 
 import zxforensics as zx
@@ -10,6 +12,7 @@ from zxforensics.errors import EvidenceError, NotABackupPath, NotFound
 from zxforensics.format import digest as vdigest
 from zxforensics.sample.catalog import ACCOUNTS, account_id
 from zxforensics.sample.faults import FAULTS
+from zxforensics.sample.shapes import SHAPES
 
 
 def test_tiny_store_accounts_and_lookup(make_store):
@@ -108,6 +111,39 @@ def test_item_states_are_detached_from_the_cache(sample_path):
     del first["subject"]
     again = store.item_states()
     assert "subject" in again.columns and again.loc[0, "deleted"] != first.loc[0, "deleted"]
+
+
+@pytest.mark.parametrize("shape", ["sample", *sorted(SHAPES)])
+@pytest.mark.parametrize("indexed", [False, True], ids=["in memory", "indexed"])
+def test_a_store_that_answered_for_some_accounts_first_gives_the_frames_of_a_fresh_one(
+    shape, indexed, sample_path, store_shape, tmp_path
+):
+    """Per-account questions fill the store's frame piece by piece; whatever came first, every later
+    answer equals a fresh store's exactly, categoricals' categories and their order included."""
+    path = sample_path if shape == "sample" else store_shape(shape)
+
+    def opened():
+        return zx.open_backup(path, index=tmp_path / "index" if indexed else False)
+
+    fresh: dict[tuple, pd.DataFrame] = {}  # a fresh store's answer, read once for each question
+
+    def answer(accounts: list[str] | None) -> pd.DataFrame:
+        key = None if accounts is None else tuple(accounts)
+        if key not in fresh:
+            fresh[key] = opened().item_states(accounts)
+        return fresh[key]
+
+    ids = opened().accounts()["account_id"].tolist()
+    assert len(answer(None)) or shape in ("empty", "no_items")
+    last, middle = ids[-1:], ids[len(ids) // 2 : len(ids) // 2 + 1]
+    for questions in ([last, middle], [middle, None, ids[:1] + last], [None, middle]):
+        store = opened()
+        for accounts in questions:
+            store.item_states(accounts)
+        assert_frames_identical(store.item_states(), answer(None))
+        asked = sorted({a for accounts in questions if accounts for a in accounts})
+        for accounts in (asked, *([a] for a in asked)):
+            assert_frames_identical(store.item_states(accounts), answer(accounts))
 
 
 def test_listing_names_entry_types_without_following_links(sample_path):

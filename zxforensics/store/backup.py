@@ -633,7 +633,7 @@ class BackupStore:
             return
         df = self._read_states(sorted(todo), full)  # shards contiguous and in order: no sort to concatenate
         self._scanned.update(todo)
-        self._states = df if self._states is None else self._merge_states(df)
+        self._states = df if self._states is None else frames.merge_states(self._states, df)
 
     def _read_states(self, ordered: list[str], full: bool = True) -> pd.DataFrame:
         """The states frame of some accounts (sorted ids), from the index or a scan; the store keeps nothing."""
@@ -690,12 +690,6 @@ class BackupStore:
         trim_heap()  # the pickled results, unpickled into their tables: their pages back to the OS
         return tables, real_paths
 
-    def _merge_states(self, new: pd.DataFrame) -> pd.DataFrame:
-        both = pd.concat([self._states, new], ignore_index=True)
-        for column in frames.CATEGORICAL_STATE_COLUMNS:  # concat of differing categories gives objects
-            both[column] = both[column].astype("category")
-        return both.sort_values(list(scan.SORT_KEY), kind="stable", ignore_index=True)
-
     def item_states(self, accounts: list[str] | str | None = None) -> pd.DataFrame:
         """One row per state of every item (or of some accounts), dates in UTC."""
         ids = self._account_ids if accounts is None else [self.resolve_account(a) for a in as_list(accounts)]
@@ -705,7 +699,7 @@ class BackupStore:
             df = frames.assemble_states([scan.STATE_SCHEMA.empty_table()], {}, str(self.root))
         if accounts is None:
             return _detached(df)
-        return df[df["account_id"].isin(ids)].reset_index(drop=True)
+        return frames.states_of(df, ids)
 
     def state_batches(
         self, accounts: list[str] | str | None = None, max_states: int | None = None

@@ -18,7 +18,7 @@ from ..format import layout
 from ..format.digest import DIGEST_RE
 from ..format.names import SYSTEM_FOLDERS
 from ..runtime.memory import trim_heap
-from .scan import REPEATED, encode_repeated, sort_states
+from .scan import REPEATED, SORT_KEY, encode_repeated, sort_states
 
 STATE_COLUMNS = [
     "account_id", "account", "item_id", "transaction_id", "type", "folder_id", "folder_path",
@@ -350,6 +350,56 @@ def concat_states(pieces: list[pd.DataFrame]) -> pd.DataFrame:
         held = [piece[column].cat.categories for piece in pieces if len(piece[column].cat.categories)]
         dtypes[column] = pd.CategoricalDtype(pd.Index(united, dtype=held[0].dtype if held else object))
     return pd.concat([piece.astype(dtypes) for piece in pieces], ignore_index=True)
+
+
+def merge_states(held: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The states of two disjoint sets of whole accounts (each piece a frame `assemble_states` made) as the
+    frame one read of them all gives: rows in SORT_KEY order and every categorical's categories as a fresh
+    read makes them, so a store that answered for one account first returns the same frame, dtypes
+    included, as one that did not. (concat_states unites sorted categories and the folder paths exactly.)"""
+    both = concat_states([held, new]).sort_values(list(SORT_KEY), kind="stable", ignore_index=True)
+    return _in_appearance_order(both)
+
+
+def states_of(states: pd.DataFrame, account_ids: Iterable[str]) -> pd.DataFrame:
+    """The rows of some whole accounts, with the categories a read of those accounts alone gives (a slice
+    keeps the whole frame's: unused ones, and an order of first appearance over other accounts' rows)."""
+    sub = states[states["account_id"].isin(list(account_ids))].reset_index(drop=True)
+    if len(sub) == len(states):
+        return sub
+    for column in SORTED_CATEGORIES:
+        sub[column] = sub[column].cat.remove_unused_categories()
+    # a fresh read's folder paths are those of every folder of its accounts, states filed in them or not
+    paths = sorted(set(folder_paths(sub).values())) if len(sub) else []
+    sub["folder_path"] = sub["folder_path"].cat.set_categories(pd.Index(paths))
+    sub = _in_appearance_order(sub)
+    for column in CATEGORICAL_STATE_COLUMNS:  # no value left: the empty categories a read gives (object)
+        if not len(sub[column].cat.categories):
+            sub[column] = sub[column].astype(pd.CategoricalDtype(pd.Index([], dtype=object)))
+    return sub
+
+
+def _in_appearance_order(states: pd.DataFrame) -> pd.DataFrame:
+    """The categoricals that a fresh read orders by first appearance over its rows, so ordered, unused
+    categories dropped (the sorted ones and the folder paths are left as they are)."""
+    for column in states.columns:
+        values = states[column]
+        if not isinstance(values.dtype, pd.CategoricalDtype) or column in (*SORTED_CATEGORIES, "folder_path"):
+            continue
+        codes = values.cat.codes.to_numpy()
+        first = pd.unique(codes[codes >= 0])
+        if len(first) == len(values.cat.categories) and (first == np.arange(len(first))).all():
+            continue  # what a fresh read gives already
+        states[column] = pd.Categorical.from_codes(
+            _recoded(codes, first, len(values.cat.categories)), categories=values.cat.categories.take(first))
+    return states
+
+
+def _recoded(codes: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
+    """Codes into categories.take(order): old code -> its position in `order` (-1 stays -1)."""
+    position = np.full(size + 1, -1, dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return position[codes].astype(codes.dtype)  # codes -1 index the last slot: -1
 
 
 def distinct_values(column: pd.Series) -> pd.Index:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from sample_paths import SAMPLE_DATA
+from store_copy import copy_store
 
 import zxforensics as zx
 from zxforensics.errors import EvidenceError
@@ -187,6 +188,74 @@ def test_a_preflight_validating_in_workers_equals_one_in_this_process(sample_pat
     pd.testing.assert_frame_equal(pooled.errors, here.errors)
     assert checked and checked[0] > 100  # the newest message states went to the workers
     assert (found["cause"] == "invalid").sum() >= 13 and (found["cause"] == "broken").sum() >= 5
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["here", "in workers"])
+def test_a_later_diagnosis_finds_the_findings_an_earlier_one_kept(sample_path, tmp_path, monkeypatch, pooled):
+    """On an indexed store the LMTP findings of every message that verified are kept by digest: the next
+    diagnosis (another process's store) still reads and verifies every blob but runs no LMTP check, and
+    answers exactly as a store without an index, errors table included."""
+    from zxforensics.investigate import diagnose as module
+
+    plain = zx.open_backup(sample_path, index=False)
+    expected = zx.diagnose(plain)
+    checks: list[int] = []
+    original_check = module.validate_message
+    monkeypatch.setattr(module, "validate_message", lambda raw: checks.append(1) or original_check(raw))
+    asked: list[bool] = []  # the validate flags the workers got
+    failed: list[bool] = []  # the flags of the blobs that did not verify there (nothing kept for them)
+    original_run = module.run_sharded
+
+    def recording(func, root, tasks, **options):
+        asked.extend(validate for _digest, validate in tasks)
+        results = original_run(func, root, tasks, **options)
+        failed.extend(validate for (_digest, validate), result in zip(tasks, results, strict=True) if result is None)
+        return results
+
+    monkeypatch.setattr(module, "run_sharded", recording)
+    if pooled:
+        monkeypatch.setattr(module, "PARALLEL_MIN_MESSAGES", 1)
+    runs = []
+    for _ in range(2):
+        checks.clear()
+        asked.clear()
+        failed.clear()
+        store = zx.open_backup(sample_path, index=tmp_path / "index", workers=2 if pooled else 1)
+        read = []
+        original_read = store.read_blob_checked
+        store.read_blob_checked = lambda digest, read=read, original_read=original_read: (
+            read.append(digest) or original_read(digest)
+        )
+        found = zx.diagnose(store)
+        pd.testing.assert_frame_equal(found, expected)
+        pd.testing.assert_frame_equal(store.errors, plain.errors)
+        runs.append((len(checks), asked.count(True), asked.count(False), len(read), len(failed)))
+    (checked, validated, verified_only, read, bad), again = runs
+    checked_again, validated_again, verified_again, read_again, _ = again
+    if pooled:
+        assert validated > 100 and verified_only == 0  # the first run validated in the workers
+        assert 0 < bad < 20 and validated_again == bad  # only what did not verify is asked for again
+        assert verified_again == validated - bad  # the others are only verified there
+    else:
+        assert checked > 100 and not asked
+    assert checked_again == 0
+    assert read_again == read > 0  # every blob still read (here or in the workers) and verified
+
+
+def test_a_blob_changed_since_its_findings_were_kept_is_judged_as_it_is_now(sample_path, tmp_path):
+    """The findings are a function of the content its digest names: a file that no longer verifies is
+    broken, whatever an earlier run kept for its digest."""
+    copy = copy_store(sample_path, tmp_path)
+    index = tmp_path / "index"
+    first = zx.diagnose(zx.open_backup(copy, index=index))
+    invalid = first[(first["cause"] == "invalid") & first["blob_path"].notna()].iloc[0]
+    restorable = first[(first["cause"] == "restorable") & first["blob_path"].notna()].iloc[0]
+    blob = copy / str(invalid["blob_path"]).split(str(copy) + "/", 1)[-1]
+    blob.write_bytes((copy / str(restorable["blob_path"]).split(str(copy) + "/", 1)[-1]).read_bytes())
+    again = zx.diagnose(zx.open_backup(copy, index=index))
+    pd.testing.assert_frame_equal(again, zx.diagnose(zx.open_backup(copy, index=False)))
+    row = again[(again["account_id"] == invalid["account_id"]) & (again["item_id"] == invalid["item_id"])]
+    assert row["cause"].tolist() == ["broken"] and "digest" in row["detail"].iloc[0]
 
 
 def test_each_blob_is_read_once_per_call(sample_path):

@@ -11,6 +11,8 @@ read), `broken` (read but corrupt), `invalid` (intact but refused by an LMTP val
 `not_in_backup` (no metadata), `restorable` (everything verifies: the cause lies on the target).
 Each blob is read and verified once per call, whatever number of states share it (past CHECK_CACHE
 verdicts, those of blobs that verify are forgotten: memory stays bounded, a blob met again is read again).
+On an indexed store the LMTP findings of each message that verified are kept by digest between runs
+(store.content_memo): a later call reads and verifies every blob again, and checks only new messages.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from ..evidence.files import Evidence
 from ..format.names import CAUSES
 from ..parse.notification import ADDS_UP, Notification
 from ..runtime.shards import run_sharded
-from .lmtp import Finding, validate_message
+from .lmtp import Finding, decode_findings, encode_findings, rules_token, validate_message
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -84,13 +86,18 @@ CHECK_CACHE = 500_000
 
 
 class BlobChecker:
-    """Reads and verifies each digest once per diagnosis (a gzip bomb costs its second only once)."""
+    """Reads and verifies each digest once per diagnosis (a gzip bomb costs its second only once).
+
+    On an indexed store the LMTP findings of a message that verifies are kept in the index by its digest
+    (store.content_memo): a later diagnosis still reads and verifies every blob, but runs the checks only
+    on messages no earlier run met. Call `done` at the end, to keep what this one learned."""
 
     def __init__(self, store: BackupStore, limit: int | None = None) -> None:
         self.store = store
         self.limit = CHECK_CACHE if limit is None else limit
         self.room = self.limit  # the size at which the cache is next thinned (failures are always kept)
         self.cache: dict[str, BlobCheck] = {}
+        self.memo = store.content_memo("lmtp", rules_token())
 
     def _keep(self, digest: str, verdict: BlobCheck) -> BlobCheck:
         if len(self.cache) >= self.room:
@@ -107,21 +114,42 @@ class BlobChecker:
             raw, _layers = self.store.read_blob_checked(digest)
         except EvidenceError as exc:
             return self._keep(digest, BlobCheck(exc))
-        return self._keep(digest, verified(validate_message(raw) if validate else None))
+        return self._keep(digest, verified(self._findings(digest, raw) if validate else None))
+
+    def _findings(self, digest: str, raw: bytes) -> list[Finding]:
+        """The LMTP findings of a message that verified: kept by an earlier run, or found (and kept) now."""
+        kept = None if self.memo is None else self.memo.lookup([digest]).get(digest)
+        if kept is not None:
+            return decode_findings(kept)
+        findings = validate_message(raw)
+        if self.memo is not None:
+            self.memo.learn(digest, encode_findings(findings))
+        return findings
 
     def prefetch(self, digests: Sequence[str], workers: int | None = None) -> None:
-        """Read and validate many message blobs at once in worker processes. Only a blob that verifies is
-        kept: one that does not is read again by `check`, here, so the store records its error and names
-        a misplaced copy exactly as it does without a pool."""
+        """Read and validate many message blobs at once in worker processes (a message whose findings an
+        earlier run kept is read and verified only). Only a blob that verifies is kept: one that does not
+        is read again by `check`, here, so the store records its error and names a misplaced copy exactly
+        as it does without a pool."""
         todo = [d for d in dict.fromkeys(digests) if d not in self.cache and not self.store.blob_failed(d)]
         if len(todo) < PARALLEL_MIN_MESSAGES:
             return
-        found = run_sharded(validate_blobs, str(self.store.root), todo, limit=self.store.max_blob_size,
+        kept = self.memo.lookup(todo) if self.memo is not None else {}
+        tasks = [(digest, digest not in kept) for digest in todo]
+        found = run_sharded(validate_blobs, str(self.store.root), tasks, limit=self.store.max_blob_size,
                             workers=workers if workers is not None else self.store.workers,
                             parallel_min=PARALLEL_MIN_MESSAGES, desc="validating messages", unit="message")  # fmt: skip
-        for digest, findings in zip(todo, found, strict=True):
-            if findings is not None:
-                self._keep(digest, verified(findings))
+        for (digest, validate), findings in zip(tasks, found, strict=True):
+            if findings is None:
+                continue
+            if validate and self.memo is not None:
+                self.memo.learn(digest, encode_findings(findings))
+            self._keep(digest, verified(findings if validate else decode_findings(kept[digest])))
+
+    def done(self) -> None:
+        """Keep what this diagnosis learned (the findings of messages no earlier run had met)."""
+        if self.memo is not None:
+            self.memo.flush()
 
     def verifies(self, digest: object, validate: bool = False) -> bool:
         """A state without a blob has nothing to verify; one with a blob verifies when it reads back.
@@ -129,17 +157,18 @@ class BlobChecker:
         return not isinstance(digest, str) or self.check(digest, validate).error is None
 
 
-def validate_blobs(root: str, digests: Sequence[str], limit: int) -> list[list[Finding] | None]:
-    """Worker: the LMTP findings of each blob that reads and verifies; None for one that does not."""
+def validate_blobs(root: str, tasks: Sequence[tuple[str, bool]], limit: int) -> list[list[Finding] | None]:
+    """Worker: for each `(digest, validate)`, None when the blob does not read and verify, else its LMTP
+    findings (when `validate`; [] when not: the caller has them already)."""
     ev = Evidence(root)
     found: list[list[Finding] | None] = []
-    for digest in digests:
+    for digest, validate in tasks:
         try:
             raw, _layers = read_verified_blob(ev, digest, limit)
         except EvidenceError:
             found.append(None)
             continue
-        found.append(validate_message(raw))
+        found.append(validate_message(raw) if validate else [])
     return found
 
 
@@ -373,6 +402,7 @@ def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
         del batch
     rest = wanted[~wanted["account_id"].isin(done)]  # accounts without states, or not in the backup
     pieces.append(_diagnose_frame(store, rest, None, None, checker, extra))
+    checker.done()
     table = pd.concat(pieces, ignore_index=True).sort_values("_pos", kind="stable")
     table = table.drop(columns="_pos").reset_index(drop=True)
     if extra:  # the column's type as one frame of every row would infer it
@@ -429,6 +459,7 @@ def _diagnose_accounts(store: BackupStore, ids: list[str], keep: Keep | None = N
     rest = {a for a in ids if a not in seen}
     rest_keys = item_keys(store, None, _item_errors_of(store, rest))
     pieces.append(_diagnose_frame(store, rest_keys, None, rest, checker, keep=keep))
+    checker.done()
     table = pd.concat(pieces, ignore_index=True)
     del pieces
     return in_store_order(table)

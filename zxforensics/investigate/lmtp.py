@@ -8,17 +8,24 @@ policy) parses headers, guarded: a header that makes it raise is itself a findin
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import re
+import sys
 from dataclasses import dataclass
 from email import errors as email_errors
 from email import policy
 from email.headerregistry import HeaderRegistry
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+from functools import cache
+from pathlib import Path
 
+from ..parse import mail_text
 from ..parse.mail_text import CONTAINER_RE as MAIL_CONTAINER_RE
 from ..parse.mail_text import MAX_CONTAINERS as MAIL_MAX_CONTAINERS
+from ..version import __version__
 
 MAX_LINE_OCTETS = 998  # RFC 5322 §2.1.1, without the CRLF
 MAX_BOUNDARY = 70  # RFC 2046 §5.1.1
@@ -233,3 +240,27 @@ def validate_message(raw: bytes) -> list[Finding]:
         mime_checks(message, found)
     order = {name: n for n, name in enumerate(CHECKS)}
     return sorted(found, key=lambda f: order.get(f.check, len(order)))
+
+
+# -- findings kept between runs (store.content_memo) ------------------------------------------------------
+@cache
+def rules_token() -> str:
+    """The version of these checks: the kit's, the source of this module and of the parser it shares, and
+    the Python whose `email` package parses the headers. Findings kept by an earlier run hold only under
+    the same token."""
+    digest = hashlib.sha256(f"{__version__}\0{sys.version}".encode())
+    for module in (sys.modules[__name__], mail_text):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:  # a kit run from an archive: its version alone names its code
+            digest.update(module.__name__.encode())
+    return digest.hexdigest()[:16]
+
+
+def encode_findings(findings: list[Finding]) -> str:
+    """Findings as the memo keeps them: "" for none (most messages), else JSON pairs."""
+    return json.dumps([[f.check, f.detail] for f in findings], ensure_ascii=True) if findings else ""
+
+
+def decode_findings(text: str) -> list[Finding]:
+    return [Finding(str(check), str(detail)) for check, detail in json.loads(text)] if text else []

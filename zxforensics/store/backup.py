@@ -33,6 +33,7 @@ from ..runtime.memory import system_arrow_pool, trim_heap
 from ..runtime.shards import bounded_runs, map_sharded
 from . import frames, index_blobs, scan
 from .account_archive import account_members
+from .content_memo import ContentMemo
 from .index import IndexDamaged, fingerprint_matches, fingerprints, head_fingerprint, open_index, warn_unavailable
 from .index_build import PARALLEL_MIN_ACCOUNTS, dask_runner, local_runner, update
 from .server import ServerArchives
@@ -143,6 +144,7 @@ class BackupStore:
             self._runner = dask_runner(client, str(self.root), str(self._index.folder), max_file_size)
         # accounts whose fingerprint was checked against the index -> whether fully (store.index)
         self._fresh: dict[str, bool] = {}
+        self._memos: dict[tuple[str, str], ContentMemo] = {}  # content_memo's, kept across refreshes
         self.rescanned: list[str] = []  # what build_index rescanned
         self._reset()
 
@@ -292,6 +294,16 @@ class BackupStore:
                 "blob_files": sum(entry["rows"] for entry in listed),
                 "bytes": sum(p["size"] for p in [*manifest["parts"].values(), *listed]),
                 "note": self.index_note}  # fmt: skip
+
+    def content_memo(self, kind: str, token: str) -> ContentMemo | None:
+        """What earlier runs learned from blobs' content (`kind`, by code of version `token`), kept in the
+        index folder (store.content_memo); None without an index. One memo per kind and token per store,
+        so the diagnoses of one session share what they load and learn."""
+        if self._index is None:
+            return None
+        if (kind, token) not in self._memos:
+            self._memos[kind, token] = ContentMemo(self._index.out, self._index.locked, kind, token)
+        return self._memos[kind, token]
 
     def index_parts(self) -> list[Path]:
         """The index's Parquet files of states (every account brought up to date by the quick check), for

@@ -8,6 +8,7 @@ import zxforensics as zx
 from zxforensics.output.writer import OutputDir
 from zxforensics.store import content_memo
 from zxforensics.store.content_memo import MEMO_DIR, ContentMemo
+from zxforensics.store.index import IndexWarning
 
 
 def memo_in(folder, token: str = "t1") -> ContentMemo:
@@ -97,3 +98,19 @@ def test_only_an_indexed_store_keeps_a_memo_and_outside_the_evidence(sample_path
     memo.learn("d1", "")
     memo.flush()
     assert segments(tmp_path / "index") and not (sample_path / MEMO_DIR).exists()
+
+
+def test_a_link_planted_as_the_memo_folder_is_never_followed(tmp_path):
+    """The output folder is hostile too: a link standing for memo/ is neither read nor written through;
+    what is learned is dropped with a warning, and lookups miss."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / MEMO_DIR).symlink_to(elsewhere, target_is_directory=True)
+    memo = memo_in(index)
+    assert memo.lookup(["d1"]) == {}
+    memo.learn("d1", "")
+    with pytest.warns(IndexWarning, match="cannot be kept"):
+        memo.flush()
+    assert list(elsewhere.iterdir()) == [] and memo_in(index).lookup(["d1"]) == {}

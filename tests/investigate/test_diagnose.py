@@ -242,6 +242,22 @@ def test_a_later_diagnosis_finds_the_findings_an_earlier_one_kept(sample_path, t
     assert read_again == read > 0  # every blob still read (here or in the workers) and verified
 
 
+def test_findings_a_tampered_memo_holds_are_a_miss(sample_path, tmp_path):
+    """The index folder is output, and output is hostile too: values that are not findings as the kit
+    writes them are checked again, never taken for "no finding"."""
+    from zxforensics.investigate.lmtp import rules_token
+
+    store = zx.open_backup(sample_path, index=tmp_path / "index")
+    memo = store.content_memo("lmtp", rules_token())
+    for digest in store.item_states()["digest"].dropna().unique():
+        memo.learn(str(digest), '[["no_separator", 7]]')
+    memo.flush()
+    found = zx.diagnose(zx.open_backup(sample_path, index=tmp_path / "index"))
+    expected = zx.diagnose(zx.open_backup(sample_path, index=False))
+    pd.testing.assert_frame_equal(found, expected)
+    assert (found["cause"] == "invalid").sum() >= 13
+
+
 def test_a_blob_changed_since_its_findings_were_kept_is_judged_as_it_is_now(sample_path, tmp_path):
     """The findings are a function of the content its digest names: a file that no longer verifies is
     broken, whatever an earlier run kept for its digest."""

@@ -118,9 +118,9 @@ class BlobChecker:
 
     def _findings(self, digest: str, raw: bytes) -> list[Finding]:
         """The LMTP findings of a message that verified: kept by an earlier run, or found (and kept) now."""
-        kept = None if self.memo is None else self.memo.lookup([digest]).get(digest)
+        kept = self._kept([digest]).get(digest)
         if kept is not None:
-            return decode_findings(kept)
+            return kept
         findings = validate_message(raw)
         if self.memo is not None:
             self.memo.learn(digest, encode_findings(findings))
@@ -134,7 +134,7 @@ class BlobChecker:
         todo = [d for d in dict.fromkeys(digests) if d not in self.cache and not self.store.blob_failed(d)]
         if len(todo) < PARALLEL_MIN_MESSAGES:
             return
-        kept = self.memo.lookup(todo) if self.memo is not None else {}
+        kept = self._kept(todo)
         tasks = [(digest, digest not in kept) for digest in todo]
         found = run_sharded(validate_blobs, str(self.store.root), tasks, limit=self.store.max_blob_size,
                             workers=workers if workers is not None else self.store.workers,
@@ -144,7 +144,14 @@ class BlobChecker:
                 continue
             if validate and self.memo is not None:
                 self.memo.learn(digest, encode_findings(findings))
-            self._keep(digest, verified(findings if validate else decode_findings(kept[digest])))
+            self._keep(digest, verified(findings if validate else kept[digest]))
+
+    def _kept(self, digests: Sequence[str]) -> dict[str, list[Finding]]:
+        """The findings an earlier run kept for some digests (a value that does not decode is a miss)."""
+        if self.memo is None:
+            return {}
+        decoded = {digest: decode_findings(text) for digest, text in self.memo.lookup(digests).items()}
+        return {digest: findings for digest, findings in decoded.items() if findings is not None}
 
     def done(self) -> None:
         """Keep what this diagnosis learned (the findings of messages no earlier run had met)."""

@@ -262,5 +262,13 @@ def encode_findings(findings: list[Finding]) -> str:
     return json.dumps([[f.check, f.detail] for f in findings], ensure_ascii=True) if findings else ""
 
 
-def decode_findings(text: str) -> list[Finding]:
-    return [Finding(str(check), str(detail)) for check, detail in json.loads(text)] if text else []
+def decode_findings(text: str) -> list[Finding] | None:
+    """What encode_findings wrote; None for anything else (a memo in a tampered index folder: a miss)."""
+    if not text:
+        return []
+    try:
+        findings = [Finding(check, detail) for check, detail in json.loads(text)]
+    except (ValueError, TypeError):
+        return None
+    well_formed = findings and all(isinstance(f.check, str) and isinstance(f.detail, str) for f in findings)
+    return findings if well_formed else None

@@ -59,6 +59,26 @@ def test_links_planted_in_the_output_are_never_followed(tmp_path, evidence):
     assert os.listdir(evidence / "items") == []
 
 
+def test_an_atomic_write_appears_whole_or_not_at_all_and_replaces_a_link_not_its_target(tmp_path, evidence):
+    out_dir = tmp_path / "out"
+    (out_dir / "parts").mkdir(parents=True)
+    target = out_dir / "parts" / "manifest.json"
+    target.symlink_to(evidence / "backupstat")
+    out = OutputDir(out_dir, [evidence])
+    with out.open_atomic("parts", "manifest.json") as handle:
+        handle.write(b"new")
+        assert os.path.islink(target)  # nothing at the name until the write is whole
+    assert target.read_bytes() == b"new" and not os.path.islink(target)
+    assert (evidence / "backupstat").read_text() == "{}"
+    with pytest.raises(RuntimeError), out.open_atomic("parts", "manifest.json") as handle:
+        handle.write(b"half")
+        raise RuntimeError("killed mid-write")
+    assert os.listdir(out_dir / "parts") == ["manifest.json"] and target.read_bytes() == b"new"  # no temporary left
+    inside = OutputDir(evidence.parent, [evidence])
+    with pytest.raises(OutputError, match="inside"), inside.open_atomic("evidence", "x"):
+        pass
+
+
 @pytest.mark.parametrize("name", ["../../../../tmp/x", "/tmp/x", "..", ".hidden", "a\0b", "a\\b", "x" * 256,
                                   "con", "bell\x07", "", "trailing."])
 def test_unsafe_names_fall_back(name):

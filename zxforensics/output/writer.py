@@ -13,8 +13,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ..errors import OutputError
@@ -166,6 +167,27 @@ class OutputDir:
                 raise OutputError(f"cannot write {self.path(*parts)}: {exc.strerror}") from None
         with os.fdopen(fd, "wb") as handle:
             yield handle
+
+    @contextmanager
+    def open_atomic(self, *parts: str) -> Iterator[object]:
+        """A binary file object whose content appears at `parts` whole or not at all (the index's parts,
+        manifest and memo, which another process may read at any moment): written under a hidden
+        temporary name beside it, fsynced, then renamed over `parts` (what stands there is replaced, a
+        link itself and never its target) and the folder fsynced. On an exception the temporary goes."""
+        *folders, name = parts
+        tmp = f".{_component(name)}.{uuid.uuid4().hex}.tmp"
+        try:
+            with self.open_new(*folders, tmp) as handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            with self.folder(*folders) as fd:
+                os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
+                os.fsync(fd)
+        except BaseException:
+            with suppress(OSError, OutputError):
+                self.remove(*folders, tmp)
+            raise
 
     def write_bytes(self, *parts: str, data: bytes, replace: bool = False) -> Path:
         """Write a new file (see `open_new`); returns its path."""

@@ -154,13 +154,8 @@ class ContentMemo:
         keys = sorted(entries)
         table = pa.table({"key": pa.array(keys, pa.binary(16)), "value": pa.array([entries[k] for k in keys])})
         name = f"{self.prefix}{uuid.uuid4().hex}.parquet"
-        tmp = f".{name}.tmp"
-        with self.out.open_new(MEMO_DIR, tmp) as handle:
+        with self.out.open_atomic(MEMO_DIR, name) as handle:
             pq.write_table(table, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with self.out.folder(MEMO_DIR) as fd:
-            os.rename(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
         return name
 
     def _merge(self) -> None:

@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import stat
-import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -369,14 +368,8 @@ class Index:
 
     def commit(self, manifest: dict) -> None:
         """Write the manifest atomically (temp name, fsync, rename), then remove parts it does not list."""
-        tmp = f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
-        with self.out.open_new(tmp) as handle:
+        with self.out.open_atomic(MANIFEST) as handle:
             handle.write(_to_json(manifest))
-            handle.flush()
-            os.fsync(handle.fileno())
-        with self.out.folder() as fd:
-            os.rename(tmp, MANIFEST, src_dir_fd=fd, dst_dir_fd=fd)
-            os.fsync(fd)
         self._loaded = self._manifest_identity()
         self.collect_garbage(manifest)
 
@@ -433,18 +426,10 @@ class Index:
             if entry["rows"]:
                 by_part.setdefault(entry["part"], []).append(account_id)
         tables: dict[str, pa.Table] = {}
+        wanted = [n for n in REPEATED if columns is None or n in columns] if dictionaries else None
         for part, ids in by_part.items():
-            try:
-                with self.out.open_read(STATES_DIR, Path(part).name) as handle:
-                    wanted = [n for n in REPEATED if columns is None or n in columns] if dictionaries else None
-                    parquet = pq.ParquetFile(handle, read_dictionary=wanted)
-                    expected = manifest["parts"][part]["rows"]
-                    if parquet.metadata.num_rows != expected:
-                        raise IndexDamaged(f"{part}: {parquet.metadata.num_rows} rows, not {expected}")
-                    groups = [g for a in ids for g in manifest["accounts"][a]["row_groups"]]
-                    table = parquet.read_row_groups(groups, columns=list(columns) if columns else None)
-            except (OSError, OutputError, pa.ArrowException) as exc:
-                raise IndexDamaged(f"{part}: {exc}") from None
+            groups = [g for a in ids for g in manifest["accounts"][a]["row_groups"]]
+            table = read_row_groups(self.out, part, groups, columns, wanted, manifest["parts"][part]["rows"])
             start = 0
             for account_id in ids:
                 rows = manifest["accounts"][account_id]["rows"]
@@ -453,6 +438,20 @@ class Index:
             if start != table.num_rows:
                 raise IndexDamaged(f"{part}: {table.num_rows} rows read, {start} expected")
         return tables
+
+
+def read_row_groups(out: OutputDir, part: str, groups: Sequence[int], columns: Sequence[str] | None = None,
+                    dictionaries: Sequence[str] | None = None, part_rows: int | None = None) -> pa.Table:  # fmt: skip
+    """Some row groups of a states part named in a manifest (`dictionaries`: columns read dictionary-encoded).
+    IndexDamaged when it does not read, or does not hold the `part_rows` its manifest says."""
+    try:
+        with out.open_read(STATES_DIR, Path(part).name) as handle:
+            parquet = pq.ParquetFile(handle, read_dictionary=dictionaries)
+            if part_rows is not None and parquet.metadata.num_rows != part_rows:
+                raise IndexDamaged(f"{part}: {parquet.metadata.num_rows} rows, not {part_rows}")
+            return parquet.read_row_groups(list(groups), columns=list(columns) if columns else None)
+    except (OSError, OutputError, pa.ArrowException) as exc:
+        raise IndexDamaged(f"{part}: {exc}") from None
 
 
 def _part_folder(part: str) -> str:

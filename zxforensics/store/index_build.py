@@ -9,6 +9,7 @@ store's size.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +36,10 @@ from .index import (
     STATE_COLUMNS,
     STATES_DIR,
     Index,
+    IndexDamaged,
     Runner,
     fingerprint,
+    read_row_groups,
     split_accounts,
 )
 from .index_files import FileKey, file_key, unchanged_items, with_file_stats
@@ -63,8 +66,7 @@ class PartWriter:
         self.out = OutputDir(index_dir, [root])
         self.folder, self.schema = folder, schema
         self.name = f"{PART_PREFIX}{uuid.uuid4().hex}{PART_SUFFIX}"
-        self.tmp = f".{self.name}.tmp"
-        self._cm = self.out.open_new(folder, self.tmp)
+        self._cm = self.out.open_atomic(folder, self.name)  # entered here, left by close or abort
         self.handle = self._cm.__enter__()
         self.writer = pq.ParquetWriter(self.handle, schema, compression=COMPRESSION)
         self.groups = 0
@@ -84,20 +86,19 @@ class PartWriter:
         """Finish, fsync and rename the part; returns its manifest entry."""
         self.writer.close()
         self.handle.flush()
-        os.fsync(self.handle.fileno())
         size = os.fstat(self.handle.fileno()).st_size
         self._cm.__exit__(None, None, None)
-        with self.out.folder(self.folder) as fd:
-            os.rename(self.tmp, self.name, src_dir_fd=fd, dst_dir_fd=fd)
-            os.fsync(fd)
         return {"part": f"{self.folder}/{self.name}", "size": size, "rows": self.rows}
 
     def abort(self) -> None:
+        """Give the part up (in the `except` of a failed write): its temporary file is removed."""
+        failure = sys.exc_info()
+        if failure[1] is None:
+            failure = (OutputError, OutputError(f"{self.name}: abandoned"), None)
         try:
             self.writer.close()
         finally:
-            self._cm.__exit__(None, None, None)
-            self.out.remove(self.folder, self.tmp)
+            self._cm.__exit__(*failure)  # the exception thrown into open_atomic: its temporary is removed
 
 
 def plain(table: pa.Table) -> pa.Table:
@@ -169,10 +170,14 @@ def rescan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None, o
     if errors or len(entries) != len({item_id for _rel, _e, item_id, _nn in entries}) or any(
             nn != layout.nn_folder(item_id) for _rel, _e, item_id, nn in entries):  # fmt: skip
         return whole()
-    try:
-        old = _old_rows(out, before)
-    except (OSError, OutputError, pa.ArrowException):
-        return whole()
+    old = PART_SCHEMA.empty_table()
+    if before["rows"]:  # the account's rows in its part, as the manifest says, or the account is scanned whole
+        try:
+            old = read_row_groups(out, before["part"], before["row_groups"])
+        except IndexDamaged:
+            return whole()
+        if old.num_rows != before["rows"]:
+            return whole()
     for _rel, entry, item_id, _nn in entries:  # a file the fingerprint did not see (added since): its stat now
         if item_id not in keys:
             keys[item_id] = file_key(entry.stat(follow_symlinks=False))
@@ -185,14 +190,6 @@ def rescan_one(ev: Evidence, account_id: str, pool: ThreadPoolExecutor | None, o
     kept = old.filter(pc.is_in(old["item_id"], pa.array(sorted(same), pa.int64()))).select(STATE_COLUMNS)
     states = pa.concat_tables([kept.cast(STATE_SCHEMA), plain(new).cast(STATE_SCHEMA)])
     return _entry(fp, header, header_errors, errors, len(entries), moved, sort_states(states), keys)
-
-
-def _old_rows(out: OutputDir, before: dict) -> pa.Table:
-    """An account's rows (file stats included) in the part that holds them now."""
-    if not before["row_groups"]:
-        return PART_SCHEMA.empty_table()
-    with out.open_read(STATES_DIR, Path(before["part"]).name) as handle:
-        return pq.ParquetFile(handle).read_row_groups(before["row_groups"])
 
 
 def _entry(fp: dict, header: dict, header_errors: list[dict], errors: list[dict], count: int,
@@ -309,8 +306,8 @@ def update(index: Index, manifest: dict, scan_ids: Sequence[str], drop_ids: Sequ
 
 def _rescan_entry(entry: dict) -> dict:
     """What rescan_one needs of an account's manifest entry (sent to a worker: not its fingerprint)."""
-    return {"part": entry["part"], "row_groups": entry["row_groups"], "errors": bool(entry["errors"]),
-            "real_paths": bool(entry["real_paths"])}  # fmt: skip
+    return {"part": entry["part"], "row_groups": entry["row_groups"], "rows": entry["rows"],
+            "errors": bool(entry["errors"]), "real_paths": bool(entry["real_paths"])}  # fmt: skip
 
 
 def part_name(part: str) -> str:

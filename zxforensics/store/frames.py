@@ -101,6 +101,12 @@ def folder_chains(states: pd.DataFrame) -> dict[tuple[str, int], list[tuple[int,
     return chains
 
 
+def folder_path_column(states: pd.DataFrame) -> pd.Categorical:
+    """The `folder_path` of each state, its categories the paths of every folder of the frame's accounts
+    (states filed in them or not), sorted."""
+    return _lookup_paths(states, folder_paths(states)) if len(states) else pd.Categorical([])
+
+
 def _lookup_paths(df: pd.DataFrame, paths: dict[tuple[str, int], str]) -> pd.Categorical:
     """Vectorised (account_id, folder_id) -> path, without copying the frame through a merge."""
     codes = df["account_id"].cat.codes.to_numpy(dtype=np.int64)
@@ -207,7 +213,7 @@ def assemble_states(
     # The derived columns, those with the largest temporaries first (the folder walk: ~50 MiB a million
     # states): each stage's temporaries sit on what is already built, so the peak is the frame plus the
     # last stage's, not the first's.
-    df["folder_path"] = _lookup_paths(df, folder_paths(df)) if len(df) else pd.Categorical([])
+    df["folder_path"] = folder_path_column(df)
     trim_heap()  # the folder walk's temporaries
     df["source_path"] = _source_paths(df, root, real_paths or {})
     trim_heap()
@@ -369,9 +375,7 @@ def states_of(states: pd.DataFrame, account_ids: Iterable[str]) -> pd.DataFrame:
         return sub
     for column in SORTED_CATEGORIES:
         sub[column] = sub[column].cat.remove_unused_categories()
-    # a fresh read's folder paths are those of every folder of its accounts, states filed in them or not
-    paths = sorted(set(folder_paths(sub).values())) if len(sub) else []
-    sub["folder_path"] = sub["folder_path"].cat.set_categories(pd.Index(paths))
+    sub["folder_path"] = folder_path_column(sub)  # its categories: the folders of these accounts alone
     sub = _in_appearance_order(sub)
     for column in CATEGORICAL_STATE_COLUMNS:  # no value left: the empty categories a read gives (object)
         if not len(sub[column].cat.categories):

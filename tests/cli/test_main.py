@@ -37,3 +37,15 @@ def test_the_environment_failing_is_one_line_and_exit_2(run, monkeypatch, exc):
     monkeypatch.setattr(BackupStore, "accounts", fail)
     code, out, err = run("getAvailableAccounts", "backup_path", "SAMPLE")
     assert (code, out) == (2, "") and err.count("\n") == 1 and err.startswith("error: ") and exc.strerror in err
+
+
+def test_the_kits_warnings_are_one_escaped_line(run, tmp_path, monkeypatch):
+    """An index the kit cannot use is a warning, printed as its errors are: one line, no Python source
+    line, control characters escaped (the folder's name may come from the evidence's)."""
+    blocked = tmp_path / "ix\x1b[2J"
+    blocked.write_text("a file where the index folder would go")
+    monkeypatch.setenv("ZXFORENSICS_INDEX", str(blocked))
+    code, out, err = run("getAvailableAccounts", "backup_path", "SAMPLE")
+    assert code == 0 and "account1@domain.com" in out
+    assert err.count("\n") == 1 and err.startswith("warning: ") and "scanning without an index" in err
+    assert "ix\\x1b[2J" in err and "\x1b" not in err and "Warning:" not in err

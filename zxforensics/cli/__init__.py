@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+import warnings
 from importlib import import_module
 
 import orjson
@@ -97,7 +98,25 @@ def help_text(rest: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    with warnings.catch_warnings():  # the caller's warning display comes back when the verb is done
+        warnings.showwarning = show_warning
+        return run_verb(sys.argv[1:] if argv is None else argv)
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """The kit's own warnings (`zxforensics: ...`: an index it cannot use or keep) as one escaped line on
+    stderr, as its errors are, without Python's source line; any other warning as Python shows it."""
+    text = str(message)
+    if text.startswith("zxforensics: "):
+        print(f"warning: {escape(text.removeprefix('zxforensics: '))}", file=file or sys.stderr)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
+def run_verb(argv: list[str]) -> int:
     load_verbs()
     options: dict = {"debug": "--debug" in argv}
     verb = None

@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out/demo
+# Test processes (pytest-xdist): the machine's cores, at least 2 and at most 4. Each test module and each
+# notebook runs whole, in order, in one of them (--dist loadscope).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 2 ? 2 : (n > 4 ? 4 : n) )))
 
 .PHONY: install demo dashboard test lint bench sample clean
 
@@ -28,7 +31,7 @@ dashboard: install
 	$(BIN)/zxforensics dashboard backup_path sample_data/backup notification sample_data/notifications/restore_report.eml
 
 test: install
-	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest --nbval-lax --durations=20 tests notebooks
+	TQDM_DISABLE=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --nbval-lax --durations=20 tests notebooks
 	$(BIN)/ruff check zxforensics tests bench
 
 lint: install

@@ -73,21 +73,49 @@ def run(capsys, sample_path):
     return runner
 
 
-@pytest.fixture(scope="session", autouse=True)
-def evidence_untouched():
-    """Around the whole session: the sample tree is byte-for-byte, mtime- and atime-identical (files and folders).
+# the sample's fingerprint before the session, and the paths it changed (in the controller's stash)
+_EVIDENCE_BEFORE = pytest.StashKey[dict]()
+_EVIDENCE_CHANGED = pytest.StashKey[list]()
 
-    The atimes are first set back three days (contents and mtimes kept), as on a fresh clone where no file
-    was read yet: on a `relatime` mount a plain read then really moves an atime, so a test or a code path
-    that reads the sample without O_NOATIME fails here and not only on CI's clean clone. (Aging moves the
-    ctimes, so a `git status` run in this checkout during the session re-reads the sample and fails it too.)"""
-    from evidence_snapshot import age_atimes, changed_paths, snapshot
 
-    age_atimes(SAMPLE_BACKUP)
-    before = snapshot(SAMPLE_BACKUP)
-    yield
+def _controller(config: pytest.Config) -> bool:
+    """The process that runs the session: pytest itself, or pytest-xdist's controller (its workers have
+    `workerinput`). What must happen once per session, whatever the workers, happens there."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before any test, in the controller: the sample's atimes set back three days (contents and mtimes
+    kept), as on a fresh clone where no file was read yet, and its fingerprint taken. On a `relatime`
+    mount a plain read then really moves an atime, so a test or a code path that reads the sample without
+    O_NOATIME fails the session here and not only on CI's clean clone. (Aging moves the ctimes, so a `git
+    status` run in this checkout during the session re-reads the sample and fails it too.)"""
+    if _controller(session.config):
+        from evidence_snapshot import age_atimes, snapshot
+
+        age_atimes(SAMPLE_BACKUP)
+        session.config.stash[_EVIDENCE_BEFORE] = snapshot(SAMPLE_BACKUP)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After every test of every worker: the sample tree is byte-for-byte, mtime- and atime-identical
+    (files and folders), or the session fails, naming the paths that changed."""
+    before = session.config.stash.get(_EVIDENCE_BEFORE, None)
+    if before is None:
+        return
+    from evidence_snapshot import changed_paths, snapshot
+
     changed = changed_paths(before, snapshot(SAMPLE_BACKUP))
-    assert not changed, f"the test session changed the evidence: {changed[:10]}"
+    if changed:
+        session.config.stash[_EVIDENCE_CHANGED] = changed
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    changed = config.stash.get(_EVIDENCE_CHANGED, None)
+    if changed:
+        terminalreporter.section("the evidence changed", sep="=", red=True, bold=True)
+        terminalreporter.line(f"FAILED: the test session changed the sample evidence: {changed[:10]}", red=True)
 
 
 @pytest.fixture(scope="session")

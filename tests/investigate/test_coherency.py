@@ -15,8 +15,9 @@ import zxforensics as zx
 from zxforensics.errors import EvidenceError
 from zxforensics.evidence.blobgzip import decompress_blob, iter_gunzip, verify_stream
 from zxforensics.format import digest as vdigest
-from zxforensics.investigate import blob_groups, coherency
+from zxforensics.investigate import blob_groups, coherency, diagnose
 from zxforensics.investigate.coherency import FINDING_COLUMNS, FINDING_KINDS, audit, counts
+from zxforensics.investigate.verified_blobs import VerifiedBlobs
 from zxforensics.runtime import pool as pool_module
 from zxforensics.sample import audit_cases
 from zxforensics.sample.catalog import account_id
@@ -338,3 +339,67 @@ def test_an_audit_in_groups_equals_one_over_every_blob_and_state(where, sample_p
         assert_frame_equal(sorted_rows(store.errors), sorted_rows(whole.errors))
         if index:
             assert store._states is None
+
+
+# (store, whether the pre-flight validates its messages in worker processes)
+PREFLIGHT_THEN_AUDIT = [("sample", False), ("sample", True), ("offsite_copy", False), ("damaged", False),
+                        ("damaged", True), ("unicode", False), ("empty", False)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("where", "in_workers"), PREFLIGHT_THEN_AUDIT)
+def test_an_audit_after_a_preflight_takes_its_verdicts_and_finds_the_same(where, in_workers, sample_path, make_store,
+                                                                          store_shape, monkeypatch):  # fmt: skip
+    """A report's audit takes the verdicts of the blobs its pre-flight diagnosis has just read and verified
+    (here, or in its worker processes): the findings and errors of an audit that reads every blob, and each
+    blob that verified read once; a blob that failed, a misplaced or a forged one is read again."""
+    path = {"sample": sample_path, "offsite_copy": sample_path.parent / "offsite_copy"}.get(where)
+    if path is None:
+        path = damaged_store(make_store(), extra=True) if where == "damaged" else store_shape(where)
+    read: list[str] = []
+    check_blobs = coherency.check_blobs
+
+    def counted(root: str, tasks: list[tuple[str, str]], limit: int) -> list:
+        read.extend(rel for rel, _digest in tasks)
+        return check_blobs(root, tasks, limit)
+
+    monkeypatch.setattr(coherency, "check_blobs", counted)
+    if in_workers:
+        monkeypatch.setattr(diagnose, "PARALLEL_MIN_MESSAGES", 1)
+    plain = zx.open_backup(path, index=False)  # a report before: the pre-flight, then an audit of every blob
+    zx.preflight(plain)
+    expected = plain.audit(workers=1, progress=False)
+    assert_frame_equal(expected, zx.open_backup(path, index=False).audit(workers=1, progress=False))
+    every = set(read)
+    assert len(read) == 2 * len(every)  # each blob file read once by each audit
+
+    store = zx.open_backup(path, index=False)
+    seen = VerifiedBlobs()
+    zx.preflight(store, verified=seen)
+    read.clear()
+    assert_frame_equal(store.audit(workers=1, progress=False, verified=seen), expected)
+    assert_frame_equal(store.errors, plain.errors)
+    taken = {rel for rel, verdict in zip(sorted(every), seen.results([(r, r.rsplit("/", 1)[1]) for r in sorted(every)]),
+                                         strict=True) if verdict is not None}  # fmt: skip
+    assert set(read) == every - taken and len(read) == len(set(read))
+    failed = set(expected.loc[expected["severity"] == "error", "path"].dropna().astype(str))
+    assert not failed & taken  # a blob that does not verify is never taken: the audit judges it itself
+    if where == "empty":
+        assert len(seen) == 0 and not every
+    else:
+        assert taken and len(taken) == len(seen.results([(r, r.rsplit("/", 1)[1]) for r in taken]))
+    if where in ("sample", "damaged"):  # failing blobs were read again, and found failing again
+        assert failed & set(read)
+
+
+def test_verified_blobs_takes_canonical_files_only_and_stops_at_its_bound():
+    good, other, third = (vdigest.digest_of(raw) for raw in (b"one\n", b"two\n", b"three\n"))
+    seen = VerifiedBlobs(max_blobs=2)
+    seen.add(good, 4, 1)
+    assert seen.results([(vdigest.blob_relpath(good), good)]) == [(vdigest.blob_relpath(good), good, None, "", 4, 1)]
+    seen.add(other, 4, 2)  # added after a lookup: found too
+    seen.add(third, 6, 1)  # past the bound: not recorded (the audit reads it)
+    assert len(seen) == 2
+    tasks = [(vdigest.blob_relpath(other), other), (vdigest.blob_relpath(third), third),
+             (f"items/zz/{good}", good), (vdigest.blob_relpath(good), "not a digest")]  # fmt: skip
+    assert seen.results(tasks) == [(*tasks[0], None, "", 4, 2), None, None, None]
+    assert VerifiedBlobs().results(tasks) == [None] * 4

@@ -279,6 +279,30 @@ def test_the_report_opens_the_index_it_is_given(sample_path, tmp_path):
     assert default is not None and tmp_path not in default.parents
 
 
+def test_the_audit_of_a_report_reads_again_only_the_blobs_its_preflight_did_not_verify(sample_path, tmp_path,
+                                                                                        monkeypatch):  # fmt: skip
+    """The report's diagnosis (the pre-flight, without a notification) reads and verifies most blobs; its
+    audit takes those verdicts and reads the rest: the findings of an audit that reads every blob."""
+    from zxforensics.investigate import coherency
+    from zxforensics.report import view
+
+    read: list[str] = []
+    check_blobs = coherency.check_blobs
+
+    def counted(root: str, tasks: list[tuple[str, str]], limit: int) -> list:
+        read.extend(rel for rel, _digest in tasks)
+        return check_blobs(root, tasks, limit)
+
+    monkeypatch.setattr(coherency, "check_blobs", counted)
+    expected = zx.open_backup(sample_path, index=False).audit(progress=False)
+    every = len(read)
+    read.clear()
+    ctx = view.open_report(sample_path, out_dir=tmp_path / "ctx", index=False)
+    assert len(view.rs.diagnosis(ctx))  # the sample's items a restore would leave behind
+    assert_frame_equal(view.rs.findings(ctx), expected)
+    assert len(ctx.verified) > every // 2 and 0 < len(read) < every // 2
+
+
 def test_the_audit_of_a_report_on_a_dask_cluster(ran, sample_path, notification, tmp_path, dask_client):
     """`scheduler`: the same findings, the blobs verified by the cluster's workers; the run records it."""
     from zxforensics.report import view

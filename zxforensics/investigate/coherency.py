@@ -25,6 +25,7 @@ from ..store.backup import as_list, investigation
 from . import blob_groups
 from .blob_groups import group_references
 from .blobcheck import BlobResult, check_blobs
+from .verified_blobs import VerifiedBlobs
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -74,6 +75,7 @@ def audit(
     workers: int | None = None,
     progress: bool = True,
     client=None,
+    verified: VerifiedBlobs | None = None,
 ) -> pd.DataFrame:
     """Findings `kind, severity, account_id, item_id, digest, path, detail` (FINDING_KINDS).
 
@@ -81,6 +83,8 @@ def audit(
     stray blobs need the whole store, so only a full audit reports them. With a dask.distributed
     `client` (default: the store's own, `open_backup(path, client=...)`), the blobs are verified on
     its cluster, whose workers see the backup path at the same path; the findings are the same.
+    `verified`: the blobs a pre-flight diagnosis of the same run has just read and verified
+    (`preflight(store, verified=...)`); their verdicts are taken, and only the other files are read.
 
     The states are read a batch of accounts at a time (`store.state_batches`): what the audit holds
     is the listing of `items/` and its verdicts, one batch of states and the findings, never every state.
@@ -97,21 +101,25 @@ def audit(
         refs = group_references(store, ids, groups, number)
         tasks, bad_names = files_to_verify(files, wanted)
         del files
-        results = run_sharded(
-            check_blobs, str(store.root), tasks, workers=workers if workers is not None else store.workers,
+        known = verified.results(tasks) if verified is not None else [None] * len(tasks)
+        checked = iter(run_sharded(
+            check_blobs, str(store.root), [task for task, verdict in zip(tasks, known, strict=True) if verdict is None],
+            workers=workers if workers is not None else store.workers,
             parallel_min=PARALLEL_MIN_BLOBS, show=progress, unit="blob", limit=store.max_blob_size,
             desc="verifying blobs" if len(groups) == 1 else f"verifying blobs {number + 1}/{len(groups)}",
             client=client if client is not None else store.client,
-        )  # fmt: skip
+        ))  # fmt: skip
+        results = [verdict if verdict is not None else next(checked) for verdict in known]
+        del known, checked
         verdicts = [ErrorRecord(rel, kind, detail).as_dict() for rel, _d, kind, detail, _s, _l in results if kind]
-        verified = Verified(results)
+        group = Verified(results)
         del results
-        layout_found = bad_names + strays.missing_and_misplaced(refs, verified)
-        found += layout_found + verified.referenced_findings(refs, full) + verified.unreferenced_findings(full)
+        layout_found = bad_names + strays.missing_and_misplaced(refs, group)
+        found += layout_found + group.referenced_findings(refs, full) + group.unreferenced_findings(full)
         store.record_errors(layout_errors(layout_found), once=True)
         store.record_errors(verdicts, once=True)
         linked.check((rel, None, None, digest) for rel, digest in tasks)
-        del tasks, refs, verified
+        del tasks, refs, group
     found += strays.unreferenced_strays(wanted)
     for states in store.state_batches(ids):
         linked.check(item_files(store, states))
@@ -286,7 +294,7 @@ class Strays:
         self.files: dict[str, int] = {}  # files per first character of their prefix folder: the groups' sizes
         for char, files in zip(vdigest.ALPHABET, listings, strict=True):
             self.files[char] = len(files)
-            for name, prefix in zip(files["digest"], files["prefix"], strict=True):
+            for name, prefix in zip(files["digest"].tolist(), files["prefix"].tolist(), strict=True):
                 if not (prefix == name[:2] and vdigest.is_digest(name)):
                     rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"
                     self.strays.append((rel, name, prefix))
@@ -328,7 +336,7 @@ def files_to_verify(files: pd.DataFrame, wanted: set[str] | None) -> tuple[list[
     and a `bad_name` finding for each file among them whose name is not a digest (it is not verified)."""
     tasks: list[tuple[str, str]] = []
     found: list[dict] = []
-    for name, prefix in zip(files["digest"], files["prefix"], strict=True):
+    for name, prefix in zip(files["digest"].tolist(), files["prefix"].tolist(), strict=True):  # not per element
         if wanted is not None and name not in wanted:
             continue
         rel = f"{layout.ITEMS_DIR}/{prefix}/{name}"

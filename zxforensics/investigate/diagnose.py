@@ -31,6 +31,7 @@ from ..format.names import CAUSES
 from ..parse.notification import ADDS_UP, Notification
 from ..runtime.shards import run_sharded
 from .lmtp import Finding, decode_findings, encode_findings, rules_token, validate_message
+from .verified_blobs import VerifiedBlobs
 
 if TYPE_CHECKING:
     from ..store.backup import BackupStore
@@ -90,14 +91,16 @@ class BlobChecker:
 
     On an indexed store the LMTP findings of a message that verifies are kept in the index by its digest
     (store.content_memo): a later diagnosis still reads and verifies every blob, but runs the checks only
-    on messages no earlier run met. Call `done` at the end, to keep what this one learned."""
+    on messages no earlier run met. Call `done` at the end, to keep what this one learned. Given `verified`,
+    every blob that reads back and verifies is recorded there too, for an audit later in the same run."""
 
-    def __init__(self, store: BackupStore, limit: int | None = None) -> None:
+    def __init__(self, store: BackupStore, limit: int | None = None, verified: VerifiedBlobs | None = None) -> None:
         self.store = store
         self.limit = CHECK_CACHE if limit is None else limit
         self.room = self.limit  # the size at which the cache is next thinned (failures are always kept)
         self.cache: dict[str, BlobCheck] = {}
         self.memo = store.content_memo("lmtp", rules_token())
+        self.verified = verified
 
     def _keep(self, digest: str, verdict: BlobCheck) -> BlobCheck:
         if len(self.cache) >= self.room:
@@ -111,9 +114,11 @@ class BlobChecker:
         if known is not None and (known.error is not None or not validate or known.findings is not None):
             return known
         try:
-            raw, _layers = self.store.read_blob_checked(digest)
+            raw, layers = self.store.read_blob_checked(digest)
         except EvidenceError as exc:
             return self._keep(digest, BlobCheck(exc))
+        if self.verified is not None:
+            self.verified.add(digest, len(raw), layers)
         return self._keep(digest, verified(self._findings(digest, raw) if validate else None))
 
     def _findings(self, digest: str, raw: bytes) -> list[Finding]:
@@ -139,9 +144,12 @@ class BlobChecker:
         found = run_sharded(validate_blobs, str(self.store.root), tasks, limit=self.store.max_blob_size,
                             workers=workers if workers is not None else self.store.workers,
                             parallel_min=PARALLEL_MIN_MESSAGES, desc="validating messages", unit="message")  # fmt: skip
-        for (digest, validate), findings in zip(tasks, found, strict=True):
-            if findings is None:
+        for (digest, validate), result in zip(tasks, found, strict=True):
+            if result is None:
                 continue
+            findings, size, layers = result
+            if self.verified is not None:
+                self.verified.add(digest, size, layers)
             if validate and self.memo is not None:
                 self.memo.learn(digest, encode_findings(findings))
             self._keep(digest, verified(findings if validate else kept[digest]))
@@ -164,18 +172,22 @@ class BlobChecker:
         return not isinstance(digest, str) or self.check(digest, validate).error is None
 
 
-def validate_blobs(root: str, tasks: Sequence[tuple[str, bool]], limit: int) -> list[list[Finding] | None]:
+# A message blob that verified, as a worker gives it: its LMTP findings, raw size and gzip layers.
+Validated = tuple[list[Finding], int, int]
+
+
+def validate_blobs(root: str, tasks: Sequence[tuple[str, bool]], limit: int) -> list[Validated | None]:
     """Worker: for each `(digest, validate)`, None when the blob does not read and verify, else its LMTP
-    findings (when `validate`; [] when not: the caller has them already)."""
+    findings (when `validate`; [] when not: the caller has them already), raw size and gzip layers."""
     ev = Evidence(root)
-    found: list[list[Finding] | None] = []
+    found: list[Validated | None] = []
     for digest, validate in tasks:
         try:
-            raw, _layers = read_verified_blob(ev, digest, limit)
+            raw, layers = read_verified_blob(ev, digest, limit)
         except EvidenceError:
             found.append(None)
             continue
-        found.append(validate_message(raw) if validate else [])
+        found.append((validate_message(raw) if validate else [], len(raw), layers))
     return found
 
 
@@ -383,7 +395,7 @@ def _resolve_all(store: BackupStore, accounts) -> list[str]:
     return [store.resolve_account(a) for a in names if a]
 
 
-def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
+def diagnose(store: BackupStore, report=None, accounts=None, verified: VerifiedBlobs | None = None) -> pd.DataFrame:
     """One row per unrestored item of `report` (a Notification, a frame or a path), or, without a
     report, per item of the store (or of `accounts`): the pre-flight check of an External Restore.
 
@@ -391,15 +403,16 @@ def diagnose(store: BackupStore, report=None, accounts=None) -> pd.DataFrame:
     last_valid_state, digest, blob_path, recoverable_eml (+ report, when the input has one).
 
     The states are read a batch of whole accounts at a time (store.state_batches): on an indexed store
-    the peak holds one batch and the table (one row per item), never every state."""
+    the peak holds one batch and the table (one row per item), never every state. Given `verified`, the
+    blobs that verified are recorded there, for an audit in the same run (`store.audit(verified=...)`)."""
     if report is None:
         ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
-        return _diagnose_accounts(store, ids)
+        return _diagnose_accounts(store, ids, verified=verified)
     wanted = wanted_items(store, report, accounts)
     extra = ["report"] if "report" in wanted else []
     wanted = wanted.assign(_pos=np.arange(len(wanted)))
     present = [a for a in pd.unique(wanted["account_id"].dropna()) if isinstance(a, str)]
-    checker = BlobChecker(store)
+    checker = BlobChecker(store, verified=verified)
     pieces, done = [], set()
     for batch in store.state_batches(present) if present else []:
         held = set(batch["account_id"].astype(str))
@@ -450,12 +463,13 @@ def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame
     return pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
 
 
-def _diagnose_accounts(store: BackupStore, ids: list[str], keep: Keep | None = None) -> pd.DataFrame:
+def _diagnose_accounts(store: BackupStore, ids: list[str], keep: Keep | None = None,
+                       verified: VerifiedBlobs | None = None) -> pd.DataFrame:  # fmt: skip
     """Every item of the accounts `ids` (only the rows `keep` returns, when given), a batch of states at a
     time. Each batch gives the rows of its items with states and of its items whose metadata failed to
     read; the accounts with no state at all come last; the table is then put in store_items' order."""
     pieces, seen, counted = [], set(), 0
-    checker = BlobChecker(store)
+    checker = BlobChecker(store, verified=verified)
     for batch in store.state_batches(ids) if ids else []:
         held = set(batch["account_id"].astype(str))
         seen |= held
@@ -544,12 +558,13 @@ class _FailureTally:
         return would_fail(piece)
 
 
-def preflight(store: BackupStore, accounts=None) -> Preflight:
+def preflight(store: BackupStore, accounts=None, verified: VerifiedBlobs | None = None) -> Preflight:
     """What a restore of the store (or of `accounts`) would leave behind, and why: diagnose without a
-    report, whose memory grows with the failing items and the accounts, not with the store's items."""
+    report, whose memory grows with the failing items and the accounts, not with the store's items.
+    `verified` as diagnose's (a report's audit then reads again only the blobs the pre-flight did not)."""
     ids = list(store.accounts()["account_id"]) if accounts is None else _resolve_all(store, accounts)
     tally = _FailureTally()
-    failures = _diagnose_accounts(store, ids, keep=tally)
+    failures = _diagnose_accounts(store, ids, keep=tally, verified=verified)
     return Preflight(counts_table(tally.pairs.astype("int64")), failures)
 
 

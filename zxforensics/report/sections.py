@@ -21,6 +21,7 @@ from ..investigate.config_diff import diff_config, diff_customizations
 from ..investigate.diagnose import diagnose, preflight
 from ..investigate.extract import RECOVERED_COLUMNS, recover_all
 from ..investigate.timeline import export_timeline, states_by_month
+from ..investigate.verified_blobs import VerifiedBlobs
 from ..output import OutputDir
 from ..runtime.cluster import connect
 from ..store.backup import open_backup
@@ -54,6 +55,8 @@ class ReportContext:
     client: object = None  # a dask.distributed client whose workers verify the audit's blobs; None: here
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     cache: dict = field(default_factory=dict)
+    # the blobs the diagnosis read and verified: the audit, run after it, does not read them again
+    verified: VerifiedBlobs = field(default_factory=VerifiedBlobs, repr=False)
     out: OutputDir = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -157,7 +160,9 @@ def diagnosis(ctx: ReportContext) -> pd.DataFrame:
     report = notification_report(ctx)
 
     def compute() -> pd.DataFrame:  # the pre-flight keeps the failing rows only: bounded on any store
-        return diagnose(ctx.store, report) if report is not None else preflight(ctx.store).failures
+        if report is not None:
+            return diagnose(ctx.store, report, verified=ctx.verified)
+        return preflight(ctx.store, verified=ctx.verified).failures
 
     return ctx.cached("diagnosis", compute)
 
@@ -221,8 +226,9 @@ def customization_changes(ctx: ReportContext) -> pd.DataFrame | None:
 
 # -- audit ----------------------------------------------------------------------------------
 def findings(ctx: ReportContext) -> pd.DataFrame:
-    """`store.audit()` once per report (it verifies every blob)."""
-    return ctx.cached("findings", lambda: ctx.store.audit(client=ctx.client))
+    """`store.audit()` once per report (it verifies every blob: those the diagnosis has just read and
+    verified by taking its verdicts, the others by reading them)."""
+    return ctx.cached("findings", lambda: ctx.store.audit(client=ctx.client, verified=ctx.verified))
 
 
 def retention_forecast(ctx: ReportContext) -> Retention:

@@ -50,6 +50,22 @@ def fresh_store(sample_path):
 
 
 @pytest.fixture
+def audit_reads(monkeypatch) -> list[str]:
+    """The blob files the audit reads (verifies) in this process, in order: `coherency.check_blobs` counted."""
+    from zxforensics.investigate import coherency
+
+    read: list[str] = []
+    check_blobs = coherency.check_blobs
+
+    def counted(root: str, tasks: list[tuple[str, str]], limit: int) -> list:
+        read.extend(rel for rel, _digest in tasks)
+        return check_blobs(root, tasks, limit)
+
+    monkeypatch.setattr(coherency, "check_blobs", counted)
+    return read
+
+
+@pytest.fixture
 def make_store(tmp_path):
     """Factory: `builder = make_store()` gives a StoreBuilder over a new temporary backup path."""
 

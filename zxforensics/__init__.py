@@ -49,6 +49,7 @@ _EXPORTS = {
     "read_notifications": "store.inputs",
     "diagnose": "investigate.diagnose",
     "preflight": "investigate.diagnose",
+    "VerifiedBlobs": "investigate.verified_blobs",  # a pre-flight's verdicts, for the audit of the same run
     "validate_message": "investigate.lmtp",
     # server configuration
     "diff_config": "investigate.config_diff",

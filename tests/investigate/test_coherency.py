@@ -348,21 +348,15 @@ PREFLIGHT_THEN_AUDIT = [("sample", False), ("sample", True), ("offsite_copy", Fa
 
 @pytest.mark.parametrize(("where", "in_workers"), PREFLIGHT_THEN_AUDIT)
 def test_an_audit_after_a_preflight_takes_its_verdicts_and_finds_the_same(where, in_workers, sample_path, make_store,
-                                                                          store_shape, monkeypatch):  # fmt: skip
+                                                                          store_shape, monkeypatch,
+                                                                          audit_reads):  # fmt: skip
     """A report's audit takes the verdicts of the blobs its pre-flight diagnosis has just read and verified
     (here, or in its worker processes): the findings and errors of an audit that reads every blob, and each
     blob that verified read once; a blob that failed, a misplaced or a forged one is read again."""
     path = {"sample": sample_path, "offsite_copy": sample_path.parent / "offsite_copy"}.get(where)
     if path is None:
         path = damaged_store(make_store(), extra=True) if where == "damaged" else store_shape(where)
-    read: list[str] = []
-    check_blobs = coherency.check_blobs
-
-    def counted(root: str, tasks: list[tuple[str, str]], limit: int) -> list:
-        read.extend(rel for rel, _digest in tasks)
-        return check_blobs(root, tasks, limit)
-
-    monkeypatch.setattr(coherency, "check_blobs", counted)
+    read = audit_reads
     if in_workers:
         monkeypatch.setattr(diagnose, "PARALLEL_MIN_MESSAGES", 1)
     plain = zx.open_backup(path, index=False)  # a report before: the pre-flight, then an audit of every blob

@@ -280,20 +280,12 @@ def test_the_report_opens_the_index_it_is_given(sample_path, tmp_path):
 
 
 def test_the_audit_of_a_report_reads_again_only_the_blobs_its_preflight_did_not_verify(sample_path, tmp_path,
-                                                                                        monkeypatch):  # fmt: skip
+                                                                                        audit_reads):  # fmt: skip
     """The report's diagnosis (the pre-flight, without a notification) reads and verifies most blobs; its
     audit takes those verdicts and reads the rest: the findings of an audit that reads every blob."""
-    from zxforensics.investigate import coherency
     from zxforensics.report import view
 
-    read: list[str] = []
-    check_blobs = coherency.check_blobs
-
-    def counted(root: str, tasks: list[tuple[str, str]], limit: int) -> list:
-        read.extend(rel for rel, _digest in tasks)
-        return check_blobs(root, tasks, limit)
-
-    monkeypatch.setattr(coherency, "check_blobs", counted)
+    read = audit_reads
     expected = zx.open_backup(sample_path, index=False).audit(progress=False)
     every = len(read)
     read.clear()

@@ -358,7 +358,7 @@ def test_an_audit_after_a_preflight_takes_its_verdicts_and_finds_the_same(where,
         path = damaged_store(make_store(), extra=True) if where == "damaged" else store_shape(where)
     read = audit_reads
     if in_workers:
-        monkeypatch.setattr(diagnose, "PARALLEL_MIN_MESSAGES", 1)
+        monkeypatch.setattr(diagnose, "PARALLEL_MIN_BLOBS", 1)
     plain = zx.open_backup(path, index=False)  # a report before: the pre-flight, then an audit of every blob
     zx.preflight(plain)
     expected = plain.audit(workers=1, progress=False)

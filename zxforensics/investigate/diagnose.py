@@ -51,9 +51,9 @@ BROKEN_KINDS = ("invalid_json", "invalid_metadata", "not_gzip", "truncated_gzip"
 # Types whose blob is an RFC 822 message that a restore injects as mail (what the LMTP validator sees).
 MESSAGE_TYPES = ("message",)
 RESTORABLE_DETAIL = "metadata and blob verify: the cause lies outside the backup (the target server)"
-# Messages below which the LMTP checks run here: a pool costs more than it saves. The checks are most
-# of a pre-flight diagnosis (50,000 items: 8.4 s in one process, 0.3 ms a message for the parser).
-PARALLEL_MIN_MESSAGES = 2000
+# Blobs below which they are read (and messages checked) here: a pool costs more than it saves. The LMTP
+# checks are most of a first pre-flight diagnosis (50,000 items: 8.4 s in one process, 0.3 ms a message).
+PARALLEL_MIN_BLOBS = 2000
 
 
 def cause_of(kind: str) -> str:
@@ -131,19 +131,23 @@ class BlobChecker:
             self.memo.learn(digest, encode_findings(findings))
         return findings
 
-    def prefetch(self, digests: Sequence[str], workers: int | None = None) -> None:
-        """Read and validate many message blobs at once in worker processes (a message whose findings an
-        earlier run kept is read and verified only). Only a blob that verifies is kept: one that does not
-        is read again by `check`, here, so the store records its error and names a misplaced copy exactly
-        as it does without a pool."""
-        todo = [d for d in dict.fromkeys(digests) if d not in self.cache and not self.store.blob_failed(d)]
-        if len(todo) < PARALLEL_MIN_MESSAGES:
+    def prefetch(self, blobs: Sequence[tuple[str, bool]], workers: int | None = None) -> None:
+        """Read and verify many blobs at once in worker processes, `(digest, validate)`: with `validate` (a
+        message's) its LMTP checks run too, unless an earlier run kept its findings. Only a blob that
+        verifies is kept: one that does not is read again by `check`, here, so the store records its error
+        and names a misplaced copy exactly as it does without a pool."""
+        wanted: dict[str, bool] = {}
+        for digest, validate in blobs:
+            if digest not in self.cache:
+                wanted[digest] = wanted.get(digest, False) or validate
+        todo = {d: validate for d, validate in wanted.items() if not self.store.blob_failed(d)}
+        if len(todo) < PARALLEL_MIN_BLOBS:
             return
-        kept = self._kept(todo)
-        tasks = [(digest, digest not in kept) for digest in todo]
+        kept = self._kept([digest for digest, validate in todo.items() if validate])
+        tasks = [(digest, validate and digest not in kept) for digest, validate in todo.items()]
         found = run_sharded(validate_blobs, str(self.store.root), tasks, limit=self.store.max_blob_size,
                             workers=workers if workers is not None else self.store.workers,
-                            parallel_min=PARALLEL_MIN_MESSAGES, desc="validating messages", unit="message")  # fmt: skip
+                            parallel_min=PARALLEL_MIN_BLOBS, desc="verifying blobs, checking messages", unit="blob")  # fmt: skip
         for (digest, validate), result in zip(tasks, found, strict=True):
             if result is None:
                 continue
@@ -152,7 +156,7 @@ class BlobChecker:
                 self.verified.add(digest, size, layers)
             if validate and self.memo is not None:
                 self.memo.learn(digest, encode_findings(findings))
-            self._keep(digest, verified(findings if validate else kept[digest]))
+            self._keep(digest, verified(findings if validate else kept.get(digest)))
 
     def _kept(self, digests: Sequence[str]) -> dict[str, list[Finding]]:
         """The findings an earlier run kept for some digests (a value that does not decode is a miss)."""
@@ -451,7 +455,7 @@ def _diagnose_frame(store: BackupStore, keys: pd.DataFrame, states: pd.DataFrame
         by_item = {}  # the states of this slice's items only: a State per state costs about 0.8 KiB
         if rows_of is not None and len(part):
             by_item = states_by_item(states.take(rows_of(part)))
-        checker.prefetch(newest_messages(part, by_item))
+        checker.prefetch(newest_blobs(part, by_item))
         rows = []
         for key in part[named].to_dict("records"):
             index = (str(key["account_id"]), int(key["item_id"]))
@@ -491,14 +495,15 @@ def _item_errors_of(store: BackupStore, accounts: set[str]) -> pd.DataFrame:
     return errors[errors["account_id"].isin(accounts)]
 
 
-def newest_messages(wanted: pd.DataFrame, by_item: dict[tuple[str, int], list[State]]) -> list[str]:
-    """The blob digests the diagnosis reads first: the newest state of each wanted message."""
-    digests = []
+def newest_blobs(wanted: pd.DataFrame, by_item: dict[tuple[str, int], list[State]]) -> list[tuple[str, bool]]:
+    """The blobs the diagnosis reads first, `(digest, validate)`: the newest state of each wanted item
+    with a blob, validated by the LMTP checks when it is a message's (the others are read and verified)."""
+    blobs = []
     for account_id, item_id in zip(wanted["account_id"], wanted["item_id"], strict=True):
         states = by_item.get((str(account_id), int(item_id)))
-        if states and states[-1].type in MESSAGE_TYPES and states[-1].digest is not None:
-            digests.append(states[-1].digest)
-    return digests
+        if states and states[-1].digest is not None:
+            blobs.append((states[-1].digest, states[-1].type in MESSAGE_TYPES))
+    return blobs
 
 
 def _finish(df: pd.DataFrame) -> pd.DataFrame:

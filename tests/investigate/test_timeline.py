@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zxforensics as zx
 from zxforensics.cli import main
 from zxforensics.errors import ZxError
-from zxforensics.investigate.timeline import TIMELINE_COLUMNS
+from zxforensics.investigate.timeline import TIMELINE_COLUMNS, iso_utc
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +263,20 @@ def test_streamed_export_equals_the_frame_on_an_awkward_store(make_store, tmp_pa
     assert frame["datetime"].iloc[-1] == "2100-01-01T00:00:00.123000+00:00"
     assert set(frame["account"]) == {"twin@example.com", "Ünïcode@example.com"}
     pd.testing.assert_frame_equal(states_by_month(indexed), count_by_month(frame, memory.tz))
+
+
+@settings(max_examples=200, deadline=None)
+@given(times=st.lists(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+                      max_size=20),
+       unit=st.sampled_from(["s", "ms", "us", "ns"]), zone=st.sampled_from(["UTC", "Europe/Rome", "Asia/Kolkata"]),
+       nanos=st.integers(0, 999))  # fmt: skip
+def test_the_timeline_dates_are_the_isoformat_of_each_time(times, unit, zone, nanos):
+    """`datetime` of an event is `Timestamp.isoformat()` in UTC, made for a whole column at once: the same
+    text for any unit, zone, year and fraction (times below the microsecond or out of years 1000 to 9999
+    take the Timestamp's own way)."""
+    stamps = [pd.Timestamp(t, tz=UTC) for t in times if unit != "ns" or 1678 <= t.year <= 2261]
+    column = pd.Series(pd.DatetimeIndex(stamps, dtype=f"datetime64[{unit}, UTC]"
+                                        if stamps else "datetime64[ns, UTC]").tz_convert(zone))  # fmt: skip
+    if unit == "ns" and len(column):
+        column = column + pd.Timedelta(nanoseconds=nanos)
+    assert list(iso_utc(column)) == [t.tz_convert("UTC").isoformat() for t in column]

@@ -147,7 +147,7 @@ class BlobChecker:
         tasks = [(digest, validate and digest not in kept) for digest, validate in todo.items()]
         found = run_sharded(validate_blobs, str(self.store.root), tasks, limit=self.store.max_blob_size,
                             workers=workers if workers is not None else self.store.workers,
-                            parallel_min=PARALLEL_MIN_BLOBS, desc="verifying blobs, checking messages", unit="blob")  # fmt: skip
+                            parallel_min=PARALLEL_MIN_BLOBS, desc="verifying blobs", unit="blob")  # fmt: skip
         for (digest, validate), result in zip(tasks, found, strict=True):
             if result is None:
                 continue

@@ -113,10 +113,10 @@ def _events(states: pd.DataFrame, first: np.ndarray) -> pd.DataFrame:
     desc = _descs(deleted, first)
     frame = pd.DataFrame(
         {
-            "datetime": [t.isoformat() for t in start],
+            "datetime": iso_utc(start),
             "timestamp": start.dt.as_unit("us").astype("int64").to_numpy(),
             "timestamp_desc": desc,
-            "message": [_message(row) for row in states.itertuples(index=False)],
+            "message": _messages(states),
             "account": states["account"].astype("string").array,
             "account_id": states["account_id"].astype("string").array,
             "item_id": states["item_id"].astype("int64").to_numpy(),
@@ -133,18 +133,47 @@ def _events(states: pd.DataFrame, first: np.ndarray) -> pd.DataFrame:
     return frame[TIMELINE_COLUMNS]
 
 
-def _message(row) -> str:
+def iso_utc(times: pd.Series) -> np.ndarray:
+    """`Timestamp.isoformat()` of each UTC time (`2014-05-03T10:22:01+00:00`, `...01.123000+00:00` with a
+    fraction), made from numpy's strings instead of a Timestamp per time (2.4 s a million). Times below the
+    microsecond or outside years 1000 to 9999 take the Timestamp's own way, so the text is the same."""
+    values = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    micros = values.astype("datetime64[us]")
+    years = micros.astype("datetime64[Y]").astype("int64") + 1970
+    if (micros != values).any() or ((years < 1000) | (years > 9999)).any() or np.isnat(micros).any():
+        return np.array([t.isoformat() for t in times.dt.tz_convert("UTC")], dtype=object)
+    seconds = micros.astype("datetime64[s]")
+    text = np.char.add(np.datetime_as_string(seconds, unit="s"), "+00:00").astype(object)
+    fraction = (micros - seconds).astype("int64")
+    if fraction.any():
+        at = np.flatnonzero(fraction)
+        with_fraction = np.char.add(np.datetime_as_string(seconds[at], unit="s"),
+                                    np.char.add(np.char.mod(".%06d", fraction[at]), "+00:00"))  # fmt: skip
+        text[at] = with_fraction.astype(object)
+    return text
+
+
+_MESSAGE_FIELDS = ("type", "item_id", "account", "folder_path", "subject", "name", "sender", "transaction_id",
+                   "deleted")  # fmt: skip
+
+
+def _messages(states: pd.DataFrame) -> list[str]:
+    """`_message` of every state, from one list a column (a row tuple a state costs twice the time)."""
+    return [_message(*values) for values in zip(*(states[c].tolist() for c in _MESSAGE_FIELDS), strict=True)]
+
+
+def _message(kind, item_id, account, folder_path, subject, name, sender, transaction_id, deleted) -> str:
     """`message 1255 of a@b.c in /Inbox: "Subject" from x@y (state 3, deleted)`: readable in a timeline UI."""
-    what = f"{row.type} {row.item_id} of {row.account}"
-    if isinstance(row.folder_path, str) and row.folder_path:
-        what += f" in {row.folder_path}"
-    label = row.subject if isinstance(row.subject, str) and row.subject else row.name
+    what = f"{kind} {item_id} of {account}"
+    if isinstance(folder_path, str) and folder_path:
+        what += f" in {folder_path}"
+    label = subject if isinstance(subject, str) and subject else name
     if isinstance(label, str) and label:
         what += f': "{label}"'
-    if isinstance(row.sender, str) and row.sender:
-        what += f" from {row.sender}"
-    notes = [f"state {row.transaction_id}"]
-    if row.deleted:
+    if isinstance(sender, str) and sender:
+        what += f" from {sender}"
+    notes = [f"state {transaction_id}"]
+    if deleted:
         notes.append("deleted")
     return f"{what} ({', '.join(notes)})"
 

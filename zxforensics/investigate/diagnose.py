@@ -176,7 +176,7 @@ class BlobChecker:
         return not isinstance(digest, str) or self.check(digest, validate).error is None
 
 
-# A message blob that verified, as a worker gives it: its LMTP findings, raw size and gzip layers.
+# A blob that verified, as a worker gives it: its LMTP findings (a message's, when asked), raw size, gzip layers.
 Validated = tuple[list[Finding], int, int]
 
 

@@ -15,6 +15,8 @@ import os
 import sys
 import traceback
 import warnings
+from collections.abc import Callable
+from functools import partial
 from importlib import import_module
 
 import orjson
@@ -99,21 +101,18 @@ def help_text(rest: list[str]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():  # the caller's warning display comes back when the verb is done
-        warnings.showwarning = show_warning
+        warnings.showwarning = partial(show_warning, warnings.showwarning)
         return run_verb(sys.argv[1:] if argv is None else argv)
 
 
-def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def show_warning(others: Callable, message, category, filename, lineno, file=None, line=None) -> None:
     """The kit's own warnings (`zxforensics: ...`: an index it cannot use or keep) as one escaped line on
-    stderr, as its errors are, without Python's source line; any other warning as Python shows it."""
+    stderr, as its errors are, without Python's source line; any other warning as `others` shows it."""
     text = str(message)
     if text.startswith("zxforensics: "):
         print(f"warning: {escape(text.removeprefix('zxforensics: '))}", file=file or sys.stderr)
     else:
-        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
-
-
-_PYTHON_SHOWWARNING = warnings.showwarning
+        others(message, category, filename, lineno, file, line)
 
 
 def run_verb(argv: list[str]) -> int:

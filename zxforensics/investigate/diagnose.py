@@ -74,7 +74,7 @@ VERIFIES = BlobCheck(None)
 VERIFIES_CLEAN = BlobCheck(None, ())
 
 
-def verified(findings: list[Finding] | None) -> BlobCheck:
+def verifies_with(findings: list[Finding] | None) -> BlobCheck:
     """The verdict on a blob that verifies, with its LMTP findings when asked."""
     if findings is None:
         return VERIFIES
@@ -119,7 +119,7 @@ class BlobChecker:
             return self._keep(digest, BlobCheck(exc))
         if self.verified is not None:
             self.verified.add(digest, len(raw), layers)
-        return self._keep(digest, verified(self._findings(digest, raw) if validate else None))
+        return self._keep(digest, verifies_with(self._findings(digest, raw) if validate else None))
 
     def _findings(self, digest: str, raw: bytes) -> list[Finding]:
         """The LMTP findings of a message that verified: kept by an earlier run, or found (and kept) now."""
@@ -156,7 +156,7 @@ class BlobChecker:
                 self.verified.add(digest, size, layers)
             if validate and self.memo is not None:
                 self.memo.learn(digest, encode_findings(findings))
-            self._keep(digest, verified(findings if validate else kept.get(digest)))
+            self._keep(digest, verifies_with(findings if validate else kept.get(digest)))
 
     def _kept(self, digests: Sequence[str]) -> dict[str, list[Finding]]:
         """The findings an earlier run kept for some digests (a value that does not decode is a miss)."""

@@ -20,11 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..format import digest as vdigest
-from ..store.content_memo import memo_key
+from ..store.content_memo import KEY, find_keys, memo_key
 from .blobcheck import BlobResult
 
 MAX_BLOBS = 2_000_000
-_KEY = np.dtype("S16")
 
 
 class VerifiedBlobs:
@@ -58,9 +57,8 @@ class VerifiedBlobs:
         if not canonical or not len(self):
             return out
         keys, sizes, layers = self._index()
-        wanted = np.frombuffer(b"".join(memo_key(tasks[i][1]) for i in canonical), dtype=_KEY)
-        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        for i, pos, hit in zip(canonical, at.tolist(), (keys[at] == wanted).tolist(), strict=True):
+        at, found = find_keys(keys, np.frombuffer(b"".join(memo_key(tasks[i][1]) for i in canonical), dtype=KEY))
+        for i, pos, hit in zip(canonical, at.tolist(), found.tolist(), strict=True):
             if hit:
                 rel, digest = tasks[i]
                 out[i] = (rel, digest, None, "", int(sizes[pos]), int(layers[pos]))
@@ -69,7 +67,7 @@ class VerifiedBlobs:
     def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The keys sorted (binary search), with their sizes and layers in the same order."""
         if self._sorted is None:
-            keys = np.frombuffer(bytes(self._keys), dtype=_KEY)
+            keys = np.frombuffer(bytes(self._keys), dtype=KEY)
             order = np.argsort(keys, kind="stable")
             sizes = np.frombuffer(self._sizes, dtype=np.int64)
             layers = np.frombuffer(self._layers, dtype=np.int8)

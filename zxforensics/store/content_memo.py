@@ -38,13 +38,13 @@ MAX_ENTRIES = 4_000_000  # keys held in memory: 64 MiB (a store of about 8 milli
 FLUSH_AT = 200_000  # learned entries written as one segment
 SEGMENTS_BEFORE_MERGE = 8
 SCHEMA = pa.schema([("key", pa.binary(16)), ("value", pa.string())])
-_KEY = np.dtype("S16")
+KEY = np.dtype("S16")  # memo_key's 16 bytes, as numpy holds them (no Python object a key)
 
 
 def _key_array(column: pa.ChunkedArray) -> np.ndarray:
     """A column of 16-byte keys as numpy, from Arrow's buffer (no Python object a key)."""
     keys = column.combine_chunks()
-    return np.frombuffer(keys.buffers()[1], dtype=_KEY, count=keys.offset + len(keys))[keys.offset :]
+    return np.frombuffer(keys.buffers()[1], dtype=KEY, count=keys.offset + len(keys))[keys.offset :]
 
 
 def _sorted_unique(keys: np.ndarray) -> np.ndarray:
@@ -59,6 +59,15 @@ def memo_key(digest: str) -> bytes:
     return hashlib.blake2b(digest.encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
+def find_keys(ordered: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `keys`, its position in the sorted array `ordered` and whether it is there (a binary
+    search each): the lookup of the memo and of a run's verified blobs."""
+    if not len(ordered):
+        return np.zeros(len(keys), dtype=np.intp), np.zeros(len(keys), dtype=bool)
+    position = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
+    return position, ordered[position] == keys
+
+
 class ContentMemo:
     """One kind of value (`kind`, computed by code of version `token`) by blob digest, in `out`'s memo/."""
 
@@ -67,6 +76,7 @@ class ContentMemo:
             raise ValueError(f"a memo's kind and token are letters and digits, not {kind!r}, {token!r}")
         self.out = out
         self.locked = locked  # the index's writers' lock: a merge removes segments
+        self.kind = kind
         self.prefix = f"{kind}-{token}-"
         self._keys: np.ndarray | None = None  # sorted, unique
         self._values: dict[bytes, str] = {}  # the keys whose value is not "" (rare: messages with findings)
@@ -80,7 +90,7 @@ class ContentMemo:
         if not digests:
             return {}
         raw = [memo_key(d) for d in digests]
-        found = {digests[i]: self._values.get(raw[i], "") for i in np.flatnonzero(self._holds(np.array(raw, _KEY)))}
+        found = {digests[i]: self._values.get(raw[i], "") for i in np.flatnonzero(self._holds(np.array(raw, KEY)))}
         if self._learned:
             found.update({d: self._learned[k] for d, k in zip(digests, raw, strict=True) if k in self._learned})
         return found
@@ -98,7 +108,7 @@ class ContentMemo:
             keys.append(_key_array(table.column("key")))
             valued = table.filter(pc.not_equal(table.column("value"), ""))
             values.update(zip(valued.column("key").to_pylist(), valued.column("value").to_pylist(), strict=True))
-        self._keys = _sorted_unique(np.concatenate(keys)) if keys else np.array([], dtype=_KEY)
+        self._keys = _sorted_unique(np.concatenate(keys)) if keys else np.array([], dtype=KEY)
         self._values = values
 
     def _segments(self) -> list[str]:
@@ -130,12 +140,12 @@ class ContentMemo:
         self._load()
         learned, self._learned = self._learned, {}
         room = max(0, MAX_ENTRIES - len(self._keys))  # past it, what is learned is computed again next time
-        unknown = ~self._holds(np.array(list(learned), dtype=_KEY))
+        unknown = ~self._holds(np.array(list(learned), dtype=KEY))
         fresh = dict(itertools.islice(itertools.compress(learned.items(), unknown), room))
         try:
             if fresh:
                 self._write(fresh)
-                self._keys = _sorted_unique(np.concatenate([self._keys, np.array(list(fresh), dtype=_KEY)]))
+                self._keys = _sorted_unique(np.concatenate([self._keys, np.array(list(fresh), dtype=KEY)]))
                 self._values.update({k: v for k, v in fresh.items() if v})
             if len(self._segments()) > SEGMENTS_BEFORE_MERGE:
                 self._merge()
@@ -144,11 +154,8 @@ class ContentMemo:
                           IndexWarning, stacklevel=2)  # fmt: skip
 
     def _holds(self, keys: np.ndarray) -> np.ndarray:
-        """Which of `keys` the loaded segments hold (a binary search each)."""
-        if not len(self._keys):
-            return np.zeros(len(keys), dtype=bool)
-        position = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-        return self._keys[position] == keys
+        """Which of `keys` the loaded segments hold."""
+        return find_keys(self._keys, keys)[1]
 
     def _write(self, entries: dict[bytes, str]) -> str:
         keys = sorted(entries)
@@ -170,8 +177,7 @@ class ContentMemo:
                 if table is not None and len(entries) + table.num_rows <= MAX_ENTRIES:
                     entries.update(zip(table.column("key").to_pylist(), table.column("value").to_pylist(),
                                        strict=True))  # fmt: skip
-            kind = self.prefix.split("-", 1)[0] + "-"  # the same kind, any token
-            stale = [n for n in self._names() if n.startswith(kind) and not n.startswith(self.prefix)]
+            stale = [n for n in self._names() if n.startswith(f"{self.kind}-") and not n.startswith(self.prefix)]
             self._write(entries)
             for name in [*names, *stale]:
                 with suppress(OSError, OutputError):

@@ -9,7 +9,6 @@ store's size.
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -91,14 +90,12 @@ class PartWriter:
         return {"part": f"{self.folder}/{self.name}", "size": size, "rows": self.rows}
 
     def abort(self) -> None:
-        """Give the part up (in the `except` of a failed write): its temporary file is removed."""
-        failure = sys.exc_info()
-        if failure[1] is None:
-            failure = (OutputError, OutputError(f"{self.name}: abandoned"), None)
+        """Give the part up: open_atomic, told the write failed, removes its temporary file."""
+        abandoned = OutputError(f"{self.name}: abandoned")
         try:
             self.writer.close()
         finally:
-            self._cm.__exit__(*failure)  # the exception thrown into open_atomic: its temporary is removed
+            self._cm.__exit__(OutputError, abandoned, None)
 
 
 def plain(table: pa.Table) -> pa.Table:
